@@ -1,0 +1,5 @@
+"""``python -m safeheads``: see `safeheads._cli`."""
+
+from safeheads._cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,777 @@
+"""Recognise, validate and convert label arrays.
+
+Label formats
+-------------
+Every label array safeheads accepts has one of these named formats:
+
+``"binary-column"``
+    One value per sample, each 0 or 1 (ints, bools, or floats equal to 0.0/1.0),
+    shape ``(N,)`` or ``(N, 1)``. Task ``"binary"``, ``n == 2``.
+``"sparse"``
+    One integer class id per sample in ``[0, n)``, shape ``(N,)`` or ``(N, 1)``,
+    with at least one id above 1. Task ``"multiclass"``, ``n = max(y) + 1``.
+``"one-hot"``
+    A 0/1 matrix of shape ``(N, n)``, ``n >= 2``, in which every row holds exactly
+    one 1. Task ``"multiclass"``.
+``"multi-hot"``
+    A 0/1 matrix of shape ``(N, n)``, ``n >= 2``, in which at least one row holds
+    no 1 or several. Task ``"multilabel"``.
+``"class-names"``
+    One class name (a string) per sample, shape ``(N,)``. Task ``"binary"`` for
+    two distinct names, ``"multiclass"`` otherwise; the class ids are the
+    positions of the names in sorted order.
+``"label-lists"``
+    One list (or tuple, set, array) of labels per sample, each a class id or a
+    class name, lists of any length including 0. Task ``"multilabel"``.
+
+One-hot and multi-hot are told apart by row sums (scikit-learn's
+``type_of_target`` calls both ``"multilabel-indicator"``). A 0/1 matrix whose
+rows all hold one label is read as one-hot; a multilabel head still accepts it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import warnings
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from safeheads._messages import describe_value
+from safeheads._tasks import Task, parse_task
+from safeheads.errors import LabelFormatError, SafeheadsWarning
+
+__all__ = [
+    "FORMATS",
+    "LabelInfo",
+    "describe_labels",
+    "encode_labels",
+    "parse_labels",
+    "to_categorical",
+    "to_multi_hot",
+    "to_sparse",
+]
+
+FORMATS = ("binary-column", "sparse", "one-hot", "multi-hot", "class-names", "label-lists")
+
+_LIST_TYPES = (list, tuple, set, frozenset, np.ndarray)
+
+
+@dataclasses.dataclass(frozen=True)
+class LabelInfo:
+    """What a label array is: its task, format, number of classes and class names.
+
+    Attributes:
+        task: The task the labels describe (``Task.BINARY``, ``MULTICLASS`` or
+            ``MULTILABEL``; compares equal to the plain string).
+        format: One of ``safeheads.FORMATS`` (see `describe_labels`).
+        n: Number of classes (2 for binary) or labels, as ``Head.n``.
+        n_samples: Number of samples.
+        class_names: The sorted class names for ``"class-names"`` and
+            ``"label-lists"`` of names, else ``None``.
+
+    Example:
+        >>> import safeheads
+        >>> info = safeheads.describe_labels([[0, 1, 0], [1, 0, 0]])
+        >>> (info.task, info.format, info.n, info.n_samples)
+        (<Task.MULTICLASS: 'multiclass'>, 'one-hot', 3, 2)
+    """
+
+    task: Task
+    format: str
+    n: int
+    n_samples: int
+    class_names: tuple[Hashable, ...] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Parsed:
+    """A validated label array with its format and its values in a canonical form.
+
+    ``values`` is: int64 ids of shape (N,) for binary-column, sparse and
+    class-names (ids into ``class_names``); a (N, n) 0/1 array for one-hot and
+    multi-hot; flat int64 ids for label-lists, split by ``lengths``.
+    """
+
+    format: str
+    task: Task
+    n: int
+    n_samples: int
+    values: np.ndarray
+    class_names: tuple[Hashable, ...] | None = None
+    lengths: np.ndarray | None = None
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def _position(index: tuple[int, ...] | int) -> str:
+    if isinstance(index, tuple):
+        return "y[" + ", ".join(str(int(i)) for i in index) + "]"
+    return f"y[{int(index)}]"
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
+
+def _first_bad(bad: np.ndarray, array: np.ndarray) -> tuple[str, int]:
+    """Position text 'y[i]=v' of the first True in ``bad`` and how many are True."""
+    flat = np.flatnonzero(bad)
+    index = np.unravel_index(flat[0], bad.shape)
+    position = _position(tuple(int(i) for i in index) if bad.ndim > 1 else int(index[0]))
+    return f"{position}={_value(array[index])}", int(flat.size)
+
+
+def _raise(what: str, bad: np.ndarray, array: np.ndarray, noun: str, fix: str) -> None:
+    where, count = _first_bad(bad, array)
+    raise LabelFormatError(
+        f"Expected {what}. Received: {where} ({count} of {bad.size} {noun}). {fix}"
+    )
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+def _to_numpy(y: Any) -> Any:
+    """Tensors to numpy; everything else unchanged."""
+    if type(y).__name__ in {"RaggedTensor", "SparseTensor"}:
+        raise LabelFormatError(
+            f"Expected a dense label array. Received: a {type(y).__name__}. "
+            "For lists of labels per sample pass y.to_list(); for a sparse indicator "
+            "matrix pass tf.sparse.to_dense(y)."
+        )
+    if not isinstance(y, np.ndarray) and hasattr(y, "numpy") and hasattr(y, "shape"):
+        return np.asarray(y.numpy())
+    return y
+
+
+def _is_label_lists(y: Any) -> bool:
+    if isinstance(y, np.ndarray):
+        return y.dtype == object and y.ndim == 1 and y.size > 0 and isinstance(y[0], _LIST_TYPES)
+    if isinstance(y, (list, tuple)) and len(y) > 0:
+        first = y[0]
+        if isinstance(first, (set, frozenset)):
+            return True
+        if isinstance(first, (list, tuple, np.ndarray)):
+            length = len(first)
+            return any(
+                not isinstance(row, (list, tuple, np.ndarray)) or len(row) != length for row in y
+            )
+    return False
+
+
+def parse_labels(y: Any) -> _Parsed:
+    """Sniff the format of ``y`` and validate it in one vectorised pass."""
+    y = _to_numpy(y)
+    if _is_label_lists(y):
+        return _parse_label_lists(y)
+    array = np.asarray(y)
+    if array.size == 0:
+        raise LabelFormatError(
+            f"Expected at least one label. Received: an empty array of shape {array.shape}."
+        )
+    if array.ndim == 0:
+        raise LabelFormatError(
+            f"Expected labels of shape (N,), (N, 1) or (N, n). Received: a scalar "
+            f"y={_value(array[()])}. Wrap it in a list: [y]."
+        )
+    if array.ndim > 2:
+        raise LabelFormatError(
+            f"Expected labels of shape (N,), (N, 1) or (N, n). Received: shape {array.shape} "
+            f"(rank {array.ndim}). Per-timestep or per-pixel labels are not classification "
+            "head labels; flatten them with y.reshape(-1, y.shape[-1]) if that is what you mean."
+        )
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim == 1:
+        return _parse_column(array)
+    return _parse_matrix(array)
+
+
+def _column_kind(array: np.ndarray) -> tuple[str, np.ndarray]:
+    """Return ("names" | "numbers", array) for a 1-D array, refusing mixed objects."""
+    if array.dtype.kind in "US":
+        return "names", array
+    if array.dtype.kind != "O":
+        return "numbers", array
+    kinds = np.array([_object_kind(v) for v in array.tolist()])
+    bad = kinds != kinds[0]
+    if bad.any():
+        where, count = _first_bad(bad, array)
+        raise LabelFormatError(
+            f"Expected labels of one type. Received: y[0]={_value(array[0])} is {kinds[0]} but "
+            f"{where} is {_object_kind(array[np.flatnonzero(bad)[0]])} ({count} of "
+            f"{array.size} values differ). Convert all labels to ints, or all to strings."
+        )
+    if kinds[0] == "str":
+        return "names", array.astype(str)
+    if kinds[0] == "other":
+        raise LabelFormatError(
+            f"Expected class ids (ints) or class names (strings). Received: y[0]="
+            f"{describe_value(array[0])}. Map your labels to ints or strings first."
+        )
+    return "numbers", np.asarray(array.tolist())
+
+
+def _object_kind(value: Any) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, (int, np.integer)):
+        return "int"
+    if isinstance(value, (float, np.floating)):
+        return "float"
+    if isinstance(value, (str, bytes)):
+        return "str"
+    return "other"
+
+
+def _check_numeric_values(array: np.ndarray) -> np.ndarray:
+    """Finite, integral, non-negative class ids as int64 (any shape)."""
+    kind = array.dtype.kind
+    if kind == "b":
+        return array.astype(np.int64)
+    if kind not in "iuf":
+        raise LabelFormatError(
+            f"Expected numeric labels or class names. Received: dtype {array.dtype}. "
+            "Convert the labels to ints or strings."
+        )
+    if kind == "f":
+        finite = np.isfinite(array)
+        if not finite.all():
+            _raise(
+                "finite labels",
+                ~finite,
+                array,
+                "values NaN or inf",
+                "Drop or fix those samples before training; a NaN label gives a NaN loss.",
+            )
+        rounded = np.round(array)
+        integral = rounded == array
+        if not integral.all():
+            _raise_non_integral(array, integral)
+        array = rounded
+    if array.min() < 0:
+        negative = array < 0
+        values = set(np.unique(array).tolist())
+        fix = (
+            "Labels are -1/+1: use (y > 0).astype(int) for a 0/1 column."
+            if values <= {-1, 1}
+            else "Negative ids would wrap to the last class in keras.utils.to_categorical; "
+            "remove or relabel them."
+        )
+        _raise("class ids >= 0", negative, array, "values negative", fix)
+    return array.astype(np.int64, copy=False)
+
+
+def _raise_non_integral(array: np.ndarray, integral: np.ndarray) -> None:
+    within_unit = bool(array.min() >= 0 and array.max() <= 1)
+    if array.ndim == 2 and within_unit and np.allclose(array.sum(axis=1), 1.0):
+        fix = (
+            "These look like soft labels or predicted probabilities (rows sum to 1): pass "
+            "hard labels; for soft targets use the loss's label_smoothing instead."
+        )
+    elif within_unit:
+        fix = (
+            "These look like probabilities or scores, not labels: threshold them, e.g. "
+            "(y > 0.5).astype(int), if that is what you mean."
+        )
+    else:
+        fix = (
+            "These look like a continuous (regression) target, not class labels; "
+            "use a regression head, or bin the values into classes first."
+        )
+    _raise("integral class labels", ~integral, array, "values not integral", fix)
+
+
+def _parse_column(array: np.ndarray) -> _Parsed:
+    kind, array = _column_kind(array)
+    if kind == "names":
+        names, ids = np.unique(array, return_inverse=True)
+        class_names = tuple(names.tolist())
+        task = Task.BINARY if len(class_names) == 2 else Task.MULTICLASS
+        return _Parsed(
+            "class-names",
+            task,
+            max(len(class_names), 2),
+            array.size,
+            ids.astype(np.int64),
+            class_names,
+        )
+    ids = _check_numeric_values(array)
+    top = int(ids.max())
+    if top <= 1:
+        return _Parsed("binary-column", Task.BINARY, 2, ids.size, ids)
+    return _Parsed("sparse", Task.MULTICLASS, top + 1, ids.size, ids)
+
+
+def _parse_matrix(array: np.ndarray) -> _Parsed:
+    if array.dtype.kind == "b":
+        cells = array.view(np.uint8)
+    else:
+        if array.dtype.kind in "OUS":
+            raise LabelFormatError(
+                f"Expected a numeric 0/1 matrix. Received: dtype {array.dtype} with shape "
+                f"{array.shape}. For lists of class names per sample pass a list of lists, "
+                "or use safeheads.LabelMap."
+            )
+        if array.dtype.kind == "f":
+            finite = np.isfinite(array)
+            if not finite.all():
+                _raise(
+                    "finite labels",
+                    ~finite,
+                    array,
+                    "values NaN or inf",
+                    "Drop or fix those samples before training; a NaN label gives a NaN loss.",
+                )
+        cells = array
+        if not (cells.min() >= 0 and cells.max() <= 1 and _all_binary(cells)):
+            binary = (cells == 0) | (cells == 1)
+            if array.dtype.kind == "f" and array.min() >= 0 and array.max() <= 1:
+                _raise_non_integral(array, binary)
+            _raise(
+                "0/1 cells in a one-hot or multi-hot matrix",
+                ~binary,
+                array,
+                "cells not 0 or 1",
+                "If each row lists class ids, use safeheads.to_multi_hot(y, n); for "
+                "one class id per sample pass a 1-D array.",
+            )
+    sums = cells.sum(axis=1, dtype=np.int64)
+    n = array.shape[1]
+    if (sums == 1).all():
+        return _Parsed("one-hot", Task.MULTICLASS, n, array.shape[0], cells)
+    return _Parsed("multi-hot", Task.MULTILABEL, n, array.shape[0], cells)
+
+
+def _all_binary(cells: np.ndarray) -> bool:
+    if cells.dtype.kind in "iu":
+        return True  # min >= 0 and max <= 1 already checked
+    return bool(np.array_equal(cells, cells.astype(bool)))
+
+
+def _parse_label_lists(rows: Sequence[Any]) -> _Parsed:
+    for i, row in enumerate(rows):
+        if not isinstance(row, _LIST_TYPES):
+            raise LabelFormatError(
+                f"Expected one list of labels per sample. Received: y[{i}]={_value(row)} "
+                f"while y[0] is a {type(rows[0]).__name__}. Wrap single labels in a list, "
+                "e.g. [3] or [] for no label."
+            )
+    lengths = np.fromiter((len(row) for row in rows), dtype=np.int64, count=len(rows))
+    flat = list(itertools.chain.from_iterable(rows))
+    if not flat:
+        raise LabelFormatError(
+            f"Expected at least one label in some sample. Received: {len(rows)} empty label "
+            "lists. Pass n to safeheads.to_multi_hot(y, n) to build an all-zero matrix."
+        )
+    array = np.asarray(flat) if _object_kind(flat[0]) != "str" else np.asarray(flat, dtype=object)
+    try:
+        kind, values = _column_kind(array if array.dtype.kind != "O" else array)
+        if kind == "names":
+            names, ids = np.unique(values.astype(str), return_inverse=True)
+            return _Parsed(
+                "label-lists",
+                Task.MULTILABEL,
+                max(len(names), 2),
+                len(rows),
+                ids.astype(np.int64),
+                tuple(names.tolist()),
+                lengths,
+            )
+        ids = _check_numeric_values(values)
+    except LabelFormatError as err:
+        raise LabelFormatError(_in_lists(str(err), lengths)) from None
+    return _Parsed(
+        "label-lists", Task.MULTILABEL, max(int(ids.max()) + 1, 2), len(rows), ids, None, lengths
+    )
+
+
+def _in_lists(message: str, lengths: np.ndarray) -> str:
+    """Rewrite 'y[k]' positions of the flattened labels as 'y[i][j]'."""
+    import re
+
+    ends = np.cumsum(lengths)
+
+    def nested(match: re.Match[str]) -> str:
+        k = int(match.group(1))
+        i = int(np.searchsorted(ends, k, side="right"))
+        j = k - (int(ends[i - 1]) if i else 0)
+        return f"y[{i}][{j}]"
+
+    return re.sub(r"y\[(\d+)\]", nested, message, count=1).replace(" values ", " labels ")
+
+
+# ----------------------------------------------------------------------------- describe
+
+
+def describe_labels(y: Any) -> LabelInfo:
+    """Recognise the format of a label array, validate it, and describe it.
+
+    The formats are defined once, in ``safeheads._labels``' module docstring and
+    in the label formats guide: ``"binary-column"``, ``"sparse"``, ``"one-hot"``,
+    ``"multi-hot"``, ``"class-names"`` and ``"label-lists"``.
+
+    Args:
+        y: Labels: a numpy array, list, tuple or tensor of shape ``(N,)``,
+            ``(N, 1)`` or ``(N, n)``, or a sequence of label lists.
+
+    Returns:
+        A frozen `LabelInfo`.
+
+    Raises:
+        LabelFormatError: For empty input, rank > 2, NaN/inf, non-integral or
+            continuous values, soft labels, negative ids, cells other than 0/1,
+            mixed types, or ragged tensors, naming the first bad position.
+
+    Warns:
+        SafeheadsWarning: For a class or label with no examples, a binary column
+            holding a single value, or more than half the samples carrying a class
+            no other sample has (ids or a regression target?).
+
+    Example:
+        >>> import safeheads
+        >>> safeheads.describe_labels([0, 2, 1, 2])
+        LabelInfo(task=<Task.MULTICLASS: 'multiclass'>, format='sparse', n=3, n_samples=4, class_names=None)
+        >>> safeheads.describe_labels([["sports", "politics"], [], ["sports"]]).class_names
+        ('politics', 'sports')
+    """
+    parsed = parse_labels(y)
+    _warn_suspicious(parsed)
+    return LabelInfo(parsed.task, parsed.format, parsed.n, parsed.n_samples, parsed.class_names)
+
+
+def _warn_suspicious(parsed: _Parsed) -> None:
+    """Warn once for the first suspicious-but-legal property found."""
+    message = _suspicious(parsed)
+    if message:
+        warnings.warn(message, SafeheadsWarning, stacklevel=3)
+
+
+def _suspicious(parsed: _Parsed) -> str | None:
+    if parsed.format in ("one-hot", "multi-hot"):
+        counts = parsed.values.sum(axis=0, dtype=np.int64)
+    else:
+        counts = np.bincount(parsed.values, minlength=parsed.n)
+    if parsed.format == "binary-column":
+        present = np.flatnonzero(counts)
+        if present.size == 1:
+            return (
+                f"Binary labels hold a single value ({int(present[0])}) in all "
+                f"{parsed.n_samples} samples: the model cannot learn the other class from them."
+            )
+        return None
+    if parsed.format in ("sparse", "class-names"):
+        singletons = int((counts == 1).sum())
+        if singletons * 2 > parsed.n_samples:
+            return (
+                f"{singletons} of {parsed.n_samples} samples have a class that no other sample "
+                "has: are these ids or a continuous target rather than class labels?"
+            )
+    empty = np.flatnonzero(counts == 0)
+    if empty.size:
+        noun = "label" if parsed.task is Task.MULTILABEL else "class"
+        shown = ", ".join(str(int(i)) for i in empty[:10]) + (", ..." if empty.size > 10 else "")
+        hint = (
+            " Labels seem to start at 1: subtract 1, or pass class_names."
+            if parsed.format == "sparse" and empty.tolist() == [0]
+            else ""
+        )
+        return (
+            f"{empty.size} of {parsed.n} {noun}s have no examples ({noun} ids {shown}): "
+            f"the head cannot learn them from these labels.{hint}"
+        )
+    return None
+
+
+# ----------------------------------------------------------------------------- encode
+
+
+def _mismatch(task: Task, parsed: _Parsed, fix: str) -> LabelFormatError:
+    return LabelFormatError(
+        f"Expected labels for task={task.value!r}. Received: {parsed.format} labels "
+        f"({_shape_text(parsed)}). {fix}"
+    )
+
+
+def _shape_text(parsed: _Parsed) -> str:
+    if parsed.format in ("one-hot", "multi-hot"):
+        return f"shape {parsed.values.shape}"
+    if parsed.format == "label-lists":
+        return f"{parsed.n_samples} lists"
+    return f"{parsed.n_samples} values, n={parsed.n}"
+
+
+def _ids_for_names(
+    parsed: _Parsed, class_names: Sequence[Hashable] | None, task: Task
+) -> np.ndarray:
+    """Map a class-names / label-lists-of-names parse onto a head's class names."""
+    assert parsed.class_names is not None
+    if class_names is None:
+        raise LabelFormatError(
+            f"Expected class ids for a head without class names. Received: class names "
+            f"{list(parsed.class_names)[:5]}. Pass class_names=... to classification_head "
+            "(or build the head with safeheads.Head.from_labels(y))."
+        )
+    lookup = {name: i for i, name in enumerate(class_names)}
+    mapping = np.array([lookup.get(name, -1) for name in parsed.class_names], dtype=np.int64)
+    unknown = mapping < 0
+    if unknown.any():
+        missing = [parsed.class_names[i] for i in np.flatnonzero(unknown)]
+        raise LabelFormatError(
+            f"Expected labels among the head's class names {list(class_names)}. Received: "
+            f"unknown names {missing[:5]}{' ...' if len(missing) > 5 else ''}. Add them to "
+            "class_names, or drop those samples."
+        )
+    return mapping[parsed.values]
+
+
+def _check_ids_in_range(ids: np.ndarray, n: int, array_name: str = "y") -> None:
+    if ids.size and int(ids.max()) >= n:
+        bad = ids >= n
+        hint = (
+            " Labels seem to start at 1: subtract 1, or pass class_names."
+            if int(ids.min()) >= 1 and int(ids.max()) == n
+            else f" Build the head with n={int(ids.max()) + 1}, or fix those labels."
+        )
+        _raise(f"class ids in [0, {n})", bad, ids, "values out of range", hint)
+
+
+def _multi_hot(parsed: _Parsed, ids: np.ndarray, n: int) -> np.ndarray:
+    assert parsed.lengths is not None
+    out = np.zeros((parsed.n_samples, n), dtype=np.float32)
+    rows = np.repeat(np.arange(parsed.n_samples), parsed.lengths)
+    out[rows, ids] = 1.0
+    return out
+
+
+def encode_labels(
+    y: Any,
+    task: Task,
+    n: int,
+    *,
+    one_hot: bool = False,
+    class_names: Sequence[Hashable] | None = None,
+) -> np.ndarray:
+    """Validate ``y`` against a head and return it in the form the head's loss expects."""
+    parsed = parse_labels(y)
+    fmt = parsed.format
+    if task is Task.MULTILABEL:
+        if fmt in ("one-hot", "multi-hot"):
+            if parsed.n != n:
+                raise _width_error(parsed, n, "labels")
+            return parsed.values.astype(np.float32, copy=False)
+        if fmt == "label-lists":
+            ids = (
+                _ids_for_names(parsed, class_names, task)
+                if parsed.class_names is not None
+                else parsed.values
+            )
+            _check_ids_in_range(ids, n)
+            return _multi_hot(parsed, ids, n)
+        raise _mismatch(
+            task,
+            parsed,
+            "A multilabel head needs a multi-hot (N, n) matrix or one list of labels per "
+            "sample: wrap each label in a list, or use task='multiclass'.",
+        )
+    if fmt in ("multi-hot", "label-lists"):
+        raise _mismatch(
+            task,
+            parsed,
+            "Labels look multi-hot (rows with no 1 or several 1s): use task='multilabel'.",
+        )
+    if fmt == "one-hot":
+        if task is Task.BINARY and parsed.n != 2:
+            raise _width_error(parsed, 2, "binary one-hot rows")
+        if task is Task.MULTICLASS and parsed.n != n:
+            raise _width_error(parsed, n, "classes")
+        ids = parsed.values.argmax(axis=1)
+    elif fmt == "class-names":
+        ids = _ids_for_names(parsed, class_names, task)
+    else:
+        ids = parsed.values
+    if task is Task.BINARY:
+        if int(ids.max()) > 1:
+            raise _mismatch(
+                task,
+                parsed,
+                f"A binary head takes 0/1 labels; these hold {parsed.n} classes: use "
+                f"task='multiclass' with n={parsed.n}.",
+            )
+        return ids.astype(np.float32).reshape(-1, 1)
+    _check_ids_in_range(ids, n)
+    if one_hot:
+        return _one_hot(ids, n, np.float32)
+    return ids.astype(np.int32)
+
+
+def _width_error(parsed: _Parsed, n: int, what: str) -> LabelFormatError:
+    return LabelFormatError(
+        f"Expected {n} columns of {what} to match the head's n={n}. Received: {parsed.format} "
+        f"labels of shape {parsed.values.shape}. Build the head with n={parsed.n}, or fix "
+        "the labels."
+    )
+
+
+def _one_hot(ids: np.ndarray, n: int, dtype: Any) -> np.ndarray:
+    out = np.zeros((ids.size, n), dtype=dtype)
+    out.reshape(-1)[np.arange(ids.size) * n + ids] = 1
+    return out
+
+
+# ----------------------------------------------------------------------------- converters
+
+
+def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
+    """Convert class ids to a one-hot matrix, validating them first.
+
+    A strict drop-in for ``keras.utils.to_categorical`` on valid input (same
+    signature, same float64 result, ``(N, 1)`` read as ``(N,)``), except that
+    invalid ids raise instead of wrapping: Keras maps -1 to the last class and
+    truncates 1.7 to 1.
+
+    Args:
+        x: Class ids in ``[0, num_classes)``, shape ``(N,)`` or ``(N, 1)``.
+        num_classes: Number of classes; ``max(x) + 1`` when ``None``.
+
+    Returns:
+        A float64 array of shape ``(N, num_classes)``.
+
+    Raises:
+        LabelFormatError: For negative, non-integral, NaN or out-of-range ids,
+            and for input that is not one id per sample.
+        TypeError: If ``num_classes`` is not an int.
+
+    Example:
+        >>> import safeheads
+        >>> safeheads.to_categorical([0, 2], num_classes=3)
+        array([[1., 0., 0.],
+               [0., 0., 1.]])
+    """
+    parsed = parse_labels(x)
+    if parsed.format not in ("binary-column", "sparse"):
+        raise LabelFormatError(
+            f"Expected one class id per sample. Received: {parsed.format} labels "
+            f"({_shape_text(parsed)}). "
+            + (
+                "They are one-hot already."
+                if parsed.format == "one-hot"
+                else "Use safeheads.LabelMap for class names, or safeheads.to_multi_hot for "
+                "label lists."
+            )
+        )
+    ids = parsed.values
+    if num_classes is None:
+        num_classes = int(ids.max()) + 1
+    else:
+        num_classes = _check_n(num_classes, "num_classes")
+        _check_ids_in_range(ids, num_classes)
+    return _one_hot(ids, num_classes, np.float64)
+
+
+def _check_n(n: object, name: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"Expected `{name}` to be an int. Received: {name}={describe_value(n)}.")
+    if n < 1:
+        raise LabelFormatError(f"Expected `{name}` >= 1. Received: {name}={int(n)}.")
+    return int(n)
+
+
+def to_sparse(y: Any) -> np.ndarray:
+    """Convert one-hot rows to class ids, validating them first.
+
+    Args:
+        y: A one-hot matrix of shape ``(N, n)``: every cell 0 or 1 and exactly one
+            1 per row.
+
+    Returns:
+        An int64 array of shape ``(N,)`` with the column of each row's 1.
+
+    Raises:
+        LabelFormatError: If ``y`` is not one-hot (a row without exactly one 1,
+            cells other than 0/1, NaN, or one id per sample already).
+
+    Example:
+        >>> import safeheads
+        >>> safeheads.to_sparse([[0, 1, 0], [1, 0, 0]])
+        array([1, 0])
+    """
+    parsed = parse_labels(y)
+    if parsed.format == "one-hot":
+        return np.asarray(parsed.values.argmax(axis=1), dtype=np.int64)
+    if parsed.format == "multi-hot":
+        sums = parsed.values.sum(axis=1, dtype=np.int64)
+        bad = sums != 1
+        _raise(
+            "one-hot rows (exactly one 1 per row)",
+            bad,
+            sums,
+            "rows",
+            "Rows with no 1 or several 1s are multi-hot: use task='multilabel'.",
+        )
+    raise LabelFormatError(
+        f"Expected one-hot rows of shape (N, n). Received: {parsed.format} labels "
+        f"({_shape_text(parsed)})."
+        + (" They are class ids already." if parsed.format in ("sparse", "binary-column") else "")
+    )
+
+
+def to_multi_hot(label_lists: Iterable[Iterable[int]], n: int) -> np.ndarray:
+    """Convert one list of label ids per sample to a 0/1 matrix.
+
+    The input is always read as lists of label ids (never as rows of 0/1).
+    Duplicate ids in a list count once. Use `LabelMap` for names.
+
+    Args:
+        label_lists: One iterable of ids in ``[0, n)`` per sample (may be empty).
+        n: Number of labels.
+
+    Returns:
+        A float32 array of shape ``(N, n)``.
+
+    Raises:
+        TypeError: If ``n`` is not an int.
+        LabelFormatError: For ids out of range, negative, non-integral or NaN,
+            names instead of ids, or a sample that is not a list.
+
+    Example:
+        >>> import safeheads
+        >>> safeheads.to_multi_hot([[0, 2], [], [1]], n=3)
+        array([[1., 0., 1.],
+               [0., 0., 0.],
+               [0., 1., 0.]], dtype=float32)
+    """
+    n = _check_n(n, "n")
+    rows = list(label_lists)
+    for i, row in enumerate(rows):
+        if not isinstance(row, _LIST_TYPES):
+            raise LabelFormatError(
+                f"Expected one list of label ids per sample. Received: y[{i}]={_value(row)}. "
+                "Wrap single labels in a list, e.g. [3] or [] for no label."
+            )
+    if not rows:
+        raise LabelFormatError("Expected at least one sample. Received: no label lists.")
+    lengths = np.fromiter((len(row) for row in rows), dtype=np.int64, count=len(rows))
+    flat = list(itertools.chain.from_iterable(rows))
+    out = np.zeros((len(rows), n), dtype=np.float32)
+    if not flat:
+        return out
+    values = np.asarray(flat)
+    if values.dtype.kind in "USO":
+        raise LabelFormatError(
+            f"Expected label ids. Received: {_in_lists('y[0]=' + _value(flat[0]), lengths)} "
+            "is a name. Use safeheads.LabelMap(class_names).to_multi_hot(label_lists)."
+        )
+    try:
+        ids = _check_numeric_values(values)
+        _check_ids_in_range(ids, n)
+    except LabelFormatError as err:
+        raise LabelFormatError(_in_lists(str(err), lengths)) from None
+    out[np.repeat(np.arange(len(rows)), lengths), ids] = 1.0
+    return out

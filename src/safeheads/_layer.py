@@ -1,0 +1,205 @@
+"""The output layer of a head: a float32 Dense layer that remembers its task."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import keras
+import numpy as np
+
+from safeheads._messages import describe_value
+from safeheads._tasks import Task, parse_task
+from safeheads._thresholds import Threshold, check_threshold
+from safeheads.errors import HeadConfigError
+
+__all__ = ["HeadLayer"]
+
+_LABELS = ("sparse", "one_hot")
+
+
+def _check_n(task: Task, n: object) -> int:
+    if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer))):
+        raise TypeError(f"Expected `n` to be an int. Received: n={describe_value(n)}.")
+    if task is Task.BINARY:
+        if n not in (None, 1, 2):
+            raise HeadConfigError(
+                f"Expected `n` to be omitted, 1 or 2 for task='binary'. Received: n={n}. "
+                f"For {n} classes use task='multiclass'; for {n} independent yes/no labels "
+                "use task='multilabel'."
+            )
+        return 2
+    if n is None:
+        raise HeadConfigError(
+            f"Expected `n`, the number of {'classes' if task is Task.MULTICLASS else 'labels'}, "
+            f"for task={task.value!r}. Received: n=None. Pass it, or build the head from "
+            "labels with safeheads.Head.from_labels(y)."
+        )
+    if n < 2:
+        hint = (
+            "For a single yes/no output use task='binary'."
+            if task is Task.MULTICLASS
+            else "For a single yes/no label use task='binary'."
+        )
+        raise HeadConfigError(
+            f"Expected `n` >= 2 for task={task.value!r}. Received: n={int(n)}. {hint}"
+        )
+    return int(n)
+
+
+def _check_labels(task: Task, labels: object) -> str | None:
+    if labels is None:
+        return "sparse" if task is Task.MULTICLASS else None
+    if not isinstance(labels, str):
+        raise TypeError(
+            f"Expected `labels` to be a str or None. Received: labels={describe_value(labels)}."
+        )
+    if task is not Task.MULTICLASS:
+        natural = (
+            "a 0/1 column (head.encode also accepts (N, 2) one-hot rows)"
+            if task is Task.BINARY
+            else "a multi-hot (N, n) matrix (head.encode also accepts label lists)"
+        )
+        raise HeadConfigError(
+            f"Expected `labels` to be omitted for task={task.value!r}: it chooses the format "
+            f"of multiclass targets only. Received: labels={labels!r}. A {task.value} head "
+            f"always takes {natural}."
+        )
+    if labels not in _LABELS:
+        allowed = ", ".join(repr(value) for value in _LABELS)
+        hint = (
+            " Did you mean labels='one_hot'?"
+            if labels in ("one-hot", "onehot", "categorical")
+            else ""
+        )
+        raise HeadConfigError(
+            f"Expected `labels` to be one of {allowed}. Received: labels={labels!r}.{hint}"
+        )
+    return labels
+
+
+def _check_class_names(class_names: object, n: int) -> tuple[str | int, ...] | None:
+    if class_names is None:
+        return None
+    if isinstance(class_names, str) or not isinstance(class_names, (Sequence, np.ndarray)):
+        raise TypeError(
+            "Expected `class_names` to be a sequence of str or int. Received: "
+            f"class_names={describe_value(class_names)}."
+        )
+    names = tuple(name.item() if isinstance(name, np.generic) else name for name in class_names)
+    for i, name in enumerate(names):
+        if isinstance(name, bool) or not isinstance(name, (str, int)):
+            raise TypeError(
+                "Expected `class_names` to hold str or int (they are saved in the .keras "
+                f"file). Received: class_names[{i}]={describe_value(name)}."
+            )
+    if len(names) != n:
+        raise HeadConfigError(
+            f"Expected {n} `class_names`, one per class. Received: {len(names)} names "
+            f"{list(names)[:10]}."
+        )
+    if len(set(names)) != len(names):
+        duplicates = sorted({str(name) for name in names if names.count(name) > 1})
+        raise HeadConfigError(
+            f"Expected distinct `class_names`. Received: duplicates {duplicates}."
+        )
+    return names
+
+
+@keras.saving.register_keras_serializable(package="safeheads")
+class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
+    """The output layer of a safeheads head: a ``Dense`` layer that knows its task.
+
+    Its width and activation follow from the task: 1 sigmoid unit for binary,
+    ``n`` softmax units for multiclass, ``n`` sigmoid units for multilabel, or
+    linear units with ``from_logits=True``. It always computes in float32,
+    whatever the global dtype policy (Keras' mixed precision guide keeps the
+    output layer in float32). Its config carries the task, threshold and class
+    names, so a model loaded from ``.keras`` yields the same head again through
+    `Head.from_model`.
+
+    Build it through `classification_head` rather than directly.
+
+    Args:
+        task: ``"binary"``, ``"multiclass"`` or ``"multilabel"``, or a `Task`.
+        n: Number of classes (binary: omitted, 1 or 2) or labels.
+        from_logits: Output linear logits instead of probabilities.
+        labels: Multiclass target format, ``"sparse"`` (default) or ``"one_hot"``.
+        threshold: Decision threshold (a probability), one or one per label.
+        class_names: Optional names of the ``n`` classes or labels.
+        **kwargs: Other ``keras.layers.Dense`` arguments (``name``,
+            ``kernel_initializer``, ``bias_initializer``, regularizers, ...).
+
+    Returns:
+        A Keras layer.
+
+    Raises:
+        TypeError: If an argument has the wrong type.
+        HeadConfigError: If an argument has a wrong value for the task.
+
+    Example:
+        >>> from safeheads import HeadLayer
+        >>> layer = HeadLayer("multiclass", 4)
+        >>> (layer.units, layer.activation.__name__, layer.dtype)
+        (4, 'softmax', 'float32')
+    """
+
+    def __init__(
+        self,
+        task: Task | str,
+        n: int | None = None,
+        *,
+        from_logits: bool = False,
+        labels: str | None = None,
+        threshold: Threshold | None = None,
+        class_names: Sequence[Hashable] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        task = parse_task(task)
+        n = _check_n(task, n)
+        if not isinstance(from_logits, bool):
+            raise TypeError(
+                "Expected `from_logits` to be a bool. Received: "
+                f"from_logits={describe_value(from_logits)}."
+            )
+        labels = _check_labels(task, labels)
+        units = 1 if task is Task.BINARY else n
+        if task is Task.MULTICLASS:
+            if threshold is not None:
+                raise HeadConfigError(
+                    "Expected `threshold` to be omitted for task='multiclass': the class "
+                    f"with the highest score is predicted. Received: threshold={threshold!r}."
+                )
+            checked_threshold: float | tuple[float, ...] | None = None
+        else:
+            checked_threshold = check_threshold(0.5 if threshold is None else threshold, units)
+        names = _check_class_names(class_names, n)
+        if from_logits:
+            activation = "linear"
+        else:
+            activation = "softmax" if task is Task.MULTICLASS else "sigmoid"
+        kwargs.pop("units", None)
+        kwargs.pop("activation", None)
+        kwargs["dtype"] = "float32"
+        super().__init__(units, activation=activation, **kwargs)
+        self.task = task
+        self.n = n
+        self.from_logits = from_logits
+        self.labels = labels
+        self.threshold = checked_threshold
+        self.class_names = names
+
+    def get_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = super().get_config()
+        config.pop("units")
+        config.pop("activation")
+        threshold = self.threshold
+        config.update(
+            task=self.task.value,
+            n=self.n,
+            from_logits=self.from_logits,
+            labels=self.labels if self.task is Task.MULTICLASS else None,
+            threshold=list(threshold) if isinstance(threshold, tuple) else threshold,
+            class_names=None if self.class_names is None else list(self.class_names),
+        )
+        return config

@@ -1,0 +1,351 @@
+"""Threshold metrics that Keras lacks or gets wrong for logits and multilabel outputs.
+
+Keras' ``Precision``/``Recall`` clip predictions to [0, 1], so a threshold on logits
+cannot be passed to them, and ``F1Score(threshold=None)`` marks the argmax of each
+row. The metrics here compare outputs to a threshold given as a probability and
+converted to a logit when ``from_logits=True``; their state is Keras metric
+variables (summed across replicas), and the scores are computed from counts
+accumulated over all batches.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+from safeheads._thresholds import Threshold, check_threshold, cut_points
+from safeheads.errors import HeadConfigError
+
+__all__ = [
+    "ExactMatch",
+    "ThresholdAccuracy",
+    "ThresholdF1",
+    "ThresholdPrecision",
+    "ThresholdRecall",
+]
+
+_AVERAGES = ("micro", "macro")
+
+
+class _ThresholdMetric(keras.metrics.Metric):  # type: ignore[misc]
+    """Shared threshold handling: ``predicted = output > cut``."""
+
+    def __init__(
+        self,
+        threshold: Threshold = 0.5,
+        *,
+        from_logits: bool = False,
+        name: str | None = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(name=name, dtype=dtype)
+        self.threshold = check_threshold(threshold)
+        self.from_logits = bool(from_logits)
+        self._cut = cut_points(self.threshold, self.from_logits)
+
+    def _binarize(self, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple[Any, Any, Any]:
+        """Return float32 (true, predicted, weight), all shaped like ``y_pred`` as 2-D."""
+        y_pred = ops.cast(ops.convert_to_tensor(y_pred), "float32")
+        if len(y_pred.shape) == 1:
+            y_pred = ops.expand_dims(y_pred, -1)
+        y_true = ops.reshape(ops.cast(ops.convert_to_tensor(y_true), "float32"), ops.shape(y_pred))
+        predicted = ops.cast(ops.greater(y_pred, self._cut), "float32")
+        if sample_weight is None:
+            weight = ops.ones_like(y_pred[:, :1])
+        else:
+            weight = ops.reshape(ops.cast(sample_weight, "float32"), (-1, 1))
+        return y_true, predicted, weight
+
+    def get_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = super().get_config()
+        threshold = self.threshold
+        config.update(
+            threshold=list(threshold) if isinstance(threshold, tuple) else threshold,
+            from_logits=self.from_logits,
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="safeheads")
+class ThresholdAccuracy(_ThresholdMetric):
+    """Share of output cells whose thresholded prediction equals the label.
+
+    For a binary head (one output) this is the usual accuracy. For a multilabel
+    head it is the per-label (Hamming) accuracy, which safeheads names
+    ``label_accuracy``: it is high for a model that predicts no label at all.
+
+    Args:
+        threshold: Probability threshold in (0, 1), or one per output.
+        from_logits: Whether outputs are logits; the threshold is then compared
+            in logit space.
+        name: Metric name.
+        dtype: Dtype of the metric result.
+
+    Returns:
+        A Keras metric whose ``result()`` is a float in [0, 1].
+
+    Raises:
+        HeadConfigError: If a threshold is outside (0, 1).
+
+    Example:
+        >>> import numpy as np
+        >>> from safeheads import ThresholdAccuracy
+        >>> metric = ThresholdAccuracy(from_logits=True)
+        >>> metric.update_state(np.array([[1.0], [0.0]]), np.array([[2.0], [0.5]]))
+        >>> float(metric.result())
+        0.5
+    """
+
+    def __init__(
+        self,
+        threshold: Threshold = 0.5,
+        *,
+        from_logits: bool = False,
+        name: str = "accuracy",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(threshold, from_logits=from_logits, name=name, dtype=dtype)
+        self.correct = self.add_variable(shape=(), initializer="zeros", name="correct")
+        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        y_true, predicted, weight = self._binarize(y_true, y_pred, sample_weight)
+        equal = ops.cast(ops.equal(y_true, predicted), "float32")
+        self.correct.assign_add(ops.sum(equal * weight))
+        self.total.assign_add(ops.sum(weight) * ops.cast(ops.shape(equal)[1], "float32"))
+
+    def result(self) -> Any:
+        return ops.divide_no_nan(self.correct, self.total)
+
+
+@keras.saving.register_keras_serializable(package="safeheads")
+class ExactMatch(_ThresholdMetric):
+    """Share of samples whose whole predicted label set equals the true one.
+
+    Also called subset accuracy: the accuracy a person means for a multilabel task.
+
+    Args:
+        threshold: Probability threshold in (0, 1), or one per label.
+        from_logits: Whether outputs are logits.
+        name: Metric name.
+        dtype: Dtype of the metric result.
+
+    Returns:
+        A Keras metric whose ``result()`` is a float in [0, 1].
+
+    Raises:
+        HeadConfigError: If a threshold is outside (0, 1).
+
+    Example:
+        >>> import numpy as np
+        >>> from safeheads import ExactMatch
+        >>> metric = ExactMatch()
+        >>> metric.update_state(np.array([[1, 0], [1, 1]]), np.array([[0.9, 0.2], [0.8, 0.1]]))
+        >>> float(metric.result())
+        0.5
+    """
+
+    def __init__(
+        self,
+        threshold: Threshold = 0.5,
+        *,
+        from_logits: bool = False,
+        name: str = "exact_match",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(threshold, from_logits=from_logits, name=name, dtype=dtype)
+        self.matches = self.add_variable(shape=(), initializer="zeros", name="matches")
+        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        y_true, predicted, weight = self._binarize(y_true, y_pred, sample_weight)
+        row_match = ops.cast(ops.all(ops.equal(y_true, predicted), axis=1), "float32")
+        self.matches.assign_add(ops.sum(row_match * weight[:, 0]))
+        self.total.assign_add(ops.sum(weight))
+
+    def result(self) -> Any:
+        return ops.divide_no_nan(self.matches, self.total)
+
+
+class _ConfusionMetric(_ThresholdMetric):
+    """Per-output true-positive, false-positive and false-negative counts."""
+
+    def __init__(
+        self,
+        num_labels: int = 1,
+        threshold: Threshold = 0.5,
+        *,
+        average: str = "micro",
+        from_logits: bool = False,
+        name: str | None = None,
+        dtype: Any = None,
+    ) -> None:
+        if isinstance(num_labels, bool) or not isinstance(num_labels, (int, np.integer)):
+            raise TypeError(
+                f"Expected `num_labels` to be an int. Received: num_labels={num_labels!r} "
+                f"of type {type(num_labels).__name__}."
+            )
+        if num_labels < 1:
+            raise HeadConfigError(f"Expected `num_labels` >= 1. Received: num_labels={num_labels}.")
+        if average not in _AVERAGES:
+            raise HeadConfigError(
+                f"Expected `average` to be one of 'micro', 'macro'. Received: average={average!r}."
+            )
+        super().__init__(threshold, from_logits=from_logits, name=name, dtype=dtype)
+        if isinstance(self.threshold, tuple):
+            check_threshold(self.threshold, int(num_labels))
+        self.num_labels = int(num_labels)
+        self.average = average
+        shape = (self.num_labels,)
+        self.true_positives = self.add_variable(shape=shape, initializer="zeros", name="tp")
+        self.false_positives = self.add_variable(shape=shape, initializer="zeros", name="fp")
+        self.false_negatives = self.add_variable(shape=shape, initializer="zeros", name="fn")
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        y_true, predicted, weight = self._binarize(y_true, y_pred, sample_weight)
+        weighted_pred = predicted * weight
+        true_positive = ops.sum(weighted_pred * y_true, axis=0)
+        self.true_positives.assign_add(true_positive)
+        self.false_positives.assign_add(ops.sum(weighted_pred, axis=0) - true_positive)
+        self.false_negatives.assign_add(ops.sum(y_true * weight, axis=0) - true_positive)
+
+    def _score(self, numerator: Any, denominator: Any) -> Any:
+        """Micro: ratio of summed counts; macro: mean of per-label ratios (0 when 0/0)."""
+        if self.average == "micro":
+            return ops.divide_no_nan(ops.sum(numerator), ops.sum(denominator))
+        return ops.mean(ops.divide_no_nan(numerator, denominator))
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(num_labels=self.num_labels, average=self.average)
+        return config
+
+
+_CONFUSION_DOC = """
+
+    Args:
+        num_labels: Number of outputs (1 for a binary head).
+        threshold: Probability threshold in (0, 1), or one per output.
+        average: ``"micro"`` (pool the counts of all outputs) or ``"macro"``
+            (unweighted mean of per-output scores, 0 for an output with no
+            positives and no predictions, as scikit-learn's ``zero_division=0``).
+        from_logits: Whether outputs are logits.
+        name: Metric name.
+        dtype: Dtype of the metric result.
+
+    Returns:
+        A Keras metric whose ``result()`` is a float in [0, 1].
+
+    Raises:
+        TypeError: If ``num_labels`` is not an int.
+        HeadConfigError: If ``num_labels`` < 1, ``average`` is unknown, a
+            threshold is outside (0, 1) or their number is not ``num_labels``.
+"""
+
+
+@keras.saving.register_keras_serializable(package="safeheads")
+class ThresholdPrecision(_ConfusionMetric):
+    def __init__(
+        self,
+        num_labels: int = 1,
+        threshold: Threshold = 0.5,
+        *,
+        average: str = "micro",
+        from_logits: bool = False,
+        name: str = "precision",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            num_labels, threshold, average=average, from_logits=from_logits, name=name, dtype=dtype
+        )
+
+    def result(self) -> Any:
+        return self._score(self.true_positives, self.true_positives + self.false_positives)
+
+
+@keras.saving.register_keras_serializable(package="safeheads")
+class ThresholdRecall(_ConfusionMetric):
+    def __init__(
+        self,
+        num_labels: int = 1,
+        threshold: Threshold = 0.5,
+        *,
+        average: str = "micro",
+        from_logits: bool = False,
+        name: str = "recall",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            num_labels, threshold, average=average, from_logits=from_logits, name=name, dtype=dtype
+        )
+
+    def result(self) -> Any:
+        return self._score(self.true_positives, self.true_positives + self.false_negatives)
+
+
+@keras.saving.register_keras_serializable(package="safeheads")
+class ThresholdF1(_ConfusionMetric):
+    def __init__(
+        self,
+        num_labels: int = 1,
+        threshold: Threshold = 0.5,
+        *,
+        average: str = "micro",
+        from_logits: bool = False,
+        name: str = "f1",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            num_labels, threshold, average=average, from_logits=from_logits, name=name, dtype=dtype
+        )
+
+    def result(self) -> Any:
+        tp2 = 2.0 * self.true_positives
+        return self._score(tp2, tp2 + self.false_positives + self.false_negatives)
+
+
+ThresholdPrecision.__doc__ = (
+    """Precision (TP / (TP + FP)) of thresholded outputs, accumulated over batches."""
+    + _CONFUSION_DOC
+    + """
+    Example:
+        >>> import numpy as np
+        >>> from safeheads import ThresholdPrecision
+        >>> metric = ThresholdPrecision(from_logits=True)
+        >>> metric.update_state(np.array([[1.0], [0.0], [1.0]]), np.array([[3.0], [1.0], [-1.0]]))
+        >>> float(metric.result())
+        0.5
+"""
+)
+ThresholdRecall.__doc__ = (
+    """Recall (TP / (TP + FN)) of thresholded outputs, accumulated over batches."""
+    + _CONFUSION_DOC
+    + """
+    Example:
+        >>> import numpy as np
+        >>> from safeheads import ThresholdRecall
+        >>> metric = ThresholdRecall(num_labels=2, average="macro")
+        >>> metric.update_state(np.array([[1, 1], [1, 0]]), np.array([[0.9, 0.1], [0.2, 0.3]]))
+        >>> float(metric.result())
+        0.25
+"""
+)
+ThresholdF1.__doc__ = (
+    """F1 score (2TP / (2TP + FP + FN)) of thresholded outputs, over all batches.
+
+    Equal to scikit-learn's ``f1_score(y, y_pred, average=..., zero_division=0)``
+    on the same thresholded predictions."""
+    + _CONFUSION_DOC
+    + """
+    Example:
+        >>> import numpy as np
+        >>> from safeheads import ThresholdF1
+        >>> metric = ThresholdF1(num_labels=2, average="macro")
+        >>> metric.update_state(np.array([[1, 0], [1, 0]]), np.array([[0.9, 0.1], [0.2, 0.3]]))
+        >>> round(float(metric.result()), 4)
+        0.3333
+"""
+)

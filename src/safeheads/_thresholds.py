@@ -1,0 +1,70 @@
+"""Decision thresholds: validation and conversion to the output's own space."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Union
+
+import numpy as np
+
+from safeheads._messages import describe_value
+from safeheads.errors import HeadConfigError
+
+__all__ = ["Threshold", "check_threshold", "cut_points"]
+
+#: A probability threshold in (0, 1), one for all outputs or one per output.
+Threshold = Union[float, Sequence[float]]
+
+
+def _check_one(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(
+            f"Expected `threshold` to be a float in (0, 1) or a sequence of them. "
+            f"Received: {where}={describe_value(value)}."
+        )
+    number = float(value)
+    if not 0.0 < number < 1.0:
+        raise HeadConfigError(
+            f"Expected `threshold` in the open interval (0, 1), a probability. "
+            f"Received: {where}={number!r}. With from_logits=True the threshold is still a "
+            f"probability; safeheads converts it to a logit."
+        )
+    return number
+
+
+def check_threshold(threshold: object, units: int | None = None) -> float | tuple[float, ...]:
+    """Validate a scalar or per-output threshold and return it as float or tuple.
+
+    Args:
+        threshold: A probability in (0, 1), or a sequence of them (one per output).
+        units: The number of outputs a sequence must match, when known.
+
+    Returns:
+        The threshold as a float, or a tuple of floats.
+
+    Raises:
+        TypeError: If the threshold is not a number or a sequence of numbers.
+        HeadConfigError: If a value is outside (0, 1) or the sequence length is wrong.
+    """
+    if isinstance(threshold, (Sequence, np.ndarray)) and not isinstance(threshold, str):
+        values = tuple(_check_one(value, f"threshold[{i}]") for i, value in enumerate(threshold))
+        if units is not None and len(values) != units:
+            raise HeadConfigError(
+                f"Expected one `threshold` per output ({units}). "
+                f"Received: {len(values)} thresholds."
+            )
+        return values
+    return _check_one(threshold, "threshold")
+
+
+def cut_points(threshold: float | tuple[float, ...], from_logits: bool) -> np.ndarray:
+    """The values that outputs are compared to (``output > cut``), as float32.
+
+    For ``from_logits=True`` the probability threshold ``t`` becomes the logit
+    ``log(t / (1 - t))``, so that ``sigmoid(z) > t`` exactly when ``z > cut``.
+    """
+    values = np.atleast_1d(np.asarray(threshold, dtype=np.float64))
+    if from_logits:
+        values = np.log(values) - np.log1p(-values)
+    cut = values.astype(np.float32)
+    return cut if isinstance(threshold, tuple) else cut.reshape(())
