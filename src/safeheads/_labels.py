@@ -34,13 +34,13 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import warnings
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from safeheads._messages import describe_value
-from safeheads._tasks import Task, parse_task
+from safeheads._tasks import Task
 from safeheads.errors import LabelFormatError, SafeheadsWarning
 
 __all__ = [
@@ -74,9 +74,9 @@ class LabelInfo:
 
     Example:
         >>> import safeheads
-        >>> info = safeheads.describe_labels([[0, 1, 0], [1, 0, 0]])
+        >>> info = safeheads.describe_labels([[0, 1, 0], [1, 0, 0], [0, 0, 1]])
         >>> (info.task, info.format, info.n, info.n_samples)
-        (<Task.MULTICLASS: 'multiclass'>, 'one-hot', 3, 2)
+        (<Task.MULTICLASS: 'multiclass'>, 'one-hot', 3, 3)
     """
 
     task: Task
@@ -171,6 +171,10 @@ def parse_labels(y: Any) -> _Parsed:
     if _is_label_lists(y):
         return _parse_label_lists(y)
     array = np.asarray(y)
+    if array.dtype.kind == "U" and not isinstance(y, np.ndarray) and array.ndim == 1:
+        # numpy turns [1, "a"] into strings: keep the original objects to catch the mix
+        array = np.empty(len(y), dtype=object)
+        array[:] = list(y)
     if array.size == 0:
         raise LabelFormatError(
             f"Expected at least one label. Received: an empty array of shape {array.shape}."
@@ -370,9 +374,12 @@ def _parse_label_lists(rows: Sequence[Any]) -> _Parsed:
             f"Expected at least one label in some sample. Received: {len(rows)} empty label "
             "lists. Pass n to safeheads.to_multi_hot(y, n) to build an all-zero matrix."
         )
-    array = np.asarray(flat) if _object_kind(flat[0]) != "str" else np.asarray(flat, dtype=object)
+    array = np.asarray(flat)
+    if array.dtype.kind in "USO":  # names, or a mix that numpy would turn into strings
+        array = np.empty(len(flat), dtype=object)
+        array[:] = flat
     try:
-        kind, values = _column_kind(array if array.dtype.kind != "O" else array)
+        kind, values = _column_kind(array)
         if kind == "names":
             names, ids = np.unique(values.astype(str), return_inverse=True)
             return _Parsed(
@@ -404,7 +411,7 @@ def _in_lists(message: str, lengths: np.ndarray) -> str:
         j = k - (int(ends[i - 1]) if i else 0)
         return f"y[{i}][{j}]"
 
-    return re.sub(r"y\[(\d+)\]", nested, message, count=1).replace(" values ", " labels ")
+    return re.sub(r"y\[(\d+)\]", nested, message).replace(" values ", " labels ")
 
 
 # ----------------------------------------------------------------------------- describe
@@ -475,7 +482,9 @@ def _suspicious(parsed: _Parsed) -> str | None:
             )
     empty = np.flatnonzero(counts == 0)
     if empty.size:
-        noun = "label" if parsed.task is Task.MULTILABEL else "class"
+        noun, nouns = (
+            ("label", "labels") if parsed.task is Task.MULTILABEL else ("class", "classes")
+        )
         shown = ", ".join(str(int(i)) for i in empty[:10]) + (", ..." if empty.size > 10 else "")
         hint = (
             " Labels seem to start at 1: subtract 1, or pass class_names."
@@ -483,7 +492,7 @@ def _suspicious(parsed: _Parsed) -> str | None:
             else ""
         )
         return (
-            f"{empty.size} of {parsed.n} {noun}s have no examples ({noun} ids {shown}): "
+            f"{empty.size} of {parsed.n} {nouns} have no examples ({noun} ids {shown}): "
             f"the head cannot learn them from these labels.{hint}"
         )
     return None
@@ -520,24 +529,29 @@ def _ids_for_names(
         )
     lookup = {name: i for i, name in enumerate(class_names)}
     mapping = np.array([lookup.get(name, -1) for name in parsed.class_names], dtype=np.int64)
-    unknown = mapping < 0
+    ids = np.take(mapping, parsed.values)
+    unknown = ids < 0
     if unknown.any():
-        missing = [parsed.class_names[i] for i in np.flatnonzero(unknown)]
-        raise LabelFormatError(
+        names = np.take(np.asarray(parsed.class_names, dtype=object), parsed.values)
+        where, count = _first_bad(unknown, names)
+        message = (
             f"Expected labels among the head's class names {list(class_names)}. Received: "
-            f"unknown names {missing[:5]}{' ...' if len(missing) > 5 else ''}. Add them to "
+            f"{where} ({count} of {unknown.size} labels unknown). Add the missing names to "
             "class_names, or drop those samples."
         )
-    return mapping[parsed.values]
+        raise LabelFormatError(
+            message if parsed.lengths is None else _in_lists(message, parsed.lengths)
+        )
+    return ids
 
 
 def _check_ids_in_range(ids: np.ndarray, n: int, array_name: str = "y") -> None:
     if ids.size and int(ids.max()) >= n:
         bad = ids >= n
         hint = (
-            " Labels seem to start at 1: subtract 1, or pass class_names."
+            "Labels seem to start at 1: subtract 1, or pass class_names."
             if int(ids.min()) >= 1 and int(ids.max()) == n
-            else f" Build the head with n={int(ids.max()) + 1}, or fix those labels."
+            else f"Build the head with n={int(ids.max()) + 1}, or fix those labels."
         )
         _raise(f"class ids in [0, {n})", bad, ids, "values out of range", hint)
 
@@ -572,7 +586,11 @@ def encode_labels(
                 if parsed.class_names is not None
                 else parsed.values
             )
-            _check_ids_in_range(ids, n)
+            assert parsed.lengths is not None
+            try:
+                _check_ids_in_range(ids, n)
+            except LabelFormatError as err:
+                raise LabelFormatError(_in_lists(str(err), parsed.lengths)) from None
             return _multi_hot(parsed, ids, n)
         raise _mismatch(
             task,
@@ -588,7 +606,12 @@ def encode_labels(
         )
     if fmt == "one-hot":
         if task is Task.BINARY and parsed.n != 2:
-            raise _width_error(parsed, 2, "binary one-hot rows")
+            raise _mismatch(
+                task,
+                parsed,
+                f"A binary head takes 0/1 labels or (N, 2) one-hot rows: use "
+                f"task='multiclass' with n={parsed.n}.",
+            )
         if task is Task.MULTICLASS and parsed.n != n:
             raise _width_error(parsed, n, "classes")
         ids = parsed.values.argmax(axis=1)
@@ -613,7 +636,7 @@ def encode_labels(
 
 def _width_error(parsed: _Parsed, n: int, what: str) -> LabelFormatError:
     return LabelFormatError(
-        f"Expected {n} columns of {what} to match the head's n={n}. Received: {parsed.format} "
+        f"Expected {n} columns ({what}) to match the head's n={n}. Received: {parsed.format} "
         f"labels of shape {parsed.values.shape}. Build the head with n={parsed.n}, or fix "
         "the labels."
     )
@@ -707,13 +730,11 @@ def to_sparse(y: Any) -> np.ndarray:
         return np.asarray(parsed.values.argmax(axis=1), dtype=np.int64)
     if parsed.format == "multi-hot":
         sums = parsed.values.sum(axis=1, dtype=np.int64)
-        bad = sums != 1
-        _raise(
-            "one-hot rows (exactly one 1 per row)",
-            bad,
-            sums,
-            "rows",
-            "Rows with no 1 or several 1s are multi-hot: use task='multilabel'.",
+        bad = np.flatnonzero(sums != 1)
+        raise LabelFormatError(
+            f"Expected one-hot rows (exactly one 1 per row). Received: row y[{bad[0]}] holds "
+            f"{sums[bad[0]]} ones ({bad.size} of {sums.size} rows). Rows with no 1 or several "
+            "1s are multi-hot: use task='multilabel'."
         )
     raise LabelFormatError(
         f"Expected one-hot rows of shape (N, n). Received: {parsed.format} labels "
@@ -722,7 +743,7 @@ def to_sparse(y: Any) -> np.ndarray:
     )
 
 
-def to_multi_hot(label_lists: Iterable[Iterable[int]], n: int) -> np.ndarray:
+def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
     """Convert one list of label ids per sample to a 0/1 matrix.
 
     The input is always read as lists of label ids (never as rows of 0/1).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Union
+from typing import TypeAlias
 
 import numpy as np
 
@@ -13,7 +13,7 @@ from safeheads.errors import HeadConfigError
 __all__ = ["Threshold", "check_threshold", "cut_points"]
 
 #: A probability threshold in (0, 1), one for all outputs or one per output.
-Threshold = Union[float, Sequence[float]]
+Threshold: TypeAlias = float | Sequence[float]
 
 
 def _check_one(value: object, where: str) -> float:

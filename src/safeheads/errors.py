@@ -44,6 +44,11 @@ class HeadMismatchError(ValueError):
     """A compiled Keras model has an error-level head/loss/metric/label mismatch.
 
     Raised by ``Report.raise_for_errors()`` and by the ``HeadGuard`` callback.
+
+    Example:
+        >>> import safeheads
+        >>> issubclass(safeheads.HeadMismatchError, ValueError)
+        True
     """
 
 

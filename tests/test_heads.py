@@ -1,0 +1,490 @@
+"""classification_head: the table of heads, argument errors, equivalences, learning, save/load."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
+
+import safeheads
+from safeheads import HeadConfigError, Task, classification_head
+
+from tests.cases import HEAD_CASES, HEAD_CONFIGS, HeadCase
+
+# --------------------------------------------------------------------------- the table
+
+
+@pytest.mark.parametrize("case", HEAD_CASES)
+def test_head_table(case: HeadCase) -> None:
+    head = classification_head(case.task, case.n, **case.options)
+    layer, loss, metrics = head
+    assert layer is head.layer and loss is head.loss and metrics is head.metrics
+    assert layer.units == case.units == head.units
+    assert layer.activation.__name__ == case.activation
+    assert layer.dtype_policy.name == "float32"
+    assert type(loss).__name__ == case.loss
+    assert loss.get_config()["from_logits"] is case.options["from_logits"]
+    assert [(m.name, type(m).__name__) for m in metrics] == list(case.metrics)
+    assert head.task == case.task and isinstance(head.task, Task)
+    assert head.n == (2 if case.task == "binary" else case.n)
+    assert head.from_logits is case.options["from_logits"]
+    for metric in metrics:
+        if hasattr(metric, "threshold"):
+            assert metric.threshold == 0.5
+        config = metric.get_config()
+        if "from_logits" in config:
+            assert config["from_logits"] is case.options["from_logits"]
+    if case.task == "multiclass":
+        assert head.threshold is None and head.labels == case.options["labels"]
+    else:
+        assert head.threshold == 0.5 and head.labels is None
+
+
+def test_threshold_reaches_metrics() -> None:
+    head = classification_head("multilabel", 3, threshold=[0.2, 0.5, 0.9])
+    for metric in head.metrics[:4]:
+        assert metric.threshold == (0.2, 0.5, 0.9)
+    assert head.threshold == (0.2, 0.5, 0.9)
+
+
+def test_repr() -> None:
+    head = classification_head("multiclass", 3, labels="one_hot", class_names=["a", "b", "c"])
+    assert repr(head) == (
+        "Head('multiclass', 3, from_logits=False, labels='one_hot', class_names=['a', 'b', 'c'])"
+    )
+
+
+def test_name_sets_layer_name() -> None:
+    assert classification_head("binary", name="out").layer.name == "out"
+
+
+# --------------------------------------------------------------------------- errors
+
+CONFIG_ERRORS = [
+    pytest.param(
+        ("multiclass", 1, {}),
+        HeadConfigError,
+        "Expected `n` >= 2 for task='multiclass'. Received: n=1. For a single yes/no output use "
+        "task='binary'.",
+        id="multiclass-n1",
+    ),
+    pytest.param(
+        ("multilabel", 1, {}),
+        HeadConfigError,
+        "Expected `n` >= 2 for task='multilabel'. Received: n=1. For a single yes/no label use "
+        "task='binary'.",
+        id="multilabel-n1",
+    ),
+    pytest.param(
+        ("multiclass", None, {}),
+        HeadConfigError,
+        "Expected `n`, the number of classes, for task='multiclass'. Received: n=None. Pass it, "
+        "or build the head from labels with safeheads.Head.from_labels(y).",
+        id="multiclass-no-n",
+    ),
+    pytest.param(
+        ("multilabel", None, {}),
+        HeadConfigError,
+        "Expected `n`, the number of labels, for task='multilabel'. Received: n=None. Pass it, "
+        "or build the head from labels with safeheads.Head.from_labels(y).",
+        id="multilabel-no-n",
+    ),
+    pytest.param(
+        ("binary", 3, {}),
+        HeadConfigError,
+        "Expected `n` to be omitted, 1 or 2 for task='binary'. Received: n=3. For 3 classes use "
+        "task='multiclass'; for 3 independent yes/no labels use task='multilabel'.",
+        id="binary-n3",
+    ),
+    pytest.param(
+        ("multiclass", 2.0, {}),
+        TypeError,
+        "Expected `n` to be an int. Received: n=2.0.",
+        id="n-float",
+    ),
+    pytest.param(
+        ("multiclass", True, {}),
+        TypeError,
+        "Expected `n` to be an int. Received: n=True of type bool.",
+        id="n-bool",
+    ),
+    pytest.param(
+        ("multi", 3, {}),
+        HeadConfigError,
+        "Expected `task` to be one of 'binary', 'multiclass', 'multilabel'. Received: "
+        "task='multi'.",
+        id="task-unknown",
+    ),
+    pytest.param(
+        ("multi_label", 3, {}),
+        HeadConfigError,
+        "Expected `task` to be one of 'binary', 'multiclass', 'multilabel'. Received: "
+        "task='multi_label'. Did you mean task='multilabel'?",
+        id="task-alias",
+    ),
+    pytest.param(
+        ("categorical", 3, {}),
+        HeadConfigError,
+        "Expected `task` to be one of 'binary', 'multiclass', 'multilabel'. Received: "
+        "task='categorical'. Did you mean task='multiclass'?",
+        id="task-categorical",
+    ),
+    pytest.param(
+        (2, 3, {}),
+        TypeError,
+        "Expected `task` to be a str or safeheads.Task. Received: task=2.",
+        id="task-int",
+    ),
+    pytest.param(
+        ("binary", None, {"threshold": 1.0}),
+        HeadConfigError,
+        "Expected `threshold` in the open interval (0, 1), a probability. Received: "
+        "threshold=1.0. With from_logits=True the threshold is still a probability; safeheads "
+        "converts it to a logit.",
+        id="threshold-1",
+    ),
+    pytest.param(
+        ("multilabel", 3, {"threshold": [0.5, 0.0, 0.5]}),
+        HeadConfigError,
+        "Expected `threshold` in the open interval (0, 1), a probability. Received: "
+        "threshold[1]=0.0. With from_logits=True the threshold is still a probability; "
+        "safeheads converts it to a logit.",
+        id="threshold-item-0",
+    ),
+    pytest.param(
+        ("multilabel", 3, {"threshold": [0.5, 0.5]}),
+        HeadConfigError,
+        "Expected one `threshold` per output (3). Received: 2 thresholds.",
+        id="threshold-length",
+    ),
+    pytest.param(
+        ("binary", None, {"threshold": "0.5"}),
+        TypeError,
+        "Expected `threshold` to be a float in (0, 1) or a sequence of them. Received: "
+        "threshold='0.5'.",
+        id="threshold-str",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"threshold": 0.3}),
+        HeadConfigError,
+        "Expected `threshold` to be omitted for task='multiclass': the class with the highest "
+        "score is predicted. Received: threshold=0.3.",
+        id="threshold-multiclass",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"labels": "one-hot"}),
+        HeadConfigError,
+        "Expected `labels` to be one of 'sparse', 'one_hot'. Received: labels='one-hot'. Did "
+        "you mean labels='one_hot'?",
+        id="labels-dash",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"labels": "dense"}),
+        HeadConfigError,
+        "Expected `labels` to be one of 'sparse', 'one_hot'. Received: labels='dense'.",
+        id="labels-unknown",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"labels": 1}),
+        TypeError,
+        "Expected `labels` to be a str or None. Received: labels=1.",
+        id="labels-int",
+    ),
+    pytest.param(
+        ("binary", None, {"labels": "one_hot"}),
+        HeadConfigError,
+        "Expected `labels` to be omitted for task='binary': it chooses the format of multiclass "
+        "targets only. Received: labels='one_hot'. A binary head always takes a 0/1 column "
+        "(head.encode also accepts (N, 2) one-hot rows).",
+        id="labels-binary",
+    ),
+    pytest.param(
+        ("multilabel", 3, {"labels": "sparse"}),
+        HeadConfigError,
+        "Expected `labels` to be omitted for task='multilabel': it chooses the format of "
+        "multiclass targets only. Received: labels='sparse'. A multilabel head always takes a "
+        "multi-hot (N, n) matrix (head.encode also accepts label lists).",
+        id="labels-multilabel",
+    ),
+    pytest.param(
+        ("binary", None, {"from_logits": "yes"}),
+        TypeError,
+        "Expected `from_logits` to be a bool. Received: from_logits='yes'.",
+        id="from-logits-str",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"class_names": ["a", "b"]}),
+        HeadConfigError,
+        "Expected 3 `class_names`, one per class. Received: 2 names ['a', 'b'].",
+        id="class-names-count",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"class_names": ["a", "b", "a"]}),
+        HeadConfigError,
+        "Expected distinct `class_names`. Received: duplicates ['a'].",
+        id="class-names-duplicate",
+    ),
+    pytest.param(
+        ("multiclass", 2, {"class_names": "ab"}),
+        TypeError,
+        "Expected `class_names` to be a sequence of str or int. Received: class_names='ab'.",
+        id="class-names-str",
+    ),
+    pytest.param(
+        ("multiclass", 2, {"class_names": ["a", ("b",)]}),
+        TypeError,
+        "Expected `class_names` to hold str or int (they are saved in the .keras file). "
+        "Received: class_names[1]=('b',) of type tuple.",
+        id="class-names-tuple",
+    ),
+    pytest.param(
+        ("binary", None, {"name": 3}),
+        TypeError,
+        "Expected `name` to be a str or None. Received: name=3 of type int.",
+        id="name-int",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "error", "message"), CONFIG_ERRORS)
+def test_config_errors(args: tuple, error: type, message: str) -> None:
+    task, n, options = args
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        classification_head(task, n, **options)
+
+
+def test_head_config_error_is_value_error() -> None:
+    assert issubclass(HeadConfigError, ValueError)
+
+
+def test_head_requires_head_layer() -> None:
+    message = (
+        "Expected `layer` to be a safeheads.HeadLayer. Received: layer of type Dense. Use "
+        "safeheads.classification_head()."
+    )
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        safeheads.Head(keras.layers.Dense(3))
+
+
+def test_from_model_without_head_layer() -> None:
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)], name="plain")
+    message = (
+        "Expected a model with a safeheads.HeadLayer. Received: model 'plain' without one. Use "
+        "safeheads.check(model) to inspect a hand-written head."
+    )
+    with pytest.raises(HeadConfigError, match=f"^{re.escape(message)}$"):
+        safeheads.Head.from_model(model)
+
+
+# --------------------------------------------------------------------------- equivalences
+
+
+def test_sparse_loss_equals_one_hot_loss() -> None:
+    rng = np.random.default_rng(1)
+    probs = keras.ops.softmax(rng.normal(size=(32, 5)).astype("float32"))
+    y = rng.integers(0, 5, 32)
+    sparse = classification_head("multiclass", 5)
+    one_hot = classification_head("multiclass", 5, labels="one_hot")
+    a = float(sparse.loss(sparse.encode(y), probs))
+    b = float(one_hot.loss(one_hot.encode(y), probs))
+    assert a == pytest.approx(b, rel=1e-6)
+
+
+@pytest.mark.parametrize(("task", "n", "options"), [c.values[0] for c in HEAD_CONFIGS[::2]])
+def test_logits_and_probabilities_agree(task: str, n: int | None, options: dict) -> None:
+    """Same pre-activation values: from_logits=True on logits == False on activations."""
+    rng = np.random.default_rng(2)
+    probs_head = classification_head(task, n, **options)
+    logits_head = classification_head(task, n, **{**options, "from_logits": True})
+    logits = rng.normal(size=(64, probs_head.units)).astype("float32") * 3
+    if task == "multiclass":
+        y = rng.integers(0, n, 64)
+        activated = keras.ops.softmax(logits)
+    else:
+        y = (rng.random((64, probs_head.units)) > 0.5).astype(int)
+        if task == "binary":
+            y = y[:, 0]
+        activated = keras.ops.sigmoid(logits)
+    target = probs_head.encode(y)
+    assert float(probs_head.loss(target, activated)) == pytest.approx(
+        float(logits_head.loss(target, logits)), rel=1e-4
+    )
+    for from_probs, from_logits in zip(probs_head.metrics, logits_head.metrics, strict=True):
+        from_probs.update_state(target, activated)
+        from_logits.update_state(target, logits)
+        assert float(from_probs.result()) == pytest.approx(float(from_logits.result()), abs=1e-6)
+    np.testing.assert_array_equal(probs_head.decode(activated), logits_head.decode(logits))
+
+
+# --------------------------------------------------------------------------- learning
+
+
+def _problem(task: str, n: int | None, size: int = 384) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(size, 6)).astype("float32")
+    width = 1 if task == "binary" else n
+    scores = x @ rng.normal(size=(6, width))
+    if task == "binary":
+        return x, (scores[:, 0] > 0).astype(int)
+    if task == "multiclass":
+        return x, scores.argmax(axis=1)
+    return x, (scores > 0.3).astype(int)
+
+
+def _numpy_truth(task: str, y: np.ndarray, decided: np.ndarray, scores: np.ndarray) -> dict:
+    if task == "binary":
+        return {
+            "accuracy": (decided == y).mean(),
+            "precision": precision_score(y, decided, zero_division=0),
+            "recall": recall_score(y, decided, zero_division=0),
+            "auc": roc_auc_score(y, scores[:, 0]),
+        }
+    if task == "multiclass":
+        return {"accuracy": (decided == y).mean()}
+    return {
+        "exact_match": (decided == y).all(axis=1).mean(),
+        "label_accuracy": (decided == y).mean(),
+        "micro_f1": f1_score(y, decided, average="micro", zero_division=0),
+        "macro_f1": f1_score(y, decided, average="macro", zero_division=0),
+        "auc": roc_auc_score(y, scores, average="macro"),
+    }
+
+
+@pytest.mark.parametrize(("task", "n", "options"), [c.values[0] for c in HEAD_CONFIGS])
+def test_learns_metrics_true_and_round_trips(
+    task: str, n: int | None, options: dict, tmp_path: pathlib.Path
+) -> None:
+    head = classification_head(task, n, **options)
+    x, y = _problem(task, n)
+    inputs = keras.Input((6,))
+    model = keras.Model(inputs, head.layer(keras.layers.Dense(16, activation="relu")(inputs)))
+    model.compile(keras.optimizers.Adam(0.03), loss=head.loss, metrics=head.metrics)
+    target = head.encode(y)
+    model.fit(x, target, epochs=12, batch_size=64, verbose=0)
+    reported = model.evaluate(x, target, batch_size=50, verbose=0, return_dict=True)
+    scores = model.predict(x, verbose=0)
+    truth = _numpy_truth(task, y, head.decode(scores), scores)
+    for name, value in truth.items():
+        # AUC is a 200-bucket approximation in Keras; every count-based metric is exact.
+        tolerance = 2e-3 if name == "auc" else 1e-6
+        assert reported[name] == pytest.approx(value, abs=tolerance), name
+    learned = "exact_match" if task == "multilabel" else "accuracy"
+    assert truth[learned] >= (0.75 if task == "multilabel" else 0.9)
+
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), scores)
+    assert loaded.evaluate(x, target, batch_size=50, verbose=0, return_dict=True) == reported
+    again = safeheads.Head.from_model(loaded)
+    assert repr(again) == repr(head)
+    assert again.layer.get_config() == head.layer.get_config()
+
+
+def test_sequential_with_tf_data_and_jit(tmp_path: pathlib.Path) -> None:
+    head = classification_head("multilabel", 4, from_logits=True)
+    x, y = _problem("multilabel", 4)
+    data = tf.data.Dataset.from_tensor_slices((x, head.encode(y))).batch(64)
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(16, "relu"), head.layer])
+    model.compile(
+        keras.optimizers.Adam(0.03), loss=head.loss, metrics=head.metrics, jit_compile=True
+    )
+    model.fit(data, epochs=12, verbose=0)
+    reported = model.evaluate(data, verbose=0, return_dict=True)
+    decided = head.decode(model.predict(x, verbose=0))
+    assert reported["exact_match"] == pytest.approx((decided == y).all(axis=1).mean(), abs=1e-6)
+    assert reported["exact_match"] >= 0.75
+
+
+def test_head_layer_is_float32_under_mixed_precision() -> None:
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        head = classification_head("multiclass", 3)
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8), head.layer])
+        assert model.layers[0].compute_dtype == "float16"
+        outputs = model(np.ones((2, 4), dtype="float32"))
+        assert outputs.dtype == tf.float32
+        assert head.layer.compute_dtype == "float32"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+# --------------------------------------------------------------------------- decode
+
+DECODE = [
+    pytest.param(("binary", None, {}), [[0.2], [0.5], [0.51]], [0, 0, 1], id="binary-strict"),
+    pytest.param(("binary", None, {"from_logits": True}), [-0.1, 0.0, 0.1], [0, 0, 1], id="logits"),
+    pytest.param(
+        ("binary", None, {"threshold": 0.8, "from_logits": True}),
+        [[1.3], [1.5]],  # logit(0.8) = 1.386
+        [0, 1],
+        id="logit-threshold",
+    ),
+    pytest.param(("multiclass", 3, {}), [[0.1, 0.7, 0.2], [0.5, 0.4, 0.1]], [1, 0], id="argmax"),
+    pytest.param(
+        ("multilabel", 3, {"threshold": [0.1, 0.5, 0.9]}),
+        [[0.2, 0.2, 0.8], [0.05, 0.6, 0.95]],
+        [[1, 0, 0], [0, 1, 1]],
+        id="per-label",
+    ),
+]
+
+
+@pytest.mark.parametrize(("config", "outputs", "expected"), DECODE)
+def test_decode(config: tuple, outputs: list, expected: list) -> None:
+    task, n, options = config
+    decided = classification_head(task, n, **options).decode(np.array(outputs))
+    np.testing.assert_array_equal(decided, expected)
+    assert decided.dtype == np.int64
+
+
+def test_decode_names() -> None:
+    head = classification_head("binary", class_names=["ham", "spam"])
+    assert head.decode(np.array([[0.9], [0.1]]), names=True).tolist() == ["spam", "ham"]
+    multi = classification_head("multiclass", 3, class_names=[10, 20, 30])
+    assert multi.decode(np.eye(3)[[2, 0]], names=True).tolist() == [30, 10]
+
+
+@pytest.mark.parametrize(
+    ("outputs", "error", "message"),
+    [
+        pytest.param(
+            np.zeros((2, 4)),
+            ValueError,
+            "Expected model outputs of shape (N, 3). Received: shape (2, 4).",
+            id="shape",
+        ),
+        pytest.param(
+            np.array([[0.1, np.nan, 0.2], [0.0, 0.0, np.inf]]),
+            ValueError,
+            "Expected finite model outputs. Received: outputs[0, 1]=nan (2 of 6 values not "
+            "finite). Training diverged; check the loss and the labels.",
+            id="nan",
+        ),
+    ],
+)
+def test_decode_errors(outputs: np.ndarray, error: type, message: str) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        classification_head("multilabel", 3).decode(outputs)
+
+
+def test_decode_names_needs_class_names() -> None:
+    message = (
+        "Expected a head with `class_names` for decode(names=True). Received: class_names=None. "
+        "Pass class_names=... to classification_head."
+    )
+    with pytest.raises(HeadConfigError, match=f"^{re.escape(message)}$"):
+        classification_head("binary").decode(np.array([[0.3]]), names=True)
+
+
+def test_from_labels() -> None:
+    head = safeheads.Head.from_labels([["a", "b"], ["c"], []], from_logits=True)
+    assert repr(head) == (
+        "Head('multilabel', 3, from_logits=True, threshold=0.5, class_names=['a', 'b', 'c'])"
+    )
+    np.testing.assert_array_equal(head.encode([["c"], ["a", "b"]]), [[0, 0, 1], [1, 1, 0]])

@@ -1,0 +1,452 @@
+"""describe_labels, head.encode and the converters: formats, exact errors, warnings."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import safeheads
+from safeheads import LabelFormatError, SafeheadsWarning, classification_head
+
+from tests.cases import INVALID_LABELS, VALID_LABELS, Invalid, Valid
+
+
+@pytest.mark.parametrize("case", VALID_LABELS)
+def test_describe_valid(case: Valid) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SafeheadsWarning)
+        info = safeheads.describe_labels(case.y)
+    assert (info.task, info.format, info.n, info.class_names) == (
+        case.task,
+        case.format,
+        case.n,
+        case.class_names,
+    )
+    assert info.n_samples == len(case.y)
+    assert info.format in safeheads.FORMATS
+
+
+@pytest.mark.parametrize("case", INVALID_LABELS)
+def test_describe_invalid(case: Invalid) -> None:
+    with pytest.raises(LabelFormatError, match=f"^{re.escape(case.message)}$"):
+        safeheads.describe_labels(case.y)
+
+
+def test_label_format_error_is_value_error() -> None:
+    assert issubclass(LabelFormatError, ValueError)
+
+
+def test_describe_accepts_tensors() -> None:
+    info = safeheads.describe_labels(tf.constant([[0.0, 1.0], [1.0, 0.0]]))
+    assert (info.format, info.n) == ("one-hot", 2)
+
+
+def test_describe_refuses_ragged_tensor() -> None:
+    message = (
+        "Expected a dense label array. Received: a RaggedTensor. For lists of labels per sample "
+        "pass y.to_list(); for a sparse indicator matrix pass tf.sparse.to_dense(y)."
+    )
+    with pytest.raises(LabelFormatError, match=f"^{re.escape(message)}$"):
+        safeheads.describe_labels(tf.ragged.constant([[1, 2], [3]]))
+
+
+def test_label_info_is_frozen() -> None:
+    info = safeheads.describe_labels([0, 1])
+    with pytest.raises(AttributeError):
+        info.n = 3  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------- warnings
+
+WARNINGS = [
+    pytest.param(
+        [1, 1, 1],
+        "Binary labels hold a single value (1) in all 3 samples: the model cannot learn the "
+        "other class from them.",
+        id="single-value",
+    ),
+    pytest.param(
+        [1, 2, 3, 1, 2, 3],
+        "1 of 4 classes have no examples (class ids 0): the head cannot learn them from these "
+        "labels. Labels seem to start at 1: subtract 1, or pass class_names.",
+        id="start-at-one",
+    ),
+    pytest.param(
+        [0, 0, 4, 4],
+        "3 of 5 classes have no examples (class ids 1, 2, 3): the head cannot learn them from "
+        "these labels.",
+        id="gap",
+    ),
+    pytest.param(
+        [[1, 0, 0], [1, 1, 0]],
+        "1 of 3 labels have no examples (label ids 2): the head cannot learn them from these "
+        "labels.",
+        id="multi-hot-empty-label",
+    ),
+    pytest.param(
+        [0, 1, 2, 3, 4, 5, 0],
+        "5 of 7 samples have a class that no other sample has: are these ids or a continuous "
+        "target rather than class labels?",
+        id="unique",
+    ),
+]
+
+
+@pytest.mark.parametrize(("y", "message"), WARNINGS)
+def test_describe_warns(y: object, message: str) -> None:
+    with pytest.warns(SafeheadsWarning, match=f"^{re.escape(message)}$") as record:
+        safeheads.describe_labels(y)
+    assert len(record) == 1
+
+
+@pytest.mark.parametrize("case", VALID_LABELS[:12])
+def test_encode_never_warns(case: Valid) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        head = classification_head(case.task, case.n)
+        head.encode(case.y)
+
+
+def test_clean_labels_do_not_warn() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        safeheads.describe_labels([0, 1, 2, 0, 1, 2])
+
+
+# --------------------------------------------------------------------------- encode
+
+ENCODE = [
+    pytest.param(("binary", None, {}), [0, 1, 1], np.array([[0.0], [1.0], [1.0]]), id="binary"),
+    pytest.param(
+        ("binary", None, {}), [[1, 0], [0, 1]], np.array([[0.0], [1.0]]), id="binary-one-hot"
+    ),
+    pytest.param(
+        ("binary", None, {"class_names": ["neg", "pos"]}),
+        ["pos", "neg"],
+        np.array([[1.0], [0.0]]),
+        id="binary-names",
+    ),
+    pytest.param(("multiclass", 3, {}), [2, 0], np.array([2, 0]), id="sparse"),
+    pytest.param(
+        ("multiclass", 3, {}), [[0, 0, 1], [1, 0, 0]], np.array([2, 0]), id="onehot>sparse"
+    ),
+    pytest.param(
+        ("multiclass", 3, {"labels": "one_hot"}),
+        [2, 0],
+        np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]),
+        id="sparse>onehot",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"class_names": ["c", "b", "a"]}),
+        ["a", "c"],
+        np.array([2, 0]),
+        id="names-given-order",
+    ),
+    pytest.param(("multiclass", 3, {}), [0, 1], np.array([0, 1]), id="binary-column-as-sparse"),
+    pytest.param(
+        ("multilabel", 3, {}), [[0, 2], []], np.array([[1.0, 0, 1], [0, 0, 0]]), id="lists"
+    ),
+    pytest.param(
+        ("multilabel", 3, {}),
+        [[1, 0, 1], [0, 1, 0]],
+        np.array([[1.0, 0, 1], [0, 1, 0]]),
+        id="multi-hot",
+    ),
+    pytest.param(
+        ("multilabel", 3, {}),
+        [[1, 0, 0], [0, 1, 0]],
+        np.array([[1.0, 0, 0], [0, 1, 0]]),
+        id="one-hot-rows-are-valid-multi-hot",
+    ),
+    pytest.param(
+        ("multilabel", 2, {"class_names": ["x", "y"]}),
+        [["y"], ["x", "y"]],
+        np.array([[0.0, 1], [1, 1]]),
+        id="lists-of-names",
+    ),
+]
+
+
+@pytest.mark.parametrize(("config", "y", "expected"), ENCODE)
+def test_encode(config: tuple, y: object, expected: np.ndarray) -> None:
+    task, n, options = config
+    head = classification_head(task, n, **options)
+    encoded = head.encode(y)
+    np.testing.assert_array_equal(encoded, expected)
+    expected_dtype = np.int32 if encoded.ndim == 1 else np.float32
+    assert encoded.dtype == expected_dtype
+
+
+ENCODE_ERRORS = [
+    pytest.param(
+        ("multiclass", 3, {}),
+        [1, 2, 3],
+        "Expected class ids in [0, 3). Received: y[2]=3 (1 of 3 values out of range). Labels "
+        "seem to start at 1: subtract 1, or pass class_names.",
+        id="start-at-one",
+    ),
+    pytest.param(
+        ("multiclass", 3, {}),
+        [0, 7, 7, 1],
+        "Expected class ids in [0, 3). Received: y[1]=7 (2 of 4 values out of range). Build the "
+        "head with n=8, or fix those labels.",
+        id="out-of-range",
+    ),
+    pytest.param(
+        ("multiclass", 3, {}),
+        [[0, 1, 0, 0], [1, 0, 0, 0]],
+        "Expected 3 columns (classes) to match the head's n=3. Received: one-hot labels of shape "
+        "(2, 4). Build the head with n=4, or fix the labels.",
+        id="one-hot-width",
+    ),
+    pytest.param(
+        ("multiclass", 3, {}),
+        [[1, 1, 0], [0, 0, 1]],
+        "Expected labels for task='multiclass'. Received: multi-hot labels (shape (2, 3)). Labels "
+        "look multi-hot (rows with no 1 or several 1s): use task='multilabel'.",
+        id="multi-hot-to-multiclass",
+    ),
+    pytest.param(
+        ("multiclass", 3, {}),
+        ["a", "b"],
+        "Expected class ids for a head without class names. Received: class names ['a', 'b']. "
+        "Pass class_names=... to classification_head (or build the head with "
+        "safeheads.Head.from_labels(y)).",
+        id="names-without-class-names",
+    ),
+    pytest.param(
+        ("multiclass", 2, {"class_names": ["a", "b"]}),
+        ["a", "zebra", "b", "zebra"],
+        "Expected labels among the head's class names ['a', 'b']. Received: y[1]='zebra' (2 of 4 "
+        "labels unknown). Add the missing names to class_names, or drop those samples.",
+        id="unknown-name",
+    ),
+    pytest.param(
+        ("binary", None, {}),
+        [0, 1, 2],
+        "Expected labels for task='binary'. Received: sparse labels (3 values, n=3). A binary "
+        "head takes 0/1 labels; these hold 3 classes: use task='multiclass' with n=3.",
+        id="ids-to-binary",
+    ),
+    pytest.param(
+        ("binary", None, {}),
+        [[1, 0, 0], [0, 0, 1]],
+        "Expected labels for task='binary'. Received: one-hot labels (shape (2, 3)). A binary "
+        "head takes 0/1 labels or (N, 2) one-hot rows: use task='multiclass' with n=3.",
+        id="one-hot-3-to-binary",
+    ),
+    pytest.param(
+        ("multilabel", 3, {}),
+        [0, 2, 1],
+        "Expected labels for task='multilabel'. Received: sparse labels (3 values, n=3). A "
+        "multilabel head needs a multi-hot (N, n) matrix or one list of labels per sample: wrap "
+        "each label in a list, or use task='multiclass'.",
+        id="sparse-to-multilabel",
+    ),
+    pytest.param(
+        ("multilabel", 3, {}),
+        [[1, 0, 1, 1]],
+        "Expected 3 columns (labels) to match the head's n=3. Received: multi-hot labels of "
+        "shape (1, 4). Build the head with n=4, or fix the labels.",
+        id="multi-hot-width",
+    ),
+    pytest.param(
+        ("multilabel", 3, {}),
+        [[0], [5, 1]],
+        "Expected class ids in [0, 3). Received: y[1][0]=5 (1 of 3 labels out of range). Build "
+        "the head with n=6, or fix those labels.",
+        id="lists-out-of-range",
+    ),
+]
+
+
+@pytest.mark.parametrize(("config", "y", "message"), ENCODE_ERRORS)
+def test_encode_errors(config: tuple, y: object, message: str) -> None:
+    task, n, options = config
+    head = classification_head(task, n, **options)
+    with pytest.raises(LabelFormatError, match=f"^{re.escape(message)}$"):
+        head.encode(y)
+
+
+def test_sparse_path_never_builds_a_matrix() -> None:
+    head = classification_head("multiclass", 1000)
+    encoded = head.encode(np.arange(1000))
+    assert encoded.shape == (1000,)
+
+
+# --------------------------------------------------------------------------- converters
+
+
+@pytest.mark.parametrize(
+    ("y", "num_classes"),
+    [([0, 2, 1], None), ([0, 2, 1], 5), (np.array([[1], [0]]), None), ([1, 1], 2)],
+    ids=["infer", "given", "column", "binary"],
+)
+def test_to_categorical_matches_keras(y: object, num_classes: int | None) -> None:
+    ours = safeheads.to_categorical(y, num_classes)
+    theirs = keras.utils.to_categorical(y, num_classes)
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_array_equal(ours, theirs)
+
+
+TO_CATEGORICAL_ERRORS = [
+    pytest.param(
+        [0, -1],
+        None,
+        LabelFormatError,
+        "Expected class ids >= 0. Received: y[1]=-1 (1 of 2 values negative). Negative ids "
+        "would wrap to the last class in keras.utils.to_categorical; remove or relabel them.",
+        id="minus-one",
+    ),
+    pytest.param(
+        [0, 1.7],
+        None,
+        LabelFormatError,
+        "Expected integral class labels. Received: y[1]=1.7 (1 of 2 values not integral). These "
+        "look like a continuous (regression) target, not class labels; use a regression head, "
+        "or bin the values into classes first.",
+        id="one-point-seven",
+    ),
+    pytest.param(
+        [0, 3],
+        3,
+        LabelFormatError,
+        "Expected class ids in [0, 3). Received: y[1]=3 (1 of 2 values out of range). Build the "
+        "head with n=4, or fix those labels.",
+        id="out-of-range",
+    ),
+    pytest.param(
+        [[0, 1], [1, 0]],
+        None,
+        LabelFormatError,
+        "Expected one class id per sample. Received: one-hot labels (shape (2, 2)). They are "
+        "one-hot already.",
+        id="already-one-hot",
+    ),
+    pytest.param(
+        ["a", "b"],
+        None,
+        LabelFormatError,
+        "Expected one class id per sample. Received: class-names labels (2 values, n=2). Use "
+        "safeheads.LabelMap for class names, or safeheads.to_multi_hot for label lists.",
+        id="names",
+    ),
+    pytest.param(
+        [0, 1],
+        2.0,
+        TypeError,
+        "Expected `num_classes` to be an int. Received: num_classes=2.0.",
+        id="float-n",
+    ),
+    pytest.param(
+        [0, 1],
+        0,
+        LabelFormatError,
+        "Expected `num_classes` >= 1. Received: num_classes=0.",
+        id="zero-n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("y", "num_classes", "error", "message"), TO_CATEGORICAL_ERRORS)
+def test_to_categorical_errors(y: object, num_classes: object, error: type, message: str) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        safeheads.to_categorical(y, num_classes)  # type: ignore[arg-type]
+
+
+def test_to_sparse() -> None:
+    result = safeheads.to_sparse(np.array([[0, 0, 1], [1, 0, 0]], dtype=np.float32))
+    np.testing.assert_array_equal(result, [2, 0])
+    assert result.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [
+        pytest.param(
+            [[1, 1, 0], [0, 1, 0]],
+            "Expected one-hot rows (exactly one 1 per row). Received: row y[0] holds 2 ones (1 of "
+            "2 rows). Rows with no 1 or several 1s are multi-hot: use task='multilabel'.",
+            id="multi-hot",
+        ),
+        pytest.param(
+            [0, 2, 1],
+            "Expected one-hot rows of shape (N, n). Received: sparse labels (3 values, n=3). They "
+            "are class ids already.",
+            id="sparse",
+        ),
+        pytest.param(
+            [[0], [1, 2]],
+            "Expected one-hot rows of shape (N, n). Received: label-lists labels (2 lists).",
+            id="lists",
+        ),
+    ],
+)
+def test_to_sparse_errors(y: object, message: str) -> None:
+    with pytest.raises(LabelFormatError, match=f"^{re.escape(message)}$"):
+        safeheads.to_sparse(y)
+
+
+def test_to_multi_hot() -> None:
+    result = safeheads.to_multi_hot([[0, 2, 2], [], (1,), np.array([0])], 3)
+    np.testing.assert_array_equal(result, [[1, 0, 1], [0, 0, 0], [0, 1, 0], [1, 0, 0]])
+    assert result.dtype == np.float32
+    np.testing.assert_array_equal(safeheads.to_multi_hot([[], []], 2), np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize(
+    ("lists", "n", "error", "message"),
+    [
+        pytest.param(
+            [[0, 3], [1]],
+            3,
+            LabelFormatError,
+            "Expected class ids in [0, 3). Received: y[0][1]=3 (1 of 3 labels out of range). "
+            "Build the head with n=4, or fix those labels.",
+            id="out-of-range",
+        ),
+        pytest.param(
+            [[0], [-1]],
+            3,
+            LabelFormatError,
+            "Expected class ids >= 0. Received: y[1][0]=-1 (1 of 2 labels negative). Negative "
+            "ids would wrap to the last class in keras.utils.to_categorical; remove or relabel "
+            "them.",
+            id="negative",
+        ),
+        pytest.param(
+            [["a"], [1]],
+            3,
+            LabelFormatError,
+            "Expected label ids. Received: y[0][0]='a' is a name. Use "
+            "safeheads.LabelMap(class_names).to_multi_hot(label_lists).",
+            id="names",
+        ),
+        pytest.param(
+            [1, 2],
+            3,
+            LabelFormatError,
+            "Expected one list of label ids per sample. Received: y[0]=1. Wrap single labels in "
+            "a list, e.g. [3] or [] for no label.",
+            id="not-lists",
+        ),
+        pytest.param(
+            [],
+            3,
+            LabelFormatError,
+            "Expected at least one sample. Received: no label lists.",
+            id="empty",
+        ),
+        pytest.param(
+            [[0]], "3", TypeError, "Expected `n` to be an int. Received: n='3'.", id="n-str"
+        ),
+    ],
+)
+def test_to_multi_hot_errors(lists: object, n: object, error: type, message: str) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        safeheads.to_multi_hot(lists, n)  # type: ignore[arg-type]

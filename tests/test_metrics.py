@@ -1,0 +1,159 @@
+"""Threshold metrics: exact values against numpy/scikit-learn, logits, configs, errors."""
+
+from __future__ import annotations
+
+import re
+
+import keras
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score, precision_score, recall_score
+
+from safeheads import (
+    ExactMatch,
+    HeadConfigError,
+    ThresholdAccuracy,
+    ThresholdF1,
+    ThresholdPrecision,
+    ThresholdRecall,
+)
+
+RNG = np.random.default_rng(7)
+Y = (RNG.random((300, 6)) < np.linspace(0.02, 0.5, 6)).astype(np.float32)
+Y[:, 0] = 0  # a label with no positives (and, at threshold 0.99, no predictions)
+P = np.clip(Y * 0.4 + RNG.random((300, 6)) * 0.7, 1e-4, 1 - 1e-4).astype(np.float32)
+W = RNG.random(300).astype(np.float32)
+
+
+def _batched(metric: keras.metrics.Metric, y: np.ndarray, p: np.ndarray, w=None) -> float:
+    """Update in uneven batches: scores must come from counts over all batches."""
+    for start, stop in ((0, 7), (7, 150), (150, 300)):
+        metric.update_state(y[start:stop], p[start:stop], None if w is None else w[start:stop])
+    return float(metric.result())
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.3, (0.99, 0.2, 0.4, 0.5, 0.6, 0.7)])
+@pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
+def test_metrics_equal_numpy_truth(threshold: object, from_logits: bool) -> None:
+    outputs = np.log(P) - np.log1p(-P) if from_logits else P
+    decided = (P > np.asarray(threshold)).astype(int)
+    expected = {
+        ExactMatch(threshold, from_logits=from_logits): (decided == Y).all(axis=1).mean(),
+        ThresholdAccuracy(threshold, from_logits=from_logits): (decided == Y).mean(),
+        ThresholdPrecision(6, threshold, from_logits=from_logits): precision_score(
+            Y, decided, average="micro", zero_division=0
+        ),
+        ThresholdRecall(6, threshold, average="macro", from_logits=from_logits): recall_score(
+            Y, decided, average="macro", zero_division=0
+        ),
+        ThresholdF1(6, threshold, from_logits=from_logits): f1_score(
+            Y, decided, average="micro", zero_division=0
+        ),
+        ThresholdF1(6, threshold, average="macro", from_logits=from_logits): f1_score(
+            Y, decided, average="macro", zero_division=0
+        ),
+    }
+    for metric, value in expected.items():
+        assert _batched(metric, Y, outputs) == pytest.approx(value, abs=1e-6), metric.name
+
+
+def test_sample_weights_match_scikit_learn() -> None:
+    decided = (P > 0.5).astype(int)
+    f1 = ThresholdF1(6, average="macro")
+    assert _batched(f1, Y, P, W) == pytest.approx(
+        f1_score(Y, decided, average="macro", sample_weight=W, zero_division=0), abs=1e-6
+    )
+    exact = ExactMatch()
+    assert _batched(exact, Y, P, W) == pytest.approx(
+        np.average((decided == Y).all(axis=1), weights=W), abs=1e-6
+    )
+    accuracy = ThresholdAccuracy()
+    assert _batched(accuracy, Y, P, W) == pytest.approx(
+        np.average((decided == Y).mean(axis=1), weights=W), abs=1e-6
+    )
+
+
+def test_binary_column_shapes() -> None:
+    metric = ThresholdAccuracy()
+    metric.update_state(np.array([1, 0, 1]), np.array([[0.7], [0.6], [0.2]]))
+    assert float(metric.result()) == pytest.approx(1 / 3)
+    metric.reset_state()
+    assert float(metric.result()) == 0.0
+
+
+def test_no_label_model_is_exposed() -> None:
+    """The 416-tag trap: predicting nothing scores 99% per cell but 0 exact match and F1."""
+    y = np.zeros((100, 416), dtype=np.float32)
+    y[np.arange(100)[:, None], np.arange(3)[None, :] + np.arange(100)[:, None]] = 1.0
+    p = np.full_like(y, 0.01)
+    assert _batched(ThresholdAccuracy(), y, p) == pytest.approx(1 - 3 / 416, abs=1e-6)
+    assert _batched(ExactMatch(), y, p) == 0.0
+    assert _batched(ThresholdF1(416), y, p) == 0.0
+
+
+METRICS = [
+    ThresholdAccuracy(0.3, from_logits=True, name="acc"),
+    ExactMatch((0.2, 0.7)),
+    ThresholdPrecision(2, (0.2, 0.7), average="macro"),
+    ThresholdRecall(3, from_logits=True),
+    ThresholdF1(4, 0.4, average="macro", name="macro_f1"),
+]
+
+
+@pytest.mark.parametrize("metric", METRICS, ids=lambda m: type(m).__name__)
+def test_config_round_trip(metric: keras.metrics.Metric) -> None:
+    config = metric.get_config()
+    clone = type(metric).from_config(config)
+    assert clone.get_config() == config
+    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(metric))
+    assert type(restored) is type(metric) and restored.get_config() == config
+    assert keras.saving.get_registered_name(type(metric)) == f"safeheads>{type(metric).__name__}"
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "message"),
+    [
+        pytest.param(
+            lambda: ThresholdF1(0),
+            HeadConfigError,
+            "Expected `num_labels` >= 1. Received: num_labels=0.",
+            id="num-labels-0",
+        ),
+        pytest.param(
+            lambda: ThresholdF1(2.5),
+            TypeError,
+            "Expected `num_labels` to be an int. Received: num_labels=2.5 of type float.",
+            id="num-labels-float",
+        ),
+        pytest.param(
+            lambda: ThresholdF1(3, average="weighted"),
+            HeadConfigError,
+            "Expected `average` to be one of 'micro', 'macro'. Received: average='weighted'.",
+            id="average",
+        ),
+        pytest.param(
+            lambda: ThresholdRecall(3, (0.5, 0.5)),
+            HeadConfigError,
+            "Expected one `threshold` per output (3). Received: 2 thresholds.",
+            id="threshold-count",
+        ),
+        pytest.param(
+            lambda: ExactMatch(-0.1),
+            HeadConfigError,
+            "Expected `threshold` in the open interval (0, 1), a probability. Received: "
+            "threshold=-0.1. With from_logits=True the threshold is still a probability; "
+            "safeheads converts it to a logit.",
+            id="threshold-negative",
+        ),
+        pytest.param(
+            lambda: ThresholdAccuracy(None),
+            TypeError,
+            "Expected `threshold` to be a float in (0, 1) or a sequence of them. Received: "
+            "threshold=None.",
+            id="threshold-none",
+        ),
+    ],
+)
+def test_metric_errors(build, error: type, message: str) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        build()
