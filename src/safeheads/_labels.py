@@ -138,14 +138,22 @@ def _raise(what: str, bad: np.ndarray, array: np.ndarray, noun: str, fix: str) -
 
 
 def _to_numpy(y: Any) -> Any:
-    """Tensors to numpy; everything else unchanged."""
+    """Tensors of every Keras backend to numpy; everything else unchanged.
+
+    TensorFlow tensors have ``.numpy()``; a PyTorch tensor may need its gradient
+    detached and a move off the GPU first; JAX arrays go through ``np.asarray``.
+    """
     if type(y).__name__ in {"RaggedTensor", "SparseTensor"}:
         raise LabelFormatError(
             f"Expected a dense label array. Received: a {type(y).__name__}. "
             "For lists of labels per sample pass y.to_list(); for a sparse indicator "
             "matrix pass tf.sparse.to_dense(y)."
         )
-    if not isinstance(y, np.ndarray) and hasattr(y, "numpy") and hasattr(y, "shape"):
+    if isinstance(y, np.ndarray):
+        return y
+    if hasattr(y, "detach") and hasattr(y, "cpu"):  # torch.Tensor
+        y = y.detach().cpu()
+    if hasattr(y, "numpy") and hasattr(y, "shape"):
         return np.asarray(y.numpy())
     return y
 

@@ -8,9 +8,23 @@ from typing import Any
 import keras
 import numpy as np
 
+from safeheads._losses import (
+    PosWeight,
+    check_focal_gamma,
+    check_label_smoothing,
+    check_pos_weight_values,
+)
 from safeheads._messages import describe_value
+from safeheads._ranking import check_k
 from safeheads._tasks import Task, parse_task
 from safeheads._thresholds import Threshold, check_threshold
+from safeheads._tuning import (
+    Frequencies,
+    PriorBias,
+    check_logit_adjustment,
+    prior_bias,
+    resolve_prior,
+)
 from safeheads.errors import HeadConfigError
 
 __all__ = ["HeadLayer"]
@@ -106,6 +120,68 @@ def _check_class_names(class_names: object, n: int) -> tuple[str | int, ...] | N
     return names
 
 
+def _check_logit_adjustment(
+    task: Task, logit_adjustment: object, prior: tuple[float, ...] | None
+) -> float | None:
+    if logit_adjustment is None:
+        return None
+    tau = check_logit_adjustment(logit_adjustment)
+    if task is not Task.MULTICLASS:
+        raise HeadConfigError(
+            f"Expected `logit_adjustment` to be omitted for task={task.value!r}: it shifts "
+            f"multiclass scores. Received: logit_adjustment={tau!r}. For a {task.value} head "
+            "tune the threshold instead (head.tune_thresholds)."
+        )
+    if prior is None:
+        raise HeadConfigError(
+            f"Expected `prior` with `logit_adjustment`: it subtracts tau * log(prior). "
+            f"Received: logit_adjustment={tau!r}, prior=None. Pass prior=y_train."
+        )
+    return tau
+
+
+def _check_pos_weight(
+    task: Task, pos_weight: object, units: int, prior: tuple[float, ...] | None
+) -> str | float | tuple[float, ...] | None:
+    if pos_weight is None:
+        return None
+    if task is Task.MULTICLASS:
+        raise HeadConfigError(
+            "Expected `pos_weight` to be omitted for task='multiclass': it weighs the "
+            f"positive term of a sigmoid output. Received: pos_weight={pos_weight!r}. Pass "
+            "class_weight=... to model.fit instead."
+        )
+    if isinstance(pos_weight, str):
+        if pos_weight != "balanced":
+            raise HeadConfigError(
+                "Expected `pos_weight` to be 'balanced', a float or one float per output. "
+                f"Received: pos_weight={pos_weight!r}."
+            )
+        if prior is None:
+            raise HeadConfigError(
+                "Expected `prior` with pos_weight='balanced': the weights are "
+                "n_negative / n_positive per output. Received: prior=None. Pass prior=y_train."
+            )
+        return pos_weight
+    return check_pos_weight_values(pos_weight, units)
+
+
+def _check_top_k(task: Task, top_k: object, n: int) -> int | None:
+    if top_k is None:
+        return None
+    if task is not Task.MULTILABEL:
+        hint = (
+            " A multiclass head with n >= 10 already reports top_5_accuracy."
+            if task is Task.MULTICLASS
+            else ""
+        )
+        raise HeadConfigError(
+            f"Expected `top_k` to be omitted for task={task.value!r}: precision@k and "
+            f"recall@k rank the labels of a multilabel head. Received: top_k={top_k!r}.{hint}"
+        )
+    return check_k(top_k, "top_k", n)
+
+
 @keras.saving.register_keras_serializable(package="safeheads")
 class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
     """The output layer of a safeheads head: a ``Dense`` layer that knows its task.
@@ -127,6 +203,15 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
         labels: Multiclass target format, ``"sparse"`` (default) or ``"one_hot"``.
         threshold: Decision threshold (a probability), one or one per label.
         class_names: Optional names of the ``n`` classes or labels.
+        prior: Training labels, or label frequencies, that set the initial
+            bias (see `classification_head`); stored as frequencies.
+        logit_adjustment: Multiclass ``tau``: decisions take the argmax of
+            ``log-scores - tau * log(prior)``.
+        pos_weight: Binary/multilabel positive-class weight for the loss:
+            ``"balanced"``, a float, or one float per output.
+        focal_gamma: Focal loss focusing parameter (0: off).
+        label_smoothing: Label smoothing of the loss, in [0, 1).
+        top_k: Multilabel: the ``k`` of the precision@k / recall@k metrics.
         **kwargs: Other ``keras.layers.Dense`` arguments (``name``,
             ``kernel_initializer``, ``bias_initializer``, regularizers, ...).
 
@@ -153,6 +238,12 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
         labels: str | None = None,
         threshold: Threshold | None = None,
         class_names: Sequence[Hashable] | None = None,
+        prior: Any = None,
+        logit_adjustment: float | None = None,
+        pos_weight: str | PosWeight | None = None,
+        focal_gamma: float = 0.0,
+        label_smoothing: float = 0.0,
+        top_k: int | None = None,
         **kwargs: Any,
     ) -> None:
         task = parse_task(task)
@@ -174,6 +265,24 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
         else:
             checked_threshold = check_threshold(0.5 if threshold is None else threshold, units)
         names = _check_class_names(class_names, n)
+        frequencies = resolve_prior(prior, task, n, units, names)
+        tau = _check_logit_adjustment(task, logit_adjustment, frequencies)
+        weights = _check_pos_weight(task, pos_weight, units, frequencies)
+        gamma = check_focal_gamma(focal_gamma)
+        smoothing = check_label_smoothing(label_smoothing)
+        k = _check_top_k(task, top_k, n)
+        if frequencies is not None:
+            if kwargs.get("bias_initializer") is not None:
+                raise HeadConfigError(
+                    "Expected `bias_initializer` to be omitted with `prior`: the prior sets "
+                    f"the bias. Received: bias_initializer={kwargs['bias_initializer']!r}."
+                )
+            if kwargs.get("use_bias", True) is False:
+                raise HeadConfigError(
+                    "Expected use_bias=True with `prior`: the prior sets the bias. "
+                    "Received: use_bias=False."
+                )
+            kwargs["bias_initializer"] = PriorBias(prior_bias(frequencies, task).tolist())
         if from_logits:
             activation = "linear"
         else:
@@ -188,6 +297,12 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
         self.labels = labels
         self.threshold = checked_threshold
         self.class_names = names
+        self.prior = frequencies
+        self.logit_adjustment = tau
+        self.pos_weight = weights
+        self.focal_gamma = gamma
+        self.label_smoothing = smoothing
+        self.top_k = k
 
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = super().get_config()
@@ -201,5 +316,23 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
             labels=self.labels if self.task is Task.MULTICLASS else None,
             threshold=list(threshold) if isinstance(threshold, tuple) else threshold,
             class_names=None if self.class_names is None else list(self.class_names),
+            prior=None if self.prior is None else list(self.prior),
+            logit_adjustment=self.logit_adjustment,
+            pos_weight=(
+                list(self.pos_weight) if isinstance(self.pos_weight, tuple) else self.pos_weight
+            ),
+            focal_gamma=self.focal_gamma,
+            label_smoothing=self.label_smoothing,
+            top_k=self.top_k,
         )
+        if self.prior is not None:
+            config.pop("bias_initializer", None)  # derived from the prior
         return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> HeadLayer:
+        """Rebuild the layer from `get_config`; the stored prior is read as frequencies."""
+        config = dict(config)
+        if config.get("prior") is not None:
+            config["prior"] = Frequencies(config["prior"])
+        return super().from_config(config)  # type: ignore[no-any-return]

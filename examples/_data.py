@@ -1,0 +1,192 @@
+"""Loaders for the real datasets the examples use, and the few helpers they share.
+
+The data folder is laid out as the project's ``shared/data`` (see its README): pass
+``--data DIR`` to an example, or set ``SAFEHEADS_DATA``; by default the examples look
+for ``../shared/data`` next to the repository. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import json
+import logging
+import lzma
+import os
+import pathlib
+import re
+import sys
+import textwrap
+import warnings
+import zipfile
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+# tf.function retracing notes (each example builds several models) are noise here.
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+DEFAULT_DATA = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    """The command line every example takes: ``--quick`` and ``--data DIR``."""
+    args = argparse.ArgumentParser(description=description)
+    args.add_argument("--quick", action="store_true", help="a tiny run (seconds), for tests")
+    args.add_argument(
+        "--data",
+        type=pathlib.Path,
+        default=pathlib.Path(os.environ.get("SAFEHEADS_DATA", DEFAULT_DATA)),
+        help="the data folder (default: $SAFEHEADS_DATA or ../shared/data)",
+    )
+    return args
+
+
+def require(root: pathlib.Path, *files: str) -> None:
+    """Exit with a clear message when a dataset file is missing."""
+    for file in files:
+        if not (root / file).is_file():
+            sys.exit(f"Missing {root / file}: pass --data DIR (a folder laid out as shared/data).")
+
+
+# ----------------------------------------------------------------------------- printing
+
+
+def section(title: str) -> None:
+    print(f"\n== {title} " + "=" * max(0, 76 - len(title)))
+
+
+def code(text: str) -> None:
+    """Print source lines, indented, as they appear in the report."""
+    print(textwrap.indent(textwrap.dedent(text).strip("\n"), "    "))
+
+
+def say(text: str) -> None:
+    print(textwrap.fill(" ".join(text.split()), 88))
+
+
+def doctor(model: Any, y: Any) -> None:
+    """Print ``safeheads.check(model, y)``; its label warnings are part of the report."""
+    import safeheads
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", safeheads.SafeheadsWarning)
+        report = safeheads.check(model, y)
+    print("  " + str(report).replace("\n", "\n  "))
+
+
+# ----------------------------------------------------------------------------- datasets
+
+
+def subsample(n: int, size: int | None, seed: int = 0) -> np.ndarray:
+    """``size`` of the row indices ``0..n-1`` (all when None), in a random order.
+
+    The order is shuffled because the files are sorted (IMDB by split and label).
+    """
+    order = np.random.default_rng(seed).permutation(n)
+    return order if size is None else order[:size]
+
+
+def load_imdb(root: pathlib.Path) -> dict[str, tuple[list[str], np.ndarray]]:
+    """IMDB reviews: ``{"train": (texts, labels), "test": ...}``, 25,000 each, 0/1 labels."""
+    out: dict[str, tuple[list[str], list[int]]] = {"train": ([], []), "test": ([], [])}
+    with lzma.open(root / "imdb" / "aclImdb_v1_labeled.jsonl.xz", "rt", encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            out[row["split"]][0].append(row["text"])
+            out[row["split"]][1].append(row["label"])
+    return {k: (texts, np.asarray(y, dtype="int64")) for k, (texts, y) in out.items()}
+
+
+_TOKEN = re.compile(r"[a-z0-9']+")
+
+
+def imdb_multi_hot(root: pathlib.Path, texts: Sequence[str], num_words: int = 10000) -> np.ndarray:
+    """Multi-hot vectors of the ``num_words`` most frequent words, as in Keras' IMDB set.
+
+    Word ids follow Keras' ``imdb_word_index.json`` (1 = most frequent word), so column
+    ``i`` is the word of rank ``i``, as in ``keras.datasets.imdb.load_data(num_words=...)``
+    followed by the book's ``vectorize_sequences``.
+    """
+    with gzip.open(root / "imdb" / "imdb_word_index.json.gz", "rt", encoding="utf-8") as f:
+        index: dict[str, int] = json.load(f)
+    x = np.zeros((len(texts), num_words), dtype="float32")
+    for row, text in enumerate(texts):
+        ids = [index.get(w, num_words) for w in _TOKEN.findall(text.replace("<br />", " ").lower())]
+        x[row, [i for i in ids if i < num_words]] = 1.0
+    return x
+
+
+def load_rt_phrases(root: pathlib.Path) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Rotten Tomatoes phrases (Kaggle ``train.tsv`` prefix): texts, labels 0..4, sentence ids."""
+    path = root / "rotten_tomatoes_phrases" / "train_prefix_40681.tsv.gz"
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))[1:]
+    return (
+        [r[2] for r in rows],
+        np.asarray([int(r[3]) for r in rows], dtype="int64"),
+        np.asarray([int(r[1]) for r in rows], dtype="int64"),
+    )
+
+
+def load_sst(root: pathlib.Path) -> dict[str, tuple[list[str], np.ndarray]]:
+    """SST-5 sentences: ``{"train"|"dev"|"test": (texts, labels 0..4)}``."""
+    out = {}
+    with zipfile.ZipFile(root / "sst" / "trainDevTestTrees_PTB.zip") as archive:
+        for split in ("train", "dev", "test"):
+            lines = archive.read(f"trees/{split}.txt").decode("utf-8").splitlines()
+            texts = [" ".join(re.findall(r"\(\d ([^()]+)\)", line)) for line in lines]
+            out[split] = (texts, np.asarray([int(line[1]) for line in lines], dtype="int64"))
+    return out
+
+
+def load_reuters(
+    root: pathlib.Path,
+) -> tuple[dict[str, tuple[list[str], list[list[str]]]], list[str]]:
+    """Reuters-21578 ModApte, the 90 topics with a train and a test document.
+
+    Returns ``({"train": (texts, topic_lists), "test": ...}, topics)``; only documents
+    with at least one of the topics are kept (7,770 train / 3,019 test).
+    """
+    path = root / "reuters21578" / "reuters21578_modapte.jsonl.xz"
+    with lzma.open(path, "rt", encoding="utf-8") as f:
+        docs = [json.loads(line) for line in f]
+    counts: dict[str, dict[str, int]] = {"train": {}, "test": {}}
+    for doc in docs:
+        for topic in doc["topics"]:
+            counts[doc["split"]][topic] = counts[doc["split"]].get(topic, 0) + 1
+    topics = sorted(t for t in counts["train"] if counts["test"].get(t, 0) >= 1)
+    keep = set(topics)
+    out = {}
+    for split in ("train", "test"):
+        sel = [d for d in docs if d["split"] == split and keep.intersection(d["topics"])]
+        texts = [(d["title"] + "\n" + d["body"]).strip() for d in sel]
+        out[split] = (texts, [[t for t in d["topics"] if t in keep] for d in sel])
+    return out, topics
+
+
+def load_goemotions(
+    root: pathlib.Path,
+) -> tuple[dict[str, tuple[list[str], list[list[int]]]], list[str]]:
+    """GoEmotions: ``({"train"|"dev"|"test": (texts, label-id lists)}, 28 names)``."""
+    folder = root / "goemotions"
+    names = (folder / "emotions.txt").read_text(encoding="utf-8").split()
+    out = {}
+    for split in ("train", "dev", "test"):
+        with gzip.open(folder / f"{split}.tsv.gz", "rt", encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f, delimiter="\t"))
+        out[split] = ([r[0] for r in rows], [[int(k) for k in r[1].split(",")] for r in rows])
+    return out, names
+
+
+def tfidf(
+    train: Sequence[str], *others: Sequence[str], max_tokens: int = 10000
+) -> list[np.ndarray]:
+    """TF-IDF features (Keras ``TextVectorization``) fitted on ``train``."""
+    import keras
+
+    layer = keras.layers.TextVectorization(max_tokens=max_tokens, output_mode="tf_idf")
+    layer.adapt(list(train), batch_size=1024)
+    return [np.asarray(layer(list(texts)), dtype="float32") for texts in (train, *others)]

@@ -1,0 +1,166 @@
+"""`HeadGuard`: run the model doctor when ``fit`` starts and stop a mismatched model.
+
+Keras 3 callbacks never see the labels, so the guard gets them in one of three
+ways, in this order:
+
+1. ``HeadGuard(labels=y_train)``: the labels given explicitly (all of them are
+   checked).
+2. Arrays passed to ``fit(x, y)``: the guard reads ``y`` from the arguments of
+   the ``fit`` call that is running it (the frame of ``Model.fit`` whose
+   ``self`` is the guarded model; all of ``y`` is checked, in one vectorised
+   pass, before the first batch).
+3. A ``tf.data.Dataset`` or ``keras.utils.PyDataset`` passed as ``fit(x)``: the
+   guard reads its first batch (``dataset.take(1)`` / ``dataset[0]``) and checks
+   those labels; checks that need every label (a class with no examples) are
+   skipped, since one batch need not hold every class.
+
+With a Python generator, or when the ``fit`` frame cannot be found, the model,
+loss and metrics are still checked and the report notes that the labels were
+not: pass ``labels=`` then.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from typing import Any
+
+import keras
+import numpy as np
+
+from safeheads._audit import Report, inspect_model
+from safeheads._tasks import Task, parse_task
+from safeheads.errors import HeadMismatchError, SafeheadsWarning
+
+__all__ = ["HeadGuard"]
+
+
+def _fit_arguments(model: Any) -> tuple[Any, Any] | None:
+    """``(x, y)`` of the running ``model.fit`` call, or None outside one."""
+    frame = sys._getframe(1)
+    try:
+        while frame is not None:
+            if frame.f_code.co_name == "fit" and frame.f_locals.get("self") is model:
+                return frame.f_locals.get("x"), frame.f_locals.get("y")
+            frame = frame.f_back  # type: ignore[assignment]
+    finally:
+        del frame
+    return None
+
+
+def _to_numpy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _to_numpy(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)) and value and hasattr(value[0], "shape"):
+        return [_to_numpy(item) for item in value]
+    if hasattr(value, "numpy") and hasattr(value, "shape"):
+        return np.asarray(value.numpy())
+    return value
+
+
+def _labels_of_batch(batch: Any) -> Any:
+    """The ``y`` of an ``(x, y)`` or ``(x, y, sample_weight)`` batch, else None."""
+    if isinstance(batch, (tuple, list)) and len(batch) in (2, 3):
+        return _to_numpy(batch[1])
+    return None
+
+
+def _first_batch_labels(x: Any) -> tuple[Any, str | None]:
+    """Labels of the first batch of a dataset passed as ``fit(x)``, and a note."""
+    if hasattr(x, "element_spec") and hasattr(x, "take"):  # a tf.data.Dataset
+        for batch in x.take(1):
+            return _labels_of_batch(batch), "labels: the first batch of the tf.data.Dataset."
+        return None, "the tf.data.Dataset is empty: no labels were checked."
+    if isinstance(x, keras.utils.PyDataset):
+        return _labels_of_batch(x[0]), "labels: the first batch of the PyDataset."
+    if x is not None and hasattr(x, "__next__"):
+        return None, (
+            "fit() got a generator, which cannot be read without consuming a batch: the labels "
+            "were not checked; pass HeadGuard(labels=y_train)."
+        )
+    return None, None
+
+
+class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
+    """A callback that checks the model and its labels when ``fit`` starts.
+
+    On ``on_train_begin`` (before the first batch) it runs `check` on the
+    model being trained and its labels (see the module docstring of
+    ``safeheads._guard`` for where the labels come from), emits the warning
+    findings once as one `SafeheadsWarning`, and raises `HeadMismatchError`
+    with the report when a finding is an error, so a mistaken head costs
+    seconds instead of an evening of training. Out-of-range class ids, which
+    sparse categorical crossentropy turns into NaN with XLA and zero loss on JAX, stop
+    training with the SH403 explanation instead.
+
+    The guard holds labels, not configuration, so it is not registered for
+    ``.keras`` serialization (Keras does not save callbacks).
+
+    Args:
+        labels: The training labels, as passed to ``fit``. Optional: without
+            it the guard reads ``y`` from the running ``fit`` call, or the
+            first batch of a dataset.
+        task: Optional task the model must do (as in `check`).
+
+    Attributes:
+        report: The `Report` of the last ``fit`` start, or None before.
+
+    Raises:
+        TypeError: If ``task`` has the wrong type.
+        HeadConfigError: If ``task`` is not a known task.
+
+    Example:
+        >>> import keras, numpy as np, safeheads
+        >>> layers = [keras.Input((4,)), keras.layers.Dense(1, "softmax")]
+        >>> model = keras.Sequential(layers, name="clf")
+        >>> model.compile("adam", loss="binary_crossentropy")
+        >>> x, y = np.zeros((8, 4)), np.array([0, 1] * 4)
+        >>> try:
+        ...     model.fit(x, y, callbacks=[safeheads.HeadGuard()], verbose=0)
+        ... except safeheads.HeadMismatchError as err:
+        ...     print(str(err).splitlines()[0])
+        safeheads check of model 'clf': 1 error
+    """
+
+    def __init__(self, labels: Any = None, *, task: Task | str | None = None) -> None:
+        super().__init__()
+        self.labels = labels
+        self.task = parse_task(task) if task is not None else None
+        self.report: Report | None = None
+
+    def _find_labels(self) -> tuple[Any, bool, str | None]:
+        """``(labels, complete, note)`` for this fit call."""
+        if self.labels is not None:
+            return self.labels, True, None
+        arguments = _fit_arguments(self.model)
+        if arguments is None:
+            missing = (
+                "the guard found no running fit() call to read labels from: pass "
+                "HeadGuard(labels=y_train)."
+            )
+            return None, False, missing
+        x, y = arguments
+        if y is not None:
+            return _to_numpy(y), True, None
+        labels, note = _first_batch_labels(x)
+        return labels, False, note
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """Check the model and labels; warn once; raise on an error finding."""
+        y, complete, note = self._find_labels()
+        report = inspect_model(
+            self.model, y, task=self.task, labels_complete=complete, label_note=note
+        )
+        self.report = report
+        if report.warnings:
+            text = "\n\n".join(str(finding) for finding in report.warnings)
+            warnings.warn(
+                f"safeheads.HeadGuard found {len(report.warnings)} warning(s) in model "
+                f"{report.model_name!r}:\n{text}",
+                SafeheadsWarning,
+                stacklevel=2,
+            )
+        if not report.ok:
+            raise HeadMismatchError(
+                f"{report}\n\nsafeheads.HeadGuard stopped training before the first batch."
+            )

@@ -1,0 +1,341 @@
+"""Imbalance-aware cross-entropies: per-label positive weights, focal loss, label smoothing.
+
+Keras' own losses cover part of this: ``BinaryCrossentropy`` has no per-label
+``pos_weight``, and ``SparseCategoricalCrossentropy`` has no ``label_smoothing``
+(a ``TypeError``). The two losses here are written with ``keras.ops`` only, so
+they run on every backend, and read logits with a stable log-sigmoid /
+log-softmax when ``from_logits=True``. On probabilities they clip to
+``[epsilon, 1 - epsilon]`` (``keras.config.epsilon()``) as Keras does; prefer
+``from_logits=True`` when an option is on.
+
+`classification_head` uses them only when ``pos_weight``, ``focal_gamma`` or
+``label_smoothing`` is set; otherwise the head keeps Keras' losses.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+from safeheads._messages import describe_value
+from safeheads.errors import HeadConfigError
+
+__all__ = [
+    "PosWeight",
+    "SigmoidCrossentropy",
+    "SoftmaxCrossentropy",
+    "check_focal_gamma",
+    "check_label_smoothing",
+    "check_pos_weight_values",
+]
+
+#: A positive-class weight: one for all outputs, or one per output.
+PosWeight = float | Sequence[float]
+
+
+def _is_number(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+
+
+def check_focal_gamma(focal_gamma: object) -> float:
+    """Validate ``focal_gamma``: a finite float >= 0 (0 turns the focal factor off)."""
+    if not _is_number(focal_gamma):
+        raise TypeError(
+            "Expected `focal_gamma` to be a float. Received: "
+            f"focal_gamma={describe_value(focal_gamma)}."
+        )
+    gamma = float(focal_gamma)  # type: ignore[arg-type]
+    if not (math.isfinite(gamma) and gamma >= 0.0):
+        raise HeadConfigError(
+            f"Expected `focal_gamma` >= 0 (0 turns focal loss off; 2 is the usual value). "
+            f"Received: focal_gamma={gamma!r}."
+        )
+    return gamma
+
+
+def check_label_smoothing(label_smoothing: object) -> float:
+    """Validate ``label_smoothing``: a float in [0, 1)."""
+    if not _is_number(label_smoothing):
+        raise TypeError(
+            "Expected `label_smoothing` to be a float. Received: "
+            f"label_smoothing={describe_value(label_smoothing)}."
+        )
+    smoothing = float(label_smoothing)  # type: ignore[arg-type]
+    if not 0.0 <= smoothing < 1.0:
+        raise HeadConfigError(
+            "Expected `label_smoothing` in [0, 1) (0.1 is the usual value). Received: "
+            f"label_smoothing={smoothing!r}."
+        )
+    return smoothing
+
+
+def check_pos_weight_values(
+    pos_weight: object, units: int | None = None
+) -> float | tuple[float, ...]:
+    """Validate numeric positive-class weights: a float > 0, or one per output.
+
+    Args:
+        pos_weight: A positive finite number, or a sequence of them.
+        units: The number of outputs a sequence must match, when known.
+
+    Returns:
+        A float, or a tuple of floats.
+
+    Raises:
+        TypeError: If a value is not a number.
+        HeadConfigError: If a value is not finite and > 0, or the length is wrong.
+    """
+    if isinstance(pos_weight, (Sequence, np.ndarray)) and not isinstance(pos_weight, str):
+        values = tuple(
+            _check_weight(value, f"pos_weight[{i}]") for i, value in enumerate(pos_weight)
+        )
+        if units is not None and len(values) != units:
+            raise HeadConfigError(
+                f"Expected one `pos_weight` per output ({units}). Received: {len(values)} weights."
+            )
+        return values
+    return _check_weight(pos_weight, "pos_weight")
+
+
+def _check_weight(value: object, where: str) -> float:
+    if not _is_number(value):
+        raise TypeError(
+            "Expected `pos_weight` to be 'balanced', a float or a sequence of floats. "
+            f"Received: {where}={describe_value(value)}."
+        )
+    number = float(value)  # type: ignore[arg-type]
+    if not (math.isfinite(number) and number > 0.0):
+        raise HeadConfigError(
+            f"Expected `pos_weight` > 0 and finite. Received: {where}={number!r}."
+        )
+    return number
+
+
+def _check_from_logits(from_logits: object) -> bool:
+    if not isinstance(from_logits, bool):
+        raise TypeError(
+            "Expected `from_logits` to be a bool. Received: "
+            f"from_logits={describe_value(from_logits)}."
+        )
+    return from_logits
+
+
+@keras.saving.register_keras_serializable(package="safeheads")
+class SigmoidCrossentropy(keras.losses.Loss):  # type: ignore[misc]
+    """Binary cross-entropy for sigmoid outputs, with ``pos_weight``, focal and smoothing.
+
+    For a target ``t`` in {0, 1} and a predicted probability ``p`` (the sigmoid of the
+    logit ``z`` when ``from_logits=True``), each output cell costs::
+
+        t' = t * (1 - label_smoothing) + label_smoothing / 2
+        ce = -(w * t' * log(p) + (1 - t') * log(1 - p))
+        loss = (1 - p_t) ** focal_gamma * ce,  p_t = t' * p + (1 - t') * (1 - p)
+
+    with ``w`` the output's ``pos_weight`` (1 when ``None``), and the loss of a
+    sample is the mean over its outputs (as Keras' ``BinaryCrossentropy``). With
+    ``from_logits=True``, ``log(p) = -softplus(-z)`` and ``log(1 - p) = -softplus(z)``
+    (no overflow, no clipping). With all options off it equals Keras'
+    ``BinaryCrossentropy``; with ``pos_weight`` alone it equals PyTorch's
+    ``BCEWithLogitsLoss(pos_weight=...)``; with ``focal_gamma`` alone it equals
+    Keras' ``BinaryFocalCrossentropy`` (no class balancing).
+
+    Args:
+        pos_weight: Weight of the positive term, one float for every output or
+            one per output (e.g. ``n_negative / n_positive`` per label); ``None``
+            for 1.
+        focal_gamma: Focusing parameter of the focal loss (Lin et al., 2017);
+            0 turns it off.
+        label_smoothing: Moves targets towards 0.5 by this amount, in [0, 1).
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities.
+        reduction: As in ``keras.losses.Loss``.
+        name: Loss name.
+        dtype: As in ``keras.losses.Loss``.
+
+    Returns:
+        A Keras loss. Targets: 0/1, shaped like ``y_pred`` (a binary head's
+        ``(N,)`` column is also accepted for ``(N, 1)`` outputs).
+
+    Raises:
+        TypeError: If an argument has the wrong type.
+        HeadConfigError: If ``pos_weight`` is not > 0, ``focal_gamma`` < 0 or
+            ``label_smoothing`` outside [0, 1).
+
+    Example:
+        >>> import numpy as np
+        >>> from safeheads import SigmoidCrossentropy
+        >>> loss = SigmoidCrossentropy(pos_weight=[3.0, 1.0], from_logits=True)
+        >>> y_true = np.array([[1.0, 0.0]])
+        >>> y_pred = np.array([[0.0, 0.0]])
+        >>> round(float(loss(y_true, y_pred)), 4)  # (3 * log 2 + log 2) / 2
+        1.3863
+    """
+
+    def __init__(
+        self,
+        *,
+        pos_weight: PosWeight | None = None,
+        focal_gamma: float = 0.0,
+        label_smoothing: float = 0.0,
+        from_logits: bool = False,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "sigmoid_crossentropy",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.pos_weight = None if pos_weight is None else check_pos_weight_values(pos_weight)
+        self.focal_gamma = check_focal_gamma(focal_gamma)
+        self.label_smoothing = check_label_smoothing(label_smoothing)
+        self.from_logits = _check_from_logits(from_logits)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        if len(y_true.shape) == len(y_pred.shape) - 1:
+            y_true = ops.expand_dims(y_true, -1)
+        target = ops.cast(y_true, y_pred.dtype)
+        if self.label_smoothing:
+            target = target * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
+        if self.from_logits:
+            log_p = -ops.softplus(-y_pred)
+            log_q = -ops.softplus(y_pred)
+        else:
+            eps = keras.config.epsilon()
+            clipped = ops.clip(y_pred, eps, 1.0 - eps)
+            log_p = ops.log(clipped)
+            log_q = ops.log(1.0 - clipped)
+        positive = target * log_p
+        if self.pos_weight is not None:
+            positive = positive * ops.convert_to_tensor(
+                np.asarray(self.pos_weight, dtype="float32"), dtype=y_pred.dtype
+            )
+        cross_entropy = -(positive + (1.0 - target) * log_q)
+        if self.focal_gamma:
+            p = ops.exp(log_p)
+            p_t = target * p + (1.0 - target) * (1.0 - p)
+            cross_entropy = ops.power(1.0 - p_t, self.focal_gamma) * cross_entropy
+        return ops.mean(cross_entropy, axis=-1)
+
+    def get_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = super().get_config()
+        pos_weight = self.pos_weight
+        config.update(
+            pos_weight=list(pos_weight) if isinstance(pos_weight, tuple) else pos_weight,
+            focal_gamma=self.focal_gamma,
+            label_smoothing=self.label_smoothing,
+            from_logits=self.from_logits,
+            dtype=self.dtype,
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="safeheads")
+class SoftmaxCrossentropy(keras.losses.Loss):  # type: ignore[misc]
+    """Categorical cross-entropy for softmax outputs, sparse or one-hot, with smoothing.
+
+    For ``n`` classes, predicted probabilities ``p`` (the softmax of the logits
+    when ``from_logits=True``) and a one-hot target ``t``, the loss of a sample is::
+
+        t' = t * (1 - label_smoothing) + label_smoothing / n
+        loss = -sum_c t'_c * (1 - p_c) ** focal_gamma * log(p_c)
+
+    With ``sparse=True`` the target is a class id ``y`` and the same value is
+    computed without building a one-hot row:
+    ``-((1 - label_smoothing) * m_y + label_smoothing * mean_c m_c)`` with
+    ``m_c = (1 - p_c) ** focal_gamma * log(p_c)``, so sparse and one-hot labels
+    give the same loss (Keras' ``SparseCategoricalCrossentropy`` has no
+    ``label_smoothing``). ``from_logits=True`` uses a stable log-softmax; on
+    probabilities, rows are renormalised and clipped to ``[epsilon, 1 - epsilon]``
+    as in Keras. With all options off it equals Keras' (sparse) categorical
+    cross-entropy; with ``focal_gamma`` it equals Keras'
+    ``CategoricalFocalCrossentropy(alpha=1.0)``.
+
+    Args:
+        sparse: Targets are class ids of shape ``(N,)`` or ``(N, 1)``
+            (``True``) or one-hot rows ``(N, n)`` (``False``).
+        focal_gamma: Focusing parameter of the focal loss; 0 turns it off.
+        label_smoothing: Share of the target mass spread evenly over the ``n``
+            classes, in [0, 1).
+        from_logits: Whether ``y_pred`` holds logits rather than probabilities.
+        reduction: As in ``keras.losses.Loss``.
+        name: Loss name.
+        dtype: As in ``keras.losses.Loss``.
+
+    Returns:
+        A Keras loss.
+
+    Raises:
+        TypeError: If an argument has the wrong type.
+        HeadConfigError: If ``focal_gamma`` < 0 or ``label_smoothing`` is outside
+            [0, 1).
+
+    Example:
+        >>> import numpy as np
+        >>> from safeheads import SoftmaxCrossentropy
+        >>> logits = np.array([[2.0, 0.0, -1.0]])
+        >>> sparse = SoftmaxCrossentropy(label_smoothing=0.1, from_logits=True)
+        >>> one_hot = SoftmaxCrossentropy(sparse=False, label_smoothing=0.1, from_logits=True)
+        >>> round(float(sparse(np.array([0]), logits)), 4)
+        0.3365
+        >>> round(float(one_hot(np.array([[1.0, 0.0, 0.0]]), logits)), 4)
+        0.3365
+    """
+
+    def __init__(
+        self,
+        *,
+        sparse: bool = True,
+        focal_gamma: float = 0.0,
+        label_smoothing: float = 0.0,
+        from_logits: bool = False,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "softmax_crossentropy",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        if not isinstance(sparse, bool):
+            raise TypeError(
+                f"Expected `sparse` to be a bool. Received: sparse={describe_value(sparse)}."
+            )
+        self.sparse = sparse
+        self.focal_gamma = check_focal_gamma(focal_gamma)
+        self.label_smoothing = check_label_smoothing(label_smoothing)
+        self.from_logits = _check_from_logits(from_logits)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        if self.from_logits:
+            log_p = ops.log_softmax(y_pred, axis=-1)
+        else:
+            eps = keras.config.epsilon()
+            p = y_pred / ops.sum(y_pred, axis=-1, keepdims=True)
+            log_p = ops.log(ops.clip(p, eps, 1.0 - eps))
+        terms = log_p
+        if self.focal_gamma:
+            terms = ops.power(1.0 - ops.exp(log_p), self.focal_gamma) * log_p
+        smoothing = self.label_smoothing
+        if self.sparse:
+            if len(y_true.shape) == len(y_pred.shape):
+                y_true = ops.squeeze(y_true, axis=-1)
+            ids = ops.expand_dims(ops.cast(y_true, "int32"), -1)
+            picked = ops.squeeze(ops.take_along_axis(terms, ids, axis=-1), axis=-1)
+            if not smoothing:
+                return -picked
+            return -((1.0 - smoothing) * picked + smoothing * ops.mean(terms, axis=-1))
+        target = ops.cast(y_true, y_pred.dtype)
+        if smoothing:
+            n = ops.cast(ops.shape(y_pred)[-1], y_pred.dtype)
+            target = target * (1.0 - smoothing) + smoothing / n
+        return -ops.sum(target * terms, axis=-1)
+
+    def get_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = super().get_config()
+        config.update(
+            sparse=self.sparse,
+            focal_gamma=self.focal_gamma,
+            label_smoothing=self.label_smoothing,
+            from_logits=self.from_logits,
+            dtype=self.dtype,
+        )
+        return config

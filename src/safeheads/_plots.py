@@ -1,0 +1,312 @@
+"""Plots of training curves and decisions (the optional ``plot`` extra: matplotlib).
+
+matplotlib is imported only when a plot is drawn, so ``import safeheads`` never loads
+it. Every function returns a `matplotlib.figure.Figure` made without pyplot (no global
+state): save it with ``fig.savefig("curves.png")``; notebooks display it as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from safeheads._messages import describe_value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+__all__ = ["plot_confusion", "plot_history", "plot_label_f1"]
+
+_MISSING = (
+    "{name} needs matplotlib, which is not installed. Install it with: "
+    'pip install "safeheads[plot]"'
+)
+
+
+def _figure(name: str, width: float, height: float) -> Figure:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as error:
+        raise ImportError(_MISSING.format(name=name)) from error
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+# ----------------------------------------------------------------------------- history
+
+
+def _history_dict(history: Any) -> dict[str, list[float]]:
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, Mapping):
+        raise TypeError(
+            "Expected `history` to be the History that model.fit returns, or its .history "
+            f"dict. Received: history={describe_value(history)}."
+        )
+    curves = {str(key): [float(v) for v in np.ravel(values)] for key, values in logs.items()}
+    if not curves or not any(curves.values()):
+        raise ValueError(
+            "Expected a history with at least one epoch. Received: an empty history. Plot it "
+            "after model.fit has run."
+        )
+    return curves
+
+
+def plot_history(history: Any, *, metrics: Sequence[str] | None = None) -> Figure:
+    """Plot the loss and each metric per epoch, training and validation side by side.
+
+    One panel per quantity (the loss first, then the head's metrics in the order
+    Keras logged them), training as a solid line and validation (``val_*``) dashed,
+    with the best validation epoch marked: as the curves of the IMDB tutorial in
+    *Deep Learning with Python*, for every metric of the head.
+
+    Args:
+        history: The ``History`` returned by ``model.fit``, or its ``.history``
+            dict (``{"loss": [...], "val_loss": [...], ...}``).
+        metrics: Names to plot (without ``val_``), in order. Default: ``loss``
+            and every other logged quantity except the learning rate.
+
+    Returns:
+        A `matplotlib.figure.Figure`.
+
+    Raises:
+        ImportError: If matplotlib is not installed.
+        TypeError: If ``history`` is neither a ``History`` nor a dict.
+        ValueError: If the history is empty or a requested metric was not logged.
+
+    Example:
+        >>> import safeheads
+        >>> logs = {"loss": [0.6, 0.4, 0.3], "val_loss": [0.62, 0.5, 0.55],
+        ...         "accuracy": [0.7, 0.8, 0.9], "val_accuracy": [0.69, 0.78, 0.77]}
+        >>> fig = safeheads.plot_history(logs)
+        >>> [ax.get_title() for ax in fig.axes]
+        ['loss (best validation: epoch 2)', 'accuracy (best validation: epoch 2)']
+    """
+    curves = _history_dict(history)
+    fig = _figure("plot_history", 1.0, 1.0)  # fails early, with the hint, without matplotlib
+    from matplotlib.ticker import MaxNLocator
+
+    names = [key for key in curves if not key.startswith("val_") and key != "learning_rate"]
+    if metrics is not None:
+        unknown = [name for name in metrics if name not in curves]
+        if unknown:
+            raise ValueError(
+                f"Expected `metrics` among the logged names {names}. Received: unknown {unknown}."
+            )
+        names = list(metrics)
+    elif "loss" in names:
+        names.remove("loss")
+        names.insert(0, "loss")
+    columns = min(len(names), 3)
+    rows = -(-len(names) // columns)
+    fig.set_size_inches(4.2 * columns, 3.2 * rows)
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for ax, name in zip(axes, names, strict=False):
+        train = curves[name]
+        epochs = np.arange(1, len(train) + 1)
+        ax.plot(epochs, train, "-", marker=".", label="training")
+        title = name
+        validation = curves.get(f"val_{name}")
+        if validation:
+            ax.plot(epochs[: len(validation)], validation, "--", marker=".", label="validation")
+            lower_is_better = "loss" in name or "error" in name
+            best = int(np.argmin(validation) if lower_is_better else np.argmax(validation))
+            ax.axvline(best + 1, color="grey", linewidth=0.8, linestyle=":")
+            title = f"{name} (best validation: epoch {best + 1})"
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(names) :]:
+        fig.delaxes(ax)
+    return fig
+
+
+# ----------------------------------------------------------------------------- decisions
+
+
+def _labels_1d(values: Any, name: str) -> np.ndarray:
+    array = np.asarray(values)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        raise ValueError(
+            f"Expected `{name}` to hold one class per sample, shape (N,). Received: shape "
+            f"{array.shape}. For multilabel 0/1 matrices use safeheads.plot_label_f1."
+        )
+    return array
+
+
+def _check_lengths(y_true: np.ndarray, y_pred: np.ndarray) -> None:
+    if len(y_true) != len(y_pred):
+        raise ValueError(
+            "Expected `y_true` and `y_pred` to have the same number of samples. Received: "
+            f"{len(y_true)} and {len(y_pred)}."
+        )
+
+
+def plot_confusion(
+    y_true: Any,
+    y_pred: Any,
+    *,
+    class_names: Sequence[str | int] | None = None,
+    normalize: bool = False,
+) -> Figure:
+    """Plot the confusion matrix of binary or multiclass decisions.
+
+    Args:
+        y_true: True class ids, shape ``(N,)``, or class names.
+        y_pred: Decided class ids, e.g. ``head.decode(model.predict(x))``, or names
+            (``head.decode(..., names=True)``).
+        class_names: The classes in order; row and column ``i`` is ``class_names[i]``.
+            Default: ``head.class_names`` style ids ``0..max``, or the sorted names.
+        normalize: Show each row as shares of its true class (recall on the
+            diagonal) instead of counts.
+
+    Returns:
+        A `matplotlib.figure.Figure`.
+
+    Raises:
+        ImportError: If matplotlib is not installed.
+        ValueError: If the inputs are not one class per sample, their lengths
+            differ, or a class is not in ``class_names``.
+
+    Example:
+        >>> import safeheads
+        >>> fig = safeheads.plot_confusion([0, 1, 2, 2], [0, 2, 2, 2], class_names=["a", "b", "c"])
+        >>> fig.axes[0].get_title()
+        'confusion matrix: accuracy 0.750 (3 of 4)'
+    """
+    true = _labels_1d(y_true, "y_true")
+    pred = _labels_1d(y_pred, "y_pred")
+    _check_lengths(true, pred)
+    if class_names is None:
+        if true.dtype.kind in "iub" and pred.dtype.kind in "iub":
+            top = int(max(true.max(initial=0), pred.max(initial=0)))
+            names: list[str | int] = list(range(top + 1))
+        else:
+            names = sorted({*true.tolist(), *pred.tolist()}, key=str)
+    else:
+        names = list(class_names)
+    index = {name: i for i, name in enumerate(names)}
+    ids = range(len(names))
+    numeric = true.dtype.kind in "iu" and class_names is not None
+    codes = []
+    for array, label in ((true, "y_true"), (pred, "y_pred")):
+        values = array.tolist()
+        try:
+            codes.append(np.asarray([v if numeric and v in ids else index[v] for v in values]))
+        except KeyError as error:
+            raise ValueError(
+                f"Expected every class in `{label}` to be one of class_names {names}. "
+                f"Received: {error.args[0]!r}."
+            ) from None
+    n = len(names)
+    matrix = np.zeros((n, n), dtype=np.int64)
+    np.add.at(matrix, (codes[0], codes[1]), 1)
+    shown = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1) if normalize else matrix
+
+    size = min(3.0 + 0.45 * n, 14.0)
+    fig = _figure("plot_confusion", size + 1.2, size)
+    ax = fig.add_subplot()
+    image = ax.imshow(shown, cmap="Blues")
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    labels = [str(name) for name in names]
+    ax.set_xticks(range(n), labels, rotation=90 if n > 6 else 0, fontsize=8)
+    ax.set_yticks(range(n), labels, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    if n <= 20:
+        high = shown.max() / 2 if shown.size else 0
+        for i in range(n):
+            for j in range(n):
+                text = f"{shown[i, j]:.2f}" if normalize else str(matrix[i, j])
+                color = "white" if shown[i, j] > high else "black"
+                ax.text(j, i, text, ha="center", va="center", fontsize=8, color=color)
+    correct = int(np.trace(matrix))
+    total = int(matrix.sum())
+    ax.set_title(f"confusion matrix: accuracy {correct / max(total, 1):.3f} ({correct} of {total})")
+    return fig
+
+
+def plot_label_f1(
+    y_true: Any,
+    y_pred: Any,
+    *,
+    class_names: Sequence[str | int] | None = None,
+    top: int | None = None,
+) -> Figure:
+    """Plot the F1 score of each label of a multilabel head, with its support.
+
+    Bars are sorted by support (the number of true positives in ``y_true``), so
+    rare labels, where a multilabel head usually fails, are at the bottom. The
+    title gives micro- and macro-F1 (a label with no positives and no
+    predictions counts as 0, as scikit-learn's ``zero_division=0``).
+
+    Args:
+        y_true: True 0/1 matrix, shape ``(N, n)`` (``head.encode(label_lists)``).
+        y_pred: Decided 0/1 matrix of the same shape: ``head.decode(model.predict(x))``.
+        class_names: Names of the ``n`` labels (default ``0..n-1``).
+        top: Show only the ``top`` most frequent labels (the title still counts all).
+
+    Returns:
+        A `matplotlib.figure.Figure`.
+
+    Raises:
+        ImportError: If matplotlib is not installed.
+        ValueError: If the inputs are not 0/1 matrices of one shape, or
+            ``class_names`` has the wrong length.
+
+    Example:
+        >>> import numpy as np, safeheads
+        >>> y = np.array([[1, 0, 1], [0, 1, 1], [1, 0, 0]])
+        >>> fig = safeheads.plot_label_f1(y, np.array([[1, 0, 1], [0, 0, 1], [1, 1, 0]]))
+        >>> fig.axes[0].get_title()
+        'per-label F1: micro 0.800, macro 0.667 (3 labels)'
+    """
+    true = np.asarray(y_true)
+    pred = np.asarray(y_pred)
+    if true.ndim != 2 or true.shape != pred.shape:
+        raise ValueError(
+            "Expected `y_true` and `y_pred` to be 0/1 matrices of one shape (N, n). Received: "
+            f"shapes {true.shape} and {pred.shape}."
+        )
+    for array, label in ((true, "y_true"), (pred, "y_pred")):
+        bad = ~np.isin(array, (0, 1))
+        if bad.any():
+            row, column = np.argwhere(bad)[0]
+            raise ValueError(
+                f"Expected `{label}` to hold only 0 and 1. Received: {label}[{row}, {column}]="
+                f"{array[row, column]!r}. Pass decisions (head.decode), not scores."
+            )
+    n = true.shape[1]
+    names = [str(i) for i in range(n)] if class_names is None else [str(c) for c in class_names]
+    if len(names) != n:
+        raise ValueError(
+            f"Expected {n} `class_names`, one per label. Received: {len(names)} names."
+        )
+    true, pred = true.astype(bool), pred.astype(bool)
+    tp = (true & pred).sum(axis=0)
+    fp = (~true & pred).sum(axis=0)
+    fn = (true & ~pred).sum(axis=0)
+    denominator = 2 * tp + fp + fn
+    f1 = np.where(denominator > 0, 2 * tp / np.maximum(denominator, 1), 0.0)
+    micro = 2 * tp.sum() / max(int(denominator.sum()), 1)
+    support = true.sum(axis=0)
+    order = np.argsort(-support, kind="stable")[: top if top is not None else n]
+
+    fig = _figure("plot_label_f1", 7.0, 1.2 + 0.22 * len(order))
+    ax = fig.add_subplot()
+    positions = np.arange(len(order))
+    ax.barh(positions, f1[order], color="tab:blue")
+    ax.set_yticks(positions, [f"{names[i]} ({support[i]})" for i in order], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("F1 (label support in brackets)")
+    ax.axvline(micro, color="tab:orange", linestyle="--", linewidth=1, label="micro-F1")
+    ax.axvline(f1.mean(), color="tab:green", linestyle=":", linewidth=1, label="macro-F1")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(f"per-label F1: micro {micro:.3f}, macro {f1.mean():.3f} ({n} labels)")
+    return fig

@@ -1,0 +1,152 @@
+"""Ranking metrics for many-label multilabel heads: precision@k and recall@k.
+
+With dozens of labels and about one positive per sample, a thresholded F1
+moves with the threshold; precision@k and recall@k score the ranking of the
+outputs alone (the k highest outputs of each sample), so they are the same for
+logits and probabilities and need no threshold. Both are means over samples,
+accumulated in metric variables over all batches.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+from safeheads._messages import describe_value
+from safeheads.errors import HeadConfigError
+
+__all__ = ["PrecisionAtK", "RecallAtK", "check_k"]
+
+
+def check_k(k: object, name: str = "k", n: int | None = None) -> int:
+    """Validate a top-k size: an int >= 1, and <= ``n`` when ``n`` is known."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"Expected `{name}` to be an int. Received: {name}={describe_value(k)}.")
+    if k < 1:
+        raise HeadConfigError(f"Expected `{name}` >= 1. Received: {name}={int(k)}.")
+    if n is not None and k > n:
+        raise HeadConfigError(
+            f"Expected `{name}` <= n={n}, the number of labels. Received: {name}={int(k)}."
+        )
+    return int(k)
+
+
+class _AtK(keras.metrics.Metric):  # type: ignore[misc]
+    """Shared state: the sum of per-sample scores and their total weight."""
+
+    def __init__(self, k: int, *, name: str, dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+        self.k = k
+        self.score = self.add_variable(shape=(), initializer="zeros", name="score")
+        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+    def _hits(self, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple[Any, Any, Any]:
+        """Return (hits in the top k, positives, weight), each of shape (N,)."""
+        y_pred = ops.cast(ops.convert_to_tensor(y_pred), "float32")
+        y_true = ops.cast(ops.convert_to_tensor(y_true), "float32")
+        width = y_pred.shape[-1]
+        if width is not None and width < self.k:
+            raise ValueError(
+                f"Expected outputs with at least k={self.k} labels for {self.name}. "
+                f"Received: y_pred of shape {tuple(y_pred.shape)}."
+            )
+        _, top = ops.top_k(y_pred, self.k, sorted=False)
+        hits = ops.sum(ops.take_along_axis(y_true, top, axis=-1), axis=-1)
+        positives = ops.sum(y_true, axis=-1)
+        if sample_weight is None:
+            weight = ops.ones_like(hits)
+        else:
+            weight = ops.reshape(ops.cast(sample_weight, "float32"), (-1,))
+        return hits, positives, weight
+
+    def result(self) -> Any:
+        return ops.divide_no_nan(self.score, self.count)
+
+    def get_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = super().get_config()
+        config.update(k=self.k)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="safeheads")
+class PrecisionAtK(_AtK):
+    """Precision@k: the share of each sample's ``k`` highest outputs that are true labels.
+
+    Per sample, ``|top_k(outputs) & labels| / k``; the metric is the (sample-
+    weighted) mean over all samples seen. A sample with fewer than ``k`` labels
+    cannot reach 1. Ties between outputs go to the lower label index.
+
+    Args:
+        k: How many of the highest outputs count, an int >= 1.
+        name: Metric name; default ``"precision_at_{k}"``.
+        dtype: Dtype of the metric result.
+
+    Returns:
+        A Keras metric whose ``result()`` is a float in [0, 1].
+
+    Raises:
+        TypeError: If ``k`` is not an int.
+        HeadConfigError: If ``k`` < 1.
+
+    Example:
+        >>> import numpy as np
+        >>> from safeheads import PrecisionAtK
+        >>> metric = PrecisionAtK(2)
+        >>> metric.update_state(np.array([[1, 0, 1, 0]]), np.array([[0.9, 0.8, 0.1, 0.0]]))
+        >>> float(metric.result())
+        0.5
+    """
+
+    def __init__(self, k: int = 5, *, name: str | None = None, dtype: Any = None) -> None:
+        k = check_k(k)
+        super().__init__(k, name=name or f"precision_at_{k}", dtype=dtype)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        hits, _, weight = self._hits(y_true, y_pred, sample_weight)
+        self.score.assign_add(ops.sum(hits / float(self.k) * weight))
+        self.count.assign_add(ops.sum(weight))
+
+
+@keras.saving.register_keras_serializable(package="safeheads")
+class RecallAtK(_AtK):
+    """Recall@k: the share of each sample's true labels found in its ``k`` highest outputs.
+
+    Per sample, ``|top_k(outputs) & labels| / |labels|``; the metric is the
+    (sample-weighted) mean over the samples that have at least one true label.
+    Samples without any true label are skipped (their recall is undefined), so
+    an all-negative batch leaves the result unchanged. Ties between outputs go
+    to the lower label index.
+
+    Args:
+        k: How many of the highest outputs count, an int >= 1.
+        name: Metric name; default ``"recall_at_{k}"``.
+        dtype: Dtype of the metric result.
+
+    Returns:
+        A Keras metric whose ``result()`` is a float in [0, 1].
+
+    Raises:
+        TypeError: If ``k`` is not an int.
+        HeadConfigError: If ``k`` < 1.
+
+    Example:
+        >>> import numpy as np
+        >>> from safeheads import RecallAtK
+        >>> metric = RecallAtK(1)
+        >>> metric.update_state(np.array([[1, 0, 1], [0, 0, 0]]), np.array([[0.9, 0.8, 0.1], [0.3, 0.2, 0.1]]))
+        >>> float(metric.result())
+        0.5
+    """
+
+    def __init__(self, k: int = 5, *, name: str | None = None, dtype: Any = None) -> None:
+        k = check_k(k)
+        super().__init__(k, name=name or f"recall_at_{k}", dtype=dtype)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        hits, positives, weight = self._hits(y_true, y_pred, sample_weight)
+        weight = weight * ops.cast(ops.greater(positives, 0.0), "float32")
+        self.score.assign_add(ops.sum(ops.divide_no_nan(hits, positives) * weight))
+        self.count.assign_add(ops.sum(weight))

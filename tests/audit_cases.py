@@ -1,0 +1,577 @@
+"""The model doctor's table: real Keras model setups and the finding codes each must give.
+
+Each `Case` is one setup: output units x activation (and how it is attached) x loss
+(string, function or object, with its ``from_logits``) x metrics x label format x
+the ``task=`` the user states. ``expected`` lists the finding codes, with
+multiplicity, in report order (errors first, then by code). The correct setups
+expect ``()``: no finding at all, so the doctor raises no false alarm.
+
+Models are built for real (``build_model``), compiled but never trained.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import numpy as np
+import pytest
+
+import safeheads
+
+# --------------------------------------------------------------------------- labels
+# Twelve samples; every class / label occurs, so no suspicious-label warning (SH409).
+
+_BINARY = np.array([0, 1] * 6)
+_SPARSE3 = np.array([0, 1, 2] * 4)
+_MULTI_HOT3 = np.array(
+    [[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1], [0, 0, 0], [1, 0, 0]] * 2, dtype="float32"
+)
+
+LABELS: dict[str, Any] = {
+    "binary": _BINARY,
+    "binary-n1": _BINARY.reshape(-1, 1).astype("float32"),
+    "sparse3": _SPARSE3,
+    "sparse4": np.array([0, 1, 2, 3] * 3),
+    "sparse3-from-1": _SPARSE3 + 1,
+    "one-hot2": np.eye(2, dtype="float32")[_BINARY],
+    "one-hot3": np.eye(3, dtype="float32")[_SPARSE3],
+    "multi-hot3": _MULTI_HOT3,
+    "names": np.array(["cat", "dog"] * 6),
+    "nan": np.array([0.0, 1.0, np.nan, 1.0] * 3),
+}
+
+
+# --------------------------------------------------------------------------- builders
+
+Factory = Callable[[], Any]
+
+
+def _make(item: Any) -> Any:
+    """Strings stay strings; factories (``Obj``) are called for a fresh object."""
+    return item() if isinstance(item, Obj) else item
+
+
+@dataclasses.dataclass(frozen=True)
+class Obj:
+    """A zero-argument factory, so each test builds fresh loss and metric objects."""
+
+    factory: Factory
+    label: str
+
+    def __call__(self) -> Any:
+        return self.factory()
+
+    def __repr__(self) -> str:
+        return self.label
+
+
+def obj(label: str, factory: Factory) -> Obj:
+    return Obj(factory, label)
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """One model setup and the finding codes it must produce."""
+
+    id: str
+    units: int
+    activation: str | None
+    loss: Any = None  # None: not compiled
+    metrics: tuple[Any, ...] = ()
+    labels: str | None = None  # a key of LABELS
+    task: str | None = None
+    expected: tuple[str, ...] = ()
+    shape: str = "dense"  # how the activation is attached; see build_model
+    compile: bool = True
+
+
+def _stack(case: Case, inputs: Any) -> Any:
+    if case.shape == "dense":
+        return keras.layers.Dense(case.units, case.activation, name="out")(inputs)
+    logits = keras.layers.Dense(case.units, name="logits")(inputs)
+    if case.shape == "activation-layer":
+        return keras.layers.Activation(case.activation, name="out")(logits)
+    if case.shape == "softmax-layer":
+        return keras.layers.Softmax(name="out")(logits)
+    if case.shape == "ops-softmax":
+        return keras.ops.softmax(logits)
+    if case.shape == "ops-sigmoid":
+        return keras.ops.sigmoid(logits)
+    if case.shape == "log-softmax":
+        return keras.activations.log_softmax(logits)
+    if case.shape == "nested":
+        head = keras.Sequential(
+            [keras.Input((8,)), keras.layers.Dense(case.units, case.activation)], name="head"
+        )
+        return head(keras.layers.Dense(8, "relu")(logits))
+    raise ValueError(f"unknown shape {case.shape!r}")
+
+
+def build_model(case: Case) -> keras.Model:
+    """The model of a case, compiled with its loss and metrics unless ``compile=False``."""
+    inputs = keras.Input((4,))
+    if case.shape == "sequential":
+        model = keras.Sequential([inputs, keras.layers.Dense(case.units, case.activation)])
+    else:
+        model = keras.Model(inputs, _stack(case, inputs))
+    if case.compile and case.loss is not None:
+        metrics = [_make(m) for m in case.metrics]
+        model.compile("adam", loss=_make(case.loss), metrics=metrics or None)
+    return model
+
+
+def labels_of(case: Case) -> Any:
+    return None if case.labels is None else LABELS[case.labels]
+
+
+# --------------------------------------------------------------------------- objects
+
+BCE_LOGITS = obj("BCE(from_logits=True)", lambda: keras.losses.BinaryCrossentropy(from_logits=True))
+CCE_LOGITS = obj(
+    "CCE(from_logits=True)", lambda: keras.losses.CategoricalCrossentropy(from_logits=True)
+)
+SCCE_LOGITS = obj(
+    "SCCE(from_logits=True)", lambda: keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+)
+BCE_FN = obj("binary_crossentropy function", lambda: keras.losses.binary_crossentropy)
+FOCAL = obj("BinaryFocalCrossentropy()", lambda: keras.losses.BinaryFocalCrossentropy())
+AUC_LOGITS = obj("AUC(from_logits=True)", lambda: keras.metrics.AUC(from_logits=True))
+AUC_MULTI = obj("AUC(multi_label=True)", lambda: keras.metrics.AUC(multi_label=True))
+AUC_MULTI_LOGITS = obj(
+    "AUC(multi_label, from_logits)",
+    lambda: keras.metrics.AUC(multi_label=True, from_logits=True),
+)
+BINACC_0 = obj("BinaryAccuracy(threshold=0.0)", lambda: keras.metrics.BinaryAccuracy(threshold=0))
+CATACC = obj("CategoricalAccuracy()", lambda: keras.metrics.CategoricalAccuracy())
+F1_MICRO = obj("F1Score(micro, 0.5)", lambda: keras.metrics.F1Score(average="micro", threshold=0.5))
+F1_ARGMAX = obj("F1Score()", lambda: keras.metrics.F1Score())
+PRECISION = obj("Precision()", lambda: keras.metrics.Precision())
+AUC_PLAIN = obj("AUC()", lambda: keras.metrics.AUC())
+SH_ACC_LOGITS = obj(
+    "ThresholdAccuracy(from_logits=True)",
+    lambda: safeheads.ThresholdAccuracy(from_logits=True),
+)
+
+
+def _case(*args: Any, **kwargs: Any) -> Any:
+    case = Case(*args, **kwargs)
+    return pytest.param(case, id=case.id)
+
+
+CASES = [
+    # ---- correct hand-written heads: no finding at all
+    _case("ok-binary-sigmoid-bce", 1, "sigmoid", "binary_crossentropy", ("accuracy",), "binary"),
+    _case("ok-binary-n1-labels", 1, "sigmoid", "binary_crossentropy", ("acc",), "binary-n1"),
+    _case(
+        "ok-binary-logits-bce",
+        1,
+        None,
+        BCE_LOGITS,
+        (AUC_LOGITS, BINACC_0, SH_ACC_LOGITS),
+        "binary",
+        task="binary",
+    ),
+    _case("ok-binary-bce-function", 1, "sigmoid", BCE_FN, (AUC_PLAIN, PRECISION), "binary"),
+    _case("ok-binary-focal", 1, "sigmoid", FOCAL, ("binary_accuracy",), "binary"),
+    _case("ok-binary-sequential", 1, "sigmoid", "bce", ("accuracy",), "binary", shape="sequential"),
+    _case(
+        "ok-binary-softmax2-scce",
+        2,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        ("accuracy",),
+        "binary",
+        task="binary",
+    ),
+    _case(
+        "ok-multiclass-softmax-scce",
+        3,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        ("accuracy",),
+        "sparse3",
+        task="multiclass",
+    ),
+    _case(
+        "ok-multiclass-softmax-cce",
+        3,
+        "softmax",
+        "categorical_crossentropy",
+        ("accuracy",),
+        "one-hot3",
+    ),
+    _case(
+        "ok-multiclass-logits-scce",
+        3,
+        None,
+        SCCE_LOGITS,
+        ("accuracy",),
+        "sparse3",
+        task="multiclass",
+    ),
+    _case("ok-multiclass-logits-cce", 3, None, CCE_LOGITS, (CATACC,), "one-hot3"),
+    _case(
+        "ok-multiclass-crossentropy-alias", 3, "softmax", "crossentropy", ("accuracy",), "one-hot3"
+    ),
+    _case(
+        "ok-multiclass-activation-layer",
+        3,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        ("acc",),
+        "sparse3",
+        shape="activation-layer",
+    ),
+    _case(
+        "ok-multiclass-ops-softmax",
+        3,
+        None,
+        "sparse_categorical_crossentropy",
+        (),
+        "sparse3",
+        shape="ops-softmax",
+    ),
+    _case(
+        "ok-multiclass-log-softmax-logits", 3, None, CCE_LOGITS, (), "one-hot3", shape="log-softmax"
+    ),
+    _case(
+        "ok-multilabel-sigmoid-bce",
+        3,
+        "sigmoid",
+        "binary_crossentropy",
+        (F1_MICRO, AUC_MULTI),
+        "multi-hot3",
+        task="multilabel",
+    ),
+    _case("ok-multilabel-logits-bce", 3, None, BCE_LOGITS, (AUC_MULTI_LOGITS,), "multi-hot3"),
+    _case(
+        "ok-multilabel-ops-sigmoid",
+        3,
+        None,
+        "binary_crossentropy",
+        (),
+        "multi-hot3",
+        shape="ops-sigmoid",
+    ),
+    _case(
+        "ok-sigmoid2-one-hot-accuracy",
+        2,
+        "sigmoid",
+        "binary_crossentropy",
+        ("accuracy",),
+        "one-hot2",
+    ),
+    _case("ok-uncompiled-binary", 1, "sigmoid", labels="binary", compile=False),
+    _case("ok-uncompiled-multiclass", 3, "softmax", labels="sparse3", compile=False),
+    # ---- SH1xx: the output layer
+    _case(
+        "softmax-one-unit",
+        1,
+        "softmax",
+        "binary_crossentropy",
+        ("accuracy",),
+        "binary",
+        expected=("SH101",),
+    ),
+    _case("softmax-one-unit-uncompiled", 1, "softmax", compile=False, expected=("SH101",)),
+    _case(
+        "softmax-layer-one-unit",
+        1,
+        None,
+        "binary_crossentropy",
+        labels="binary",
+        shape="softmax-layer",
+        expected=("SH101",),
+    ),
+    _case(
+        "relu-output-cce",
+        3,
+        "relu",
+        "categorical_crossentropy",
+        labels="one-hot3",
+        expected=("SH102",),
+    ),
+    # ---- SH2xx: the loss against the output
+    _case(
+        "linear-bce-no-logits",
+        1,
+        None,
+        "binary_crossentropy",
+        labels="binary",
+        expected=("SH201",),
+    ),
+    _case(
+        "linear-scce-no-logits",
+        3,
+        None,
+        "sparse_categorical_crossentropy",
+        ("accuracy",),
+        "sparse3",
+        expected=("SH201",),
+    ),
+    _case(
+        "sigmoid-bce-from-logits", 1, "sigmoid", BCE_LOGITS, labels="binary", expected=("SH202",)
+    ),
+    _case(
+        "softmax-scce-from-logits", 3, "softmax", SCCE_LOGITS, labels="sparse3", expected=("SH202",)
+    ),
+    _case(
+        "sigmoid-cce",
+        3,
+        "sigmoid",
+        "categorical_crossentropy",
+        ("accuracy",),
+        "one-hot3",
+        expected=("SH203",),
+    ),
+    _case(
+        "sigmoid-scce",
+        3,
+        "sigmoid",
+        "sparse_categorical_crossentropy",
+        labels="sparse3",
+        expected=("SH203",),
+    ),
+    _case(
+        "nested-sigmoid-cce",
+        3,
+        "sigmoid",
+        "categorical_crossentropy",
+        labels="one-hot3",
+        shape="nested",
+        expected=("SH203",),
+    ),
+    _case(
+        "softmax-bce-topics",
+        3,
+        "softmax",
+        "binary_crossentropy",
+        ("binary_accuracy",),
+        "multi-hot3",
+        expected=("SH204", "SH302"),
+    ),
+    _case(
+        "softmax-bce-one-hot",
+        3,
+        "softmax",
+        "binary_crossentropy",
+        ("accuracy",),
+        "one-hot3",
+        expected=("SH204",),
+    ),
+    _case("softmax-bce-no-labels", 3, "softmax", "binary_crossentropy", expected=("SH204",)),
+    _case("cce-one-unit", 1, "sigmoid", "categorical_crossentropy", expected=("SH205",)),
+    _case(
+        "cce-one-unit-binary-labels",
+        1,
+        "sigmoid",
+        "categorical_crossentropy",
+        labels="binary",
+        expected=("SH205",),
+    ),
+    _case("mse-loss", 1, "sigmoid", "mse", ("accuracy",), "binary", expected=("SH206",)),
+    # ---- SH3xx: metrics as Keras resolves them
+    _case(
+        "multilabel-accuracy",
+        3,
+        "sigmoid",
+        "binary_crossentropy",
+        ("accuracy",),
+        "multi-hot3",
+        expected=("SH301",),
+    ),
+    _case(
+        "multilabel-acc-no-labels",
+        3,
+        "sigmoid",
+        "binary_crossentropy",
+        ("acc",),
+        expected=("SH301",),
+    ),
+    _case(
+        "multilabel-logits-categorical-accuracy",
+        3,
+        None,
+        BCE_LOGITS,
+        (CATACC,),
+        "multi-hot3",
+        expected=("SH301",),
+    ),
+    _case(
+        "multilabel-binary-accuracy",
+        3,
+        "sigmoid",
+        "binary_crossentropy",
+        ("binary_accuracy",),
+        "multi-hot3",
+        expected=("SH302",),
+    ),
+    _case(
+        "logits-accuracy-precision",
+        1,
+        None,
+        BCE_LOGITS,
+        ("accuracy", PRECISION, AUC_PLAIN),
+        "binary",
+        expected=("SH303", "SH303", "SH303"),
+    ),
+    _case(
+        "probabilities-auc-from-logits",
+        1,
+        "sigmoid",
+        "binary_crossentropy",
+        (AUC_LOGITS,),
+        "binary",
+        expected=("SH303",),
+    ),
+    _case(
+        "multilabel-f1-argmax",
+        3,
+        "sigmoid",
+        "binary_crossentropy",
+        (F1_ARGMAX,),
+        "multi-hot3",
+        expected=("SH304",),
+    ),
+    # ---- SH4xx: labels
+    _case("labels-nan", 1, "sigmoid", "binary_crossentropy", labels="nan", expected=("SH401",)),
+    _case(
+        "bce-class-ids", 1, "sigmoid", "binary_crossentropy", labels="sparse3", expected=("SH402",)
+    ),
+    _case(
+        "scce-out-of-range",
+        3,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        labels="sparse4",
+        expected=("SH403",),
+    ),
+    _case(
+        "scce-ids-from-1",
+        3,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        labels="sparse3-from-1",
+        expected=("SH403",),
+    ),
+    _case(
+        "uncompiled-softmax-out-of-range",
+        3,
+        "softmax",
+        labels="sparse4",
+        compile=False,
+        expected=("SH403",),
+    ),
+    _case(
+        "cce-width-mismatch",
+        4,
+        "softmax",
+        "categorical_crossentropy",
+        labels="one-hot3",
+        expected=("SH404",),
+    ),
+    _case(
+        "bce-column-on-3-units",
+        3,
+        "sigmoid",
+        "binary_crossentropy",
+        labels="binary",
+        expected=("SH404",),
+    ),
+    _case(
+        "bce-one-hot2-on-1-unit",
+        1,
+        "sigmoid",
+        "binary_crossentropy",
+        labels="one-hot2",
+        expected=("SH404",),
+    ),
+    _case(
+        "cce-multi-hot",
+        3,
+        "softmax",
+        "categorical_crossentropy",
+        labels="multi-hot3",
+        expected=("SH405",),
+    ),
+    _case(
+        "scce-multi-hot",
+        3,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        labels="multi-hot3",
+        expected=("SH406",),
+    ),
+    _case(
+        "uncompiled-softmax-multi-hot",
+        3,
+        "softmax",
+        labels="multi-hot3",
+        compile=False,
+        expected=("SH406",),
+    ),
+    _case(
+        "cce-class-ids",
+        3,
+        "softmax",
+        "categorical_crossentropy",
+        labels="sparse3",
+        expected=("SH407",),
+    ),
+    _case(
+        "scce-one-hot",
+        3,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        labels="one-hot3",
+        expected=("SH407",),
+    ),
+    _case("class-names", 1, "sigmoid", "binary_crossentropy", labels="names", expected=("SH408",)),
+    # ---- SH5xx: the task the user states
+    _case(
+        "multilabel-task-on-softmax",
+        3,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        task="multilabel",
+        expected=("SH501",),
+    ),
+    _case(
+        "multiclass-task-on-one-unit",
+        1,
+        "sigmoid",
+        "binary_crossentropy",
+        task="multiclass",
+        expected=("SH501",),
+    ),
+    _case(
+        "binary-task-on-3-classes",
+        3,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        labels="sparse3",
+        task="binary",
+        expected=("SH501", "SH502"),
+    ),
+    _case(
+        "multiclass-task-multi-hot-sigmoid",
+        3,
+        "sigmoid",
+        "binary_crossentropy",
+        labels="multi-hot3",
+        task="multiclass",
+        expected=("SH502", "SH503"),
+    ),
+    _case(
+        "binary-task-bce-class-ids",
+        1,
+        "sigmoid",
+        "binary_crossentropy",
+        labels="sparse3",
+        task="binary",
+        expected=("SH402", "SH502"),
+    ),
+]

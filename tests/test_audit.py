@@ -1,0 +1,506 @@
+"""safeheads.check: the case table, every safeheads head, model/loss forms, the report."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import pathlib
+import re
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+import safeheads
+from safeheads._audit import CODES, inspect_model
+
+from tests.audit_cases import CASES, Case, build_model, labels_of
+
+DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs" / "findings.md"
+
+
+# --------------------------------------------------------------------------- the table
+
+
+def test_table_is_large_and_covers_every_code() -> None:
+    cases = [param.values[0] for param in CASES]
+    assert len(cases) >= 30
+    assert len({case.id for case in cases}) == len(cases)
+    covered = {code for case in cases for code in case.expected}
+    assert covered == set(CODES) - {"SH103", "SH409"}  # tested below: global policy, warns
+    assert sum(1 for case in cases if not case.expected) >= 15
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_case(case: Case) -> None:
+    model = build_model(case)
+    report = safeheads.check(model, labels_of(case), task=case.task)
+    assert report.codes == case.expected, str(report)
+    assert report.ok == (not any(CODES[code][0] == "error" for code in case.expected))
+    for finding in report.findings:
+        assert finding.severity == CODES[finding.code][0]
+        assert finding.message.endswith(".") and finding.fix.endswith((".", ")", "`"))
+        assert finding.output == model.output_names[0]
+        if finding.code in ("SH101", "SH201", "SH203", "SH204", "SH403", "SH404", "SH501"):
+            assert "safeheads.classification_head(" in finding.fix  # the fix is code
+
+
+# --------------------------------------------------------------------------- no false alarms
+
+
+def _head_configs() -> list[dict[str, object]]:
+    configs: list[dict[str, object]] = []
+    for task, n, labels in (
+        ("binary", None, None),
+        ("multiclass", 3, "sparse"),
+        ("multiclass", 3, "one_hot"),
+        ("multiclass", 12, "sparse"),
+        ("multilabel", 4, None),
+    ):
+        for from_logits in (False, True):
+            for names in (False, True):
+                config: dict[str, object] = {"task": task, "n": n, "from_logits": from_logits}
+                if labels is not None:
+                    config["labels"] = labels
+                if names:
+                    config["class_names"] = [f"c{i}" for i in range(2 if n is None else n)]
+                configs.append(config)
+    options = inspect.signature(safeheads.classification_head).parameters
+    extras = [
+        {"task": "multilabel", "n": 4, "pos_weight": 2.0},
+        {"task": "multilabel", "n": 4, "focal_gamma": 2.0, "from_logits": True},
+        {"task": "binary", "focal_gamma": 2.0},
+        {"task": "multiclass", "n": 3, "label_smoothing": 0.1},
+        {"task": "multiclass", "n": 3, "labels": "one_hot", "focal_gamma": 2.0},
+        {"task": "multilabel", "n": 4, "top_k": 2},
+    ]
+    configs += [
+        c for c in extras if set(c) - {"task", "n", "from_logits", "labels"} <= set(options)
+    ]
+    return configs
+
+
+def _head_labels(task: str, n: int | None) -> np.ndarray:
+    if task == "binary":
+        return np.array([0, 1] * 12)
+    if task == "multiclass":
+        assert n is not None
+        return np.arange(24) % n
+    return (np.arange(24)[:, None] % np.arange(2, 6) == 0).astype(int)
+
+
+def _config_id(config: dict[str, object]) -> str:
+    return "-".join(
+        f"{key}={len(value) if isinstance(value, list) else value}"  # type: ignore[arg-type]
+        for key, value in config.items()
+    )
+
+
+def _head_setup(config: dict[str, object]) -> tuple[safeheads.Head, str, np.ndarray]:
+    options = dict(config)
+    task, n = str(options.pop("task")), options.pop("n", None)
+    head = safeheads.classification_head(task, n, **options)  # type: ignore[arg-type]
+    return head, task, head.encode(_head_labels(task, n))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("config", _head_configs(), ids=_config_id)
+def test_every_safeheads_head_passes(config: dict[str, object]) -> None:
+    head, task, y = _head_setup(config)
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(8), head.layer])
+    model.compile("adam", loss=head.loss, metrics=head.metrics)
+    assert safeheads.check(model, y, task=task).findings == ()
+    assert safeheads.check(model).findings == ()
+
+
+def test_every_safeheads_head_passes_after_load(tmp_path: pathlib.Path) -> None:
+    """All heads as the outputs of one model: one .keras save and load, checked per output."""
+    inputs = keras.Input((5,))
+    hidden = keras.layers.Dense(8)(inputs)
+    outputs, losses, metrics, labels = {}, {}, {}, {}
+    for i, config in enumerate(_head_configs()):
+        head, _, y = _head_setup(config)
+        name = f"head_{i}"
+        head.layer.name = name
+        outputs[name] = head.layer(hidden)
+        losses[name], metrics[name], labels[name] = head.loss, head.metrics, y
+    model = keras.Model(inputs, outputs)
+    model.compile("adam", loss=losses, metrics=metrics)
+    assert safeheads.check(model, labels).findings == ()
+    model.save(tmp_path / "heads.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # Keras: optimizer variables not built
+        loaded = keras.models.load_model(tmp_path / "heads.keras")
+    report = safeheads.check(loaded, labels)
+    assert sum(isinstance(layer, safeheads.HeadLayer) for layer in loaded.layers) == len(labels)
+    assert len([line for line in report.inspected if line.startswith("output ")]) == len(labels)
+    assert report.findings == (), str(report)
+
+
+def test_functional_head_with_class_names() -> None:
+    head = safeheads.classification_head("multilabel", 3, class_names=["a", "b", "c"])
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, head.layer(keras.layers.Dense(6)(inputs)))
+    model.compile("adam", loss=head.loss, metrics=head.metrics)
+    report = safeheads.check(model, head.encode([["a"], ["b", "c"], [], ["a", "c"]]))
+    assert report.ok and report.findings == ()
+
+
+# --------------------------------------------------------------------------- loss forms
+
+
+def _softmax_model() -> keras.Model:
+    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax", name="out")])
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        pytest.param("binary_crossentropy", id="string"),
+        pytest.param("bce", id="alias"),
+        pytest.param(keras.losses.binary_crossentropy, id="function"),
+        pytest.param(keras.losses.BinaryCrossentropy(), id="object"),
+        pytest.param(["binary_crossentropy"], id="list"),
+        pytest.param({"out": "binary_crossentropy"}, id="dict"),
+        pytest.param(
+            functools.partial(keras.losses.binary_crossentropy, label_smoothing=0.1), id="partial"
+        ),
+    ],
+)
+def test_loss_forms_resolve_alike(loss: object, tmp_path: pathlib.Path) -> None:
+    model = _softmax_model()
+    model.compile("adam", loss=loss)
+    assert safeheads.check(model).codes == ("SH204",)
+    if isinstance(loss, functools.partial):
+        return  # a partial cannot be saved in a .keras file
+    model.save(tmp_path / "m.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert safeheads.check(loaded).codes == ("SH204",)
+
+
+def test_from_logits_read_from_partial_and_wrapper() -> None:
+    from keras.src.losses.losses import LossFunctionWrapper
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, "sigmoid")])
+    model.compile(
+        "adam", loss=functools.partial(keras.losses.binary_crossentropy, from_logits=True)
+    )
+    assert safeheads.check(model).codes == ("SH202",)
+    model.compile(
+        "adam", loss=LossFunctionWrapper(keras.losses.binary_crossentropy, from_logits=True)
+    )
+    assert safeheads.check(model).codes == ("SH202",)
+
+
+def test_custom_loss_function_is_unrecognised_warning() -> None:
+    def my_loss(y_true: object, y_pred: object) -> object:
+        return keras.losses.binary_crossentropy(y_true, y_pred)
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, "sigmoid")])
+    model.compile("adam", loss=my_loss)
+    report = safeheads.check(model)
+    assert report.codes == ("SH206",) and report.ok
+    assert "my_loss" in report.findings[0].message
+
+
+def test_safeheads_loss_trusted_on_head_layer_checked_elsewhere() -> None:
+    head = safeheads.classification_head("multilabel", 3, pos_weight=2.0)
+    model = keras.Sequential([keras.Input((4,)), head.layer])
+    model.compile("adam", loss=head.loss, metrics=head.metrics)
+    assert safeheads.check(model).findings == ()
+    hand = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "sigmoid")])
+    hand.compile("adam", loss=type(head.loss)(from_logits=True))
+    assert safeheads.check(hand).codes == ("SH202",)
+
+
+def test_keras_loss_on_head_layer_is_still_checked() -> None:
+    layer = safeheads.classification_head("multiclass", 3).layer
+    model = keras.Sequential([keras.Input((4,)), layer])
+    model.compile("adam", loss="binary_crossentropy")
+    assert safeheads.check(model).codes == ("SH204",)
+    assert safeheads.check(model, task="multilabel").codes == ("SH204", "SH501")
+
+
+# --------------------------------------------------------------------------- model forms
+
+
+def test_unbuilt_sequential_and_subclassed_models() -> None:
+    unbuilt = keras.Sequential([keras.layers.Dense(1, activation="softmax")])
+    assert safeheads.check(unbuilt).codes == ("SH101",)
+
+    class Classifier(keras.Model):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.hidden = keras.layers.Dense(4)
+            self.head = keras.layers.Dense(1, activation="softmax")
+
+        def call(self, x: object) -> object:
+            return self.head(self.hidden(x))
+
+    assert safeheads.check(Classifier()).codes == ("SH101",)
+
+
+def test_multi_output_model_reports_each_output() -> None:
+    inputs = keras.Input((4,))
+    good = keras.layers.Dense(1, "sigmoid", name="good")(inputs)
+    bad = keras.layers.Dense(3, "sigmoid", name="bad")(inputs)
+    model = keras.Model(inputs, {"good": good, "bad": bad})
+    model.compile(
+        "adam",
+        loss={"good": "binary_crossentropy", "bad": "categorical_crossentropy"},
+        metrics={"good": ["accuracy"], "bad": ["accuracy"]},
+    )
+    y = {"good": np.array([0, 1] * 3), "bad": np.eye(3)[[0, 1, 2] * 2]}
+    report = safeheads.check(model, y)
+    assert report.codes == ("SH203",)
+    assert report.findings[0].output == "bad"
+    assert "\n[output 'bad'] error SH203: 3 independent sigmoid units" in str(report)
+    assert "output 'good': Dense 'good', 1 unit, sigmoid" in str(report)
+
+
+def test_mixed_precision_output_layer_warns() -> None:
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")])
+        model.compile("adam", loss="sparse_categorical_crossentropy")
+        head = safeheads.classification_head("multiclass", 3)
+        fixed = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8), head.layer])
+        fixed.compile("adam", loss=head.loss, metrics=head.metrics)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    report = safeheads.check(model)
+    assert report.codes == ("SH103",) and report.ok
+    message = report.findings[0].message
+    assert "computes in float16 under the 'mixed_float16' dtype policy" in message
+    assert "Keep the output layer float32; safeheads heads do" in report.findings[0].fix
+    assert safeheads.check(fixed).findings == ()
+
+
+def test_backend_specific_explanations() -> None:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, "softmax")])
+    model.compile("adam", loss="binary_crossentropy")
+    tf_text = inspect_model(model, backend="tensorflow").findings[0].message
+    jax_text = inspect_model(model, backend="jax").findings[0].message
+    assert "on the TensorFlow backend the loss still falls" in tf_text
+    assert jax_text == (
+        "Softmax over 1 unit always outputs 1.0, so the model can never predict the negative "
+        "class; the loss cannot fall because the output never changes."
+    )
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def test_binary_accuracy_trap_shows_the_no_label_score() -> None:
+    """The issue's 416-label model: binary_accuracy of predicting nothing is 99.5%."""
+    n = 416
+    y = np.zeros((n // 2, n), dtype="float32")
+    rows = np.arange(n // 2)
+    y[rows, 2 * rows] = 1
+    y[rows, 2 * rows + 1] = 1
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(n, "sigmoid")])
+    model.compile("adam", loss="binary_crossentropy", metrics=["binary_accuracy"])
+    report = safeheads.check(model, y)
+    assert report.codes == ("SH302",)
+    assert "(99.5% on these labels)" in report.findings[0].message
+
+
+def test_stale_metrics_of_an_earlier_compile_are_the_ones_checked() -> None:
+    """Keras keeps the old metrics when compile() is called again without metrics."""
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "sigmoid")])
+    model.compile("adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.compile("adam", loss="binary_crossentropy")
+    assert safeheads.check(model).codes == ("SH301",)
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def test_suspicious_labels_warn_once_and_are_a_finding() -> None:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, "softmax")])
+    model.compile("adam", loss="sparse_categorical_crossentropy")
+    with pytest.warns(safeheads.SafeheadsWarning) as record:
+        report = safeheads.check(model, np.array([0, 1, 2] * 4))
+    assert len(record) == 1
+    assert report.codes == ("SH409",) and report.ok
+    message = report.findings[0].message
+    assert str(record[0].message) == message
+    assert message.startswith("2 of 5 class") and "(class ids 3, 4)" in message
+
+
+def test_no_warning_for_good_labels() -> None:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")])
+    model.compile("adam", loss="sparse_categorical_crossentropy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert safeheads.check(model, np.array([0, 1, 2] * 4)).findings == ()
+
+
+def test_first_batch_labels_skip_the_suspicious_warning() -> None:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, "softmax")])
+    model.compile("adam", loss="sparse_categorical_crossentropy")
+    report = inspect_model(model, np.array([0, 1, 2] * 4), labels_complete=False)
+    assert report.findings == ()
+
+
+def test_out_of_range_message_in_full() -> None:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")])
+    model.compile("adam", loss="sparse_categorical_crossentropy")
+    finding = safeheads.check(model, np.array([1, 2, 3, 1, 2, 3])).findings[0]
+    assert finding.message == (
+        "The output has 3 units, so class ids must be in [0, 3), but y[2]=3 (2 of 6 values out "
+        "of range): sparse categorical crossentropy raises on CPU TensorFlow and PyTorch, gives "
+        "NaN with XLA, and silently adds zero loss on JAX."
+    )
+    assert finding.fix.startswith(
+        "Fix those labels (the labels seem to start at 1: subtract 1), or build the output with "
+        "4 units; use `layer, loss, metrics = safeheads.classification_head('multiclass', 4)`"
+    )
+
+
+def test_malformed_labels_become_a_finding_not_an_exception() -> None:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, "sigmoid")])
+    model.compile("adam", loss="binary_crossentropy")
+    report = safeheads.check(model, np.array([0, 1, -1]))
+    assert report.codes == ("SH401",)
+    assert report.findings[0].message == (
+        "The labels cannot be trained on: Expected class ids >= 0. Received: y[2]=-1 (1 of 3 "
+        "values negative). Negative ids would wrap to the last class in "
+        "keras.utils.to_categorical; remove or relabel them."
+    )
+
+
+def test_label_lists_cannot_be_fitted() -> None:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "sigmoid")])
+    model.compile("adam", loss="binary_crossentropy")
+    report = safeheads.check(model, [[0, 2], [1], [], [2]])
+    assert report.codes == ("SH408",)
+    assert report.findings[0].message.startswith(
+        "The labels are one list of labels per sample, which fit() cannot take"
+    )
+
+
+def test_rank_3_outputs_skip_the_labels() -> None:
+    model = keras.Sequential([keras.Input((5, 4)), keras.layers.Dense(3, "softmax")])
+    model.compile("adam", loss="sparse_categorical_crossentropy")
+    report = safeheads.check(model, np.zeros((2, 5), dtype=int))
+    assert report.findings == ()
+    assert any("rank 3" in note for note in report.notes)
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def test_report_text_and_properties() -> None:
+    model = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(1, activation=None, name="logit")], name="clf"
+    )
+    model.compile("adam", loss="binary_crossentropy", metrics=["accuracy"])
+    report = safeheads.check(model)
+    assert (report.ok, len(report.errors), len(report.warnings)) == (False, 1, 1)
+    text = str(report)
+    lines = text.splitlines()
+    assert lines[0] == "safeheads check of model 'clf': 1 error and 1 warning"
+    assert lines[1] == "  output 'logit': Dense 'logit', 1 unit, linear"
+    assert lines[2] == "  loss: 'binary_crossentropy' (from_logits=False)"
+    assert lines[3] == "  metrics: accuracy -> BinaryAccuracy"
+    assert "\nerror SH201: The output is linear (logits)" in text
+    assert "\nwarning SH303: The metric accuracy reads the output as probabilities" in text
+    assert max(len(line) for line in lines) <= 100
+    assert text.index("error SH201") < text.index("warning SH303")
+
+
+def test_ok_report_text_and_uncompiled_note() -> None:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, "softmax")], name="m")
+    report = safeheads.check(model)
+    assert report.ok and report.findings == ()
+    assert str(report).splitlines()[0] == "safeheads check of model 'm': no problems found"
+    assert report.notes[0].startswith("the model is not compiled: the loss and metrics were not")
+    report.raise_for_errors()  # no error: returns None
+
+
+def test_raise_for_errors_carries_the_report() -> None:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, "softmax")])
+    report = safeheads.check(model)
+    with pytest.raises(safeheads.HeadMismatchError) as info:
+        report.raise_for_errors()
+    assert str(info.value) == str(report)
+
+
+def test_finding_is_frozen() -> None:
+    finding = safeheads.Finding("SH101", "error", "m.", "f.")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        finding.code = "SH102"  # type: ignore[misc]
+    assert str(finding) == "error SH101: m.\n    fix: f."
+
+
+# --------------------------------------------------------------------------- argument errors
+
+
+def test_not_a_model_is_a_type_error() -> None:
+    with pytest.raises(TypeError) as info:
+        safeheads.check(keras.layers.Dense(3))  # type: ignore[arg-type]
+    assert str(info.value) == (
+        "Expected `model` to be a keras.Model (Sequential, functional or loaded with "
+        "keras.models.load_model). Received: model of type Dense."
+    )
+
+
+def test_empty_model_is_a_value_error() -> None:
+    with pytest.raises(ValueError) as info:
+        safeheads.check(keras.Sequential(name="empty"))
+    assert str(info.value) == (
+        "Expected a model with an output layer. Received: model 'empty' with no layers. Add the "
+        "layers (or call the model on an input) before checking it."
+    )
+
+
+def test_unknown_task_is_a_config_error() -> None:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, "sigmoid")])
+    with pytest.raises(safeheads.HeadConfigError) as info:
+        safeheads.check(model, task="multi-label")
+    assert str(info.value) == (
+        "Expected `task` to be one of 'binary', 'multiclass', 'multilabel'. Received: "
+        "task='multi-label'. Did you mean task='multilabel'?"
+    )
+
+
+# --------------------------------------------------------------------------- docs
+
+
+def test_every_code_is_documented() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    documented = re.findall(r"^## (SH\d{3})\b", text, flags=re.MULTILINE)
+    assert documented == sorted(CODES)
+    for code, (severity, _) in CODES.items():
+        section = text.split(f"## {code}", 1)[1].split("\n## ", 1)[0]
+        assert f"**{severity}**" in section, code
+        assert "```python" in section, code
+
+
+def _sections() -> list[tuple[str, list[str]]]:
+    text = DOCS.read_text(encoding="utf-8")
+    sections = []
+    for chunk in re.split(r"^## ", text, flags=re.MULTILINE)[1:]:
+        code = chunk.split("\n", 1)[0].strip()
+        blocks = re.findall(r"```python\n(.*?)```", chunk, flags=re.DOTALL)
+        sections.append((code, blocks))
+    return sections
+
+
+@pytest.mark.parametrize(("code", "blocks"), _sections(), ids=[c for c, _ in _sections()])
+def test_documented_example_triggers_and_fix_clears(code: str, blocks: list[str]) -> None:
+    assert len(blocks) == 2, code
+    example: dict[str, object] = {}
+    fixed: dict[str, object] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", safeheads.SafeheadsWarning)
+        exec(blocks[0], example)
+        exec(blocks[1], fixed)
+    report, after = example["report"], fixed["report"]
+    assert isinstance(report, safeheads.Report) and isinstance(after, safeheads.Report)
+    assert code in report.codes, str(report)
+    assert code not in after.codes and after.ok, str(after)

@@ -1,0 +1,189 @@
+"""``safeheads doctor MODEL.keras [--labels LABELS.npy] [--task TASK]``: output and exit status."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+import safeheads
+from safeheads._cli import main
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pathlib.Path]:
+    """A good and a bad saved model, labels, and some unusable files."""
+    folder = tmp_path_factory.mktemp("doctor")
+    layer, loss, metrics = safeheads.classification_head("multiclass", 3)
+    good = keras.Sequential([keras.Input((4,)), layer], name="good")
+    good.compile("adam", loss=loss, metrics=metrics)
+    good.save(folder / "good.keras")
+    bad = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, "softmax")], name="bad")
+    bad.compile("adam", loss="binary_crossentropy", metrics=["accuracy"])
+    bad.save(folder / "bad.keras")
+    plain = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")], name="plain")
+    plain.save(folder / "uncompiled.keras")
+    np.save(folder / "ids.npy", np.array([0, 1, 2] * 4))
+    np.save(folder / "ids_from_1.npy", np.array([1, 2, 3] * 4))
+    np.savez(folder / "ids.npz", y=np.array([0, 1, 2] * 4))
+    np.savez(folder / "two.npz", a=np.zeros(3), b=np.ones(3))
+    np.save(folder / "names.npy", np.array(["a", "b", "c"] * 4, dtype=object), allow_pickle=True)
+    (folder / "notes.keras").write_text("not a model", encoding="utf-8")
+    (folder / "notes.npy").write_text("not labels", encoding="utf-8")
+    return {path.name: path for path in folder.iterdir()}
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    status = main(["doctor", *argv])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_good_model_exits_0(
+    saved: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = _run([str(saved["good.keras"]), "--labels", str(saved["ids.npy"])], capsys)
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "safeheads check of model 'good': no problems found"
+    assert lines[-1] == "  labels: sparse, shape (12,), n=3"
+
+
+def test_bad_model_exits_1(
+    saved: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = _run([str(saved["bad.keras"])], capsys)
+    assert (status, err) == (1, "")
+    assert out.splitlines()[0] == "safeheads check of model 'bad': 1 error"
+    assert "\nerror SH101: Softmax over 1 unit always outputs 1.0" in out
+    assert "safeheads.classification_head('binary')" in out
+
+
+def test_bad_labels_exit_1(
+    saved: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = _run(
+        [str(saved["good.keras"]), "--labels", str(saved["ids_from_1.npy"])], capsys
+    )
+    assert status == 1
+    assert "error SH403: The output has 3 units, so class ids must be in [0, 3)" in out
+
+
+def test_npz_labels(saved: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = _run([str(saved["good.keras"]), "--labels", str(saved["ids.npz"])], capsys)
+    assert status == 0 and "labels: sparse, shape (12,), n=3" in out
+
+
+def test_task_option(saved: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = _run([str(saved["good.keras"]), "--task", "multilabel"], capsys)
+    assert status == 1 and "error SH501: task='multilabel' cannot be learned" in out
+    status, _, _ = _run([str(saved["good.keras"]), "--task", "multiclass"], capsys)
+    assert status == 0
+
+
+def test_uncompiled_model_notes_the_loss(
+    saved: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = _run([str(saved["uncompiled.keras"])], capsys)
+    assert status == 0
+    assert "  note: the model is not compiled: the loss and metrics were not checked" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(
+            ["missing.keras"],
+            "safeheads doctor: error: {dir}/missing.keras: no such file.",
+            id="missing",
+        ),
+        pytest.param(
+            ["good.keras", "--labels", "missing.npy"],
+            "safeheads doctor: error: {dir}/missing.npy: no such file.",
+            id="missing-labels",
+        ),
+        pytest.param(
+            ["."],
+            "safeheads doctor: error: {dir} is a directory; expected a .keras file (TensorFlow "
+            "SavedModel folders cannot be inspected: re-save with model.save('model.keras')).",
+            id="directory",
+        ),
+        pytest.param(
+            ["notes.keras"],
+            "safeheads doctor: error: {dir}/notes.keras could not be loaded as a Keras model (",
+            id="not-a-model",
+        ),
+        pytest.param(
+            ["good.keras", "--labels", "notes.npy"],
+            "safeheads doctor: error: {dir}/notes.npy could not be read as labels (",
+            id="not-labels",
+        ),
+        pytest.param(
+            ["good.keras", "--labels", "names.npy"],
+            "safeheads doctor: error: {dir}/names.npy could not be read as labels (ValueError: "
+            "Object arrays cannot be loaded when allow_pickle=False). Expected a numeric array "
+            "saved with numpy.save('labels.npy', y); encode class names first (head.encode(y)).",
+            id="object-labels",
+        ),
+        pytest.param(
+            ["good.keras", "--labels", "two.npz"],
+            "safeheads doctor: error: {dir}/two.npz could not be read as labels (ValueError: "
+            "expected an .npz file holding one array (or an array named 'y'); found ['a', 'b']). "
+            "Expected a numeric array saved with numpy.save('labels.npy', y); encode class names "
+            "first (head.encode(y)).",
+            id="npz-two-arrays",
+        ),
+    ],
+)
+def test_unusable_input_exits_2(
+    argv: list[str],
+    message: str,
+    saved: dict[str, pathlib.Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = saved["good.keras"].parent
+    args = [str(folder / arg) if not arg.startswith("--") else arg for arg in argv]
+    status, out, err = _run(args, capsys)
+    assert (status, out) == (2, "")
+    assert err.startswith(message.format(dir=folder)), err
+    assert err.endswith("\n") and err.count("\n") == 1
+
+
+def test_not_a_model_message_in_full(
+    saved: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = saved["notes.keras"]
+    _, _, err = _run([str(path)], capsys)
+    assert err.rstrip("\n").endswith(
+        "Expected a file written by model.save('model.keras'); import the modules that define "
+        "custom layers or losses first."
+    )
+
+
+def test_unknown_task_is_a_usage_error(
+    saved: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["doctor", str(saved["good.keras"]), "--task", "softmax"])
+    assert info.value.code == 2
+    assert "argument --task: invalid choice: 'softmax'" in capsys.readouterr().err
+
+
+def test_subprocess(saved: dict[str, pathlib.Path]) -> None:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(
+        [sys.executable, "-m", "safeheads", "doctor", str(saved["bad.keras"])],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0] == "safeheads check of model 'bad': 1 error"
+    assert "error SH101" in result.stdout

@@ -1,0 +1,177 @@
+"""HeadGuard: stops a fit with a bad head before the first batch, lets a good one run."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import safeheads
+
+X = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
+Y_BINARY = np.array([0, 1] * 16)
+Y_SPARSE4 = np.array([0, 1, 2, 3] * 8)  # 4 classes
+
+
+class BatchCounter(keras.callbacks.Callback):  # type: ignore[misc]
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches = 0
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        self.batches += 1
+
+
+def _model(units: int, activation: str | None, loss: Any, **compile_args: Any) -> keras.Model:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, activation)])
+    model.compile("adam", loss=loss, **compile_args)
+    return model
+
+
+def _stopped_message(guard: safeheads.HeadGuard) -> str:
+    return f"{guard.report}\n\nsafeheads.HeadGuard stopped training before the first batch."
+
+
+def test_bad_head_stops_before_the_first_batch() -> None:
+    model = _model(1, "softmax", "binary_crossentropy", metrics=["accuracy"])
+    guard, counter = safeheads.HeadGuard(), BatchCounter()
+    with pytest.raises(safeheads.HeadMismatchError) as info:
+        model.fit(X, Y_BINARY, epochs=3, batch_size=8, callbacks=[guard, counter], verbose=0)
+    assert counter.batches == 0
+    assert guard.report is not None and guard.report.codes == ("SH101",)
+    assert str(info.value) == _stopped_message(guard)
+    assert "labels: binary-column, shape (32,), n=2" in str(info.value)
+
+
+def test_good_head_trains() -> None:
+    layer, loss, metrics = safeheads.classification_head("binary")
+    model = keras.Sequential([keras.Input((4,)), layer])
+    model.compile("adam", loss=loss, metrics=metrics)
+    guard, counter = safeheads.HeadGuard(), BatchCounter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", safeheads.SafeheadsWarning)
+        history = model.fit(X, Y_BINARY, batch_size=8, callbacks=[guard, counter], verbose=0)
+    assert counter.batches == 4 and np.isfinite(history.history["loss"][0])
+    assert guard.report is not None and guard.report.findings == ()
+    assert guard.report.inspected[-1] == "labels: binary-column, shape (32,), n=2"
+
+
+def test_out_of_range_labels_stop_instead_of_nan() -> None:
+    """Without the guard, XLA turns class id 3 of 3 classes into a NaN loss."""
+    unguarded = _model(3, "softmax", "sparse_categorical_crossentropy", jit_compile=True)
+    history = unguarded.fit(X, Y_SPARSE4, batch_size=32, verbose=0)
+    assert np.isnan(history.history["loss"][0])
+    guarded = _model(3, "softmax", "sparse_categorical_crossentropy", jit_compile=True)
+    guard, counter = safeheads.HeadGuard(), BatchCounter()
+    with pytest.raises(safeheads.HeadMismatchError) as info:
+        guarded.fit(X, Y_SPARSE4, batch_size=32, callbacks=[guard, counter], verbose=0)
+    assert counter.batches == 0
+    assert "error SH403: The output has 3 units, so class ids must be in [0, 3), but y[3]=3" in (
+        str(info.value)
+    )
+
+
+def test_explicit_labels_win() -> None:
+    model = _model(3, "softmax", "sparse_categorical_crossentropy")
+    guard = safeheads.HeadGuard(labels=Y_SPARSE4)
+    dataset = tf.data.Dataset.from_tensor_slices((X, Y_SPARSE4 % 3)).batch(8)
+    with pytest.raises(safeheads.HeadMismatchError):
+        model.fit(dataset, callbacks=[guard], shuffle=False, verbose=0)
+    assert guard.report is not None and guard.report.codes == ("SH403",)
+
+
+def test_labels_from_the_first_batch_of_a_dataset() -> None:
+    model = _model(3, "softmax", "sparse_categorical_crossentropy")
+    dataset = tf.data.Dataset.from_tensor_slices((X, Y_SPARSE4)).batch(8)
+    guard = safeheads.HeadGuard()
+    with pytest.raises(safeheads.HeadMismatchError):
+        model.fit(dataset, callbacks=[guard], shuffle=False, verbose=0)
+    assert guard.report is not None
+    assert guard.report.codes == ("SH403",)
+    assert "labels: the first batch of the tf.data.Dataset." in guard.report.notes
+    assert "labels: sparse, shape (8,), n=4" in guard.report.inspected
+
+
+class _Batches(keras.utils.PyDataset):  # type: ignore[misc]
+    def __init__(self, y: np.ndarray) -> None:
+        super().__init__()
+        self.y = y
+
+    def __len__(self) -> int:
+        return 4
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        return X[index * 8 : (index + 1) * 8], self.y[index * 8 : (index + 1) * 8]
+
+
+def test_labels_from_the_first_batch_of_a_py_dataset() -> None:
+    model = _model(3, "sigmoid", "binary_crossentropy", metrics=["accuracy"])
+    multi_hot = (np.arange(32)[:, None] % np.array([2, 3, 5]) == 0).astype("float32")
+    guard = safeheads.HeadGuard()
+    with pytest.raises(safeheads.HeadMismatchError):
+        model.fit(_Batches(multi_hot), callbacks=[guard], verbose=0)
+    assert guard.report is not None and guard.report.codes == ("SH301",)
+    assert "labels: the first batch of the PyDataset." in guard.report.notes
+
+
+def test_generator_checks_the_model_only() -> None:
+    def batches() -> Any:
+        while True:
+            yield X[:8], Y_BINARY[:8]
+
+    layer, loss, metrics = safeheads.classification_head("binary")
+    model = keras.Sequential([keras.Input((4,)), layer])
+    model.compile("adam", loss=loss, metrics=metrics)
+    guard, counter = safeheads.HeadGuard(), BatchCounter()
+    model.fit(batches(), steps_per_epoch=2, callbacks=[guard, counter], shuffle=False, verbose=0)
+    assert counter.batches == 2
+    assert guard.report is not None and guard.report.findings == ()
+    assert guard.report.notes == (
+        "fit() got a generator, which cannot be read without consuming a batch: the labels "
+        "were not checked; pass HeadGuard(labels=y_train).",
+    )
+
+
+def test_warnings_are_emitted_once_and_training_goes_on() -> None:
+    model = _model(3, "sigmoid", "binary_crossentropy", metrics=["binary_accuracy"])
+    multi_hot = (np.arange(32)[:, None] % np.array([2, 3, 5]) == 0).astype("float32")
+    guard, counter = safeheads.HeadGuard(), BatchCounter()
+    with pytest.warns(safeheads.SafeheadsWarning) as record:
+        model.fit(X, multi_hot, batch_size=16, callbacks=[guard, counter], verbose=0)
+    assert len(record) == 1
+    assert counter.batches == 2
+    text = str(record[0].message)
+    assert text.startswith("safeheads.HeadGuard found 1 warning(s) in model ")
+    assert "warning SH302: The metric binary_accuracy on a multilabel output" in text
+
+
+def test_task_option() -> None:
+    model = _model(3, "softmax", "sparse_categorical_crossentropy")
+    guard = safeheads.HeadGuard(task="multilabel")
+    with pytest.raises(safeheads.HeadMismatchError):
+        model.fit(X, Y_SPARSE4 % 3, callbacks=[guard], verbose=0)
+    assert guard.report is not None and "SH501" in guard.report.codes
+
+
+def test_unknown_task_fails_at_construction() -> None:
+    with pytest.raises(safeheads.HeadConfigError) as info:
+        safeheads.HeadGuard(task="softmax")
+    assert str(info.value) == (
+        "Expected `task` to be one of 'binary', 'multiclass', 'multilabel'. Received: "
+        "task='softmax'. Did you mean task='multiclass'?"
+    )
+
+
+def test_outside_fit_the_labels_are_not_found() -> None:
+    guard = safeheads.HeadGuard()
+    guard.set_model(_model(1, "sigmoid", "binary_crossentropy"))
+    guard.on_train_begin()
+    assert guard.report is not None and guard.report.findings == ()
+    assert guard.report.notes == (
+        "the guard found no running fit() call to read labels from: pass "
+        "HeadGuard(labels=y_train).",
+    )

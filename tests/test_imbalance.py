@@ -1,0 +1,994 @@
+"""Priors, tuned thresholds, logit adjustment and imbalance-aware losses."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import keras
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score, fbeta_score
+
+import safeheads
+from safeheads import (
+    HeadConfigError,
+    LabelFormatError,
+    LogitAdjustedAccuracy,
+    SigmoidCrossentropy,
+    SoftmaxCrossentropy,
+    classification_head,
+)
+from safeheads._tuning import SLOPE_GRID, TAU_GRID, PriorBias
+
+EPS = keras.config.epsilon()
+
+
+def _rng(seed: int = 0) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _bias_outputs(head: safeheads.Head, width: int = 3) -> np.ndarray:
+    """Outputs of an untrained model on zero input: the activation of the bias alone."""
+    model = keras.Sequential([keras.Input((width,)), head.layer])
+    return np.asarray(model.predict(np.zeros((2, width), "float32"), verbose=0))[0]
+
+
+# --------------------------------------------------------------------------- priors
+
+MULTILABEL_Y = np.array(
+    [[1, 0, 0, 1], [0, 0, 0, 1], [1, 1, 0, 1], [0, 0, 0, 1], [1, 0, 1, 0]], dtype="float32"
+)
+MULTILABEL_FREQ = [0.6, 0.2, 0.2, 0.8]
+
+PRIOR_CASES = [
+    pytest.param("binary", None, {}, [0, 1, 1, 0, 0, 0, 0, 1], [0.375], id="binary-column"),
+    pytest.param(
+        "binary", None, {}, [[1, 0], [0, 1], [1, 0], [1, 0]], [0.25], id="binary-one-hot-rows"
+    ),
+    pytest.param("binary", None, {}, 0.1, [0.1], id="binary-frequency"),
+    pytest.param(
+        "binary", None, {"class_names": ["no", "yes"]}, ["yes", "no", "no"], [1 / 3], id="names"
+    ),
+    pytest.param("multilabel", 4, {}, MULTILABEL_Y, MULTILABEL_FREQ, id="multi-hot"),
+    pytest.param(
+        "multilabel",
+        4,
+        {},
+        [[0, 3], [3], [0, 1, 3], [3], [0, 2]],
+        MULTILABEL_FREQ,
+        id="label-lists",
+    ),
+    pytest.param("multilabel", 4, {}, MULTILABEL_FREQ, MULTILABEL_FREQ, id="ml-frequencies"),
+    pytest.param("multiclass", 3, {}, [0, 2, 2, 1, 2, 2], [1 / 6, 1 / 6, 4 / 6], id="sparse"),
+    pytest.param(
+        "multiclass",
+        3,
+        {"labels": "one_hot"},
+        [[1, 0, 0], [0, 0, 1], [0, 0, 1], [0, 1, 0]],
+        [0.25, 0.25, 0.5],
+        id="one-hot",
+    ),
+    pytest.param("multiclass", 3, {}, np.array([0.5, 0.3, 0.2]), [0.5, 0.3, 0.2], id="mc-freq"),
+    pytest.param("multiclass", 3, {}, [0, 1, 0], [2 / 3, 1 / 3, 0.0], id="ids-not-frequencies"),
+]
+
+
+@pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
+@pytest.mark.parametrize(("task", "n", "options", "prior", "expected"), PRIOR_CASES)
+def test_prior_bias_predicts_label_frequencies(
+    task: str, n: int | None, options: dict, prior: object, expected: list, from_logits: bool
+) -> None:
+    head = classification_head(task, n, prior=prior, from_logits=from_logits, **options)
+    assert head.prior == pytest.approx(expected, abs=1e-12)
+    out = _bias_outputs(head)
+    if from_logits:
+        out = _softmax(out) if task == "multiclass" else _sigmoid(out)
+    expected_out = np.clip(expected, 1e-6, 1.0)
+    if task == "multiclass":
+        expected_out = expected_out / expected_out.sum()
+    np.testing.assert_allclose(out, expected_out, rtol=1e-5, atol=1e-7)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return np.asarray(e / e.sum(axis=-1, keepdims=True))
+
+
+def test_prior_clips_frequencies_zero_and_one() -> None:
+    y = np.array([[1, 0, 1], [1, 0, 0]], dtype="float32")  # label 0 always, label 1 never
+    head = classification_head("multilabel", 3, prior=y, from_logits=True)
+    bias = _bias_outputs(head)
+    assert np.isfinite(bias).all()
+    np.testing.assert_allclose(_sigmoid(bias), [1 - 1e-6, 1e-6, 0.5], rtol=1e-5)
+
+
+def test_prior_and_bias_initializer_in_config() -> None:
+    head = classification_head("binary", prior=0.2)
+    config = head.layer.get_config()
+    assert config["prior"] == [0.2]
+    assert "bias_initializer" not in config  # derived from the prior
+    plain = classification_head("binary").layer.get_config()
+    assert plain["prior"] is None and "bias_initializer" in plain
+
+
+def test_prior_bias_initializer_serializes() -> None:
+    initializer = PriorBias([1.0, -2.0])
+    clone = keras.initializers.deserialize(keras.initializers.serialize(initializer))
+    assert isinstance(clone, PriorBias) and clone.values == [1.0, -2.0]
+
+
+# --------------------------------------------------------------------------- tuned thresholds
+
+
+def _candidates(scores: np.ndarray) -> np.ndarray:
+    unique = np.unique(scores.astype(np.float32).astype(np.float64))
+    return (unique[:-1] + unique[1:]) / 2.0
+
+
+def _fbeta(y: np.ndarray, predicted: np.ndarray, beta: float) -> float:
+    tp = float((y * predicted).sum())
+    denominator = beta**2 * float(y.sum()) + float(predicted.sum())
+    return 0.0 if denominator == 0 else (1 + beta**2) * tp / denominator
+
+
+def _brute_force(y: np.ndarray, scores: np.ndarray, beta: float) -> float:
+    """The best F-beta of ``scores > cut`` over every midpoint of the sorted unique scores."""
+    return max(_fbeta(y, (scores > cut).astype(float), beta) for cut in _candidates(scores))
+
+
+def _scores(shape: tuple[int, ...], from_logits: bool, y: np.ndarray, seed: int, ties: bool):
+    z = _rng(seed).normal(size=shape) + 1.5 * y
+    if ties:
+        z = np.round(z, 1)  # many equal scores
+    scores = z if from_logits else _sigmoid(z)
+    return scores.astype("float32")
+
+
+@pytest.mark.parametrize("ties", [False, True], ids=["distinct", "ties"])
+@pytest.mark.parametrize(
+    ("metric", "beta"), [("f1", 1.0), ("fbeta", 2.0), ("fbeta", 0.5)], ids=["f1", "f2", "f05"]
+)
+@pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
+def test_binary_threshold_maximises_objective(
+    from_logits: bool, metric: str, beta: float, ties: bool
+) -> None:
+    y = (_rng(1).random(300) < 0.2).astype("float32")
+    scores = _scores((300,), from_logits, y, 2, ties)
+    head = classification_head("binary", from_logits=from_logits)
+    tuned = head.tune_thresholds(y, scores, metric=metric, beta=beta)
+    got = _fbeta(y, tuned.decode(scores).astype(float), beta)
+    assert got == pytest.approx(_brute_force(y, scores, beta), abs=1e-12)
+    assert isinstance(tuned.threshold, float) and 0.0 < tuned.threshold < 1.0
+    assert tuned.layer is head.layer  # shared: the model saves the tuned threshold
+    assert head.layer.get_config()["threshold"] == tuned.threshold
+    for metric_object in tuned.metrics:
+        if hasattr(metric_object, "threshold"):
+            assert metric_object.threshold == tuned.threshold
+    if metric == "f1":
+        assert got == pytest.approx(f1_score(y, tuned.decode(scores)), abs=1e-12)
+    else:
+        expected = fbeta_score(y, tuned.decode(scores), beta=beta)
+        assert got == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("ties", [False, True], ids=["distinct", "ties"])
+@pytest.mark.parametrize(("metric", "beta"), [("f1", 1.0), ("fbeta", 2.0)], ids=["f1", "f2"])
+@pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
+def test_multilabel_thresholds_maximise_objective(
+    from_logits: bool, metric: str, beta: float, ties: bool
+) -> None:
+    rng = _rng(3)
+    y = (rng.random((200, 6)) < [0.3, 0.1, 0.05, 0.02, 0.01, 0.0]).astype("float32")
+    scores = _scores((200, 6), from_logits, y, 4, ties)
+    head = classification_head("multilabel", 6, from_logits=from_logits)
+
+    one = head.tune_thresholds(y, scores, metric=metric, beta=beta, min_support=None)
+    assert isinstance(one.threshold, float)
+    micro = _fbeta(y, one.decode(scores).astype(float), beta)
+    assert micro == pytest.approx(_brute_force(y.ravel(), scores.ravel(), beta), abs=1e-12)
+    global_threshold = one.threshold
+
+    per_label = head.tune_thresholds(y, scores, metric=metric, beta=beta, min_support=5)
+    assert isinstance(per_label.threshold, tuple) and len(per_label.threshold) == 6
+    decided = per_label.decode(scores).astype(float)
+    support = y.sum(axis=0)
+    for j in range(6):
+        if support[j] >= 5:
+            own = _fbeta(y[:, j], decided[:, j], beta)
+            assert own == pytest.approx(_brute_force(y[:, j], scores[:, j], beta), abs=1e-12)
+        else:  # too few validation positives: the global threshold
+            assert per_label.threshold[j] == global_threshold
+    assert (support >= 5).any() and (support < 5).any()
+    assert head.layer.get_config()["threshold"] == list(per_label.threshold)
+    for metric_object in per_label.metrics[:4]:
+        assert metric_object.threshold == per_label.threshold
+
+
+def _logit64(scores: np.ndarray, from_logits: bool) -> np.ndarray:
+    z = scores.astype(np.float32).astype(np.float64)
+    return z if from_logits else np.log(z) - np.log1p(-z)
+
+
+def _objective(y: np.ndarray, predicted: np.ndarray, average: str, beta: float) -> float:
+    micro = _fbeta(y.ravel(), predicted.ravel(), beta)
+    macro = float(np.mean([_fbeta(y[:, j], predicted[:, j], beta) for j in range(y.shape[1])]))
+    return {"micro": micro, "macro": macro, "micro+macro": (micro + macro) / 2}[average]
+
+
+def _brute_force_adjusted(y, scores, *, from_logits, average, beta, slopes, prior):
+    """Best objective of ``logit - a * logit(prior) > c`` over slopes and midpoint cuts."""
+    p = np.clip(np.asarray(prior, dtype=np.float64), 1e-6, 1 - 1e-6)
+    unit = np.log(p) - np.log1p(-p)
+    best = 0.0
+    for slope in slopes:
+        adjusted = _logit64(scores, from_logits) - slope * unit
+        for cut in _candidates(adjusted):
+            best = max(best, _objective(y, (adjusted > cut).astype(float), average, beta))
+    return best
+
+
+@pytest.mark.parametrize("average", ["micro", "macro", "micro+macro"])
+@pytest.mark.parametrize("slope", [None, 0.5, 0.0], ids=["tuned-slope", "fixed-slope", "no-slope"])
+@pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
+def test_prior_adjusted_thresholds_maximise_objective(
+    from_logits: bool, slope: float | None, average: str
+) -> None:
+    rng = _rng(15)
+    prior = np.array([0.4, 0.2, 0.1, 0.05, 0.02])
+    y = (rng.random((60, 5)) < prior * 1.5).astype("float32")
+    scores = _scores((60, 5), from_logits, y, 16, False)
+    head = classification_head("multilabel", 5, from_logits=from_logits, prior=prior)
+    tuned = head.tune_thresholds(y, scores, average=average, prior_slope=slope)
+    got = _objective(y, tuned.decode(scores).astype(float), average, 1.0)
+    slopes = SLOPE_GRID if slope is None else (slope,)
+    expected = _brute_force_adjusted(
+        y, scores, from_logits=from_logits, average=average, beta=1.0, slopes=slopes, prior=prior
+    )
+    assert got == pytest.approx(expected, abs=1e-12)
+    if slope == 0.0:  # one global threshold
+        assert isinstance(tuned.threshold, float)
+    elif slope == 0.5:  # rarer labels get lower thresholds
+        assert isinstance(tuned.threshold, tuple)
+        assert list(tuned.threshold) == sorted(tuned.threshold, reverse=True)
+
+
+def test_prior_slope_lowers_rare_label_thresholds_by_prior_log_odds() -> None:
+    prior = np.array([0.5, 0.1, 0.01])
+    y = np.array([[1, 0, 0], [0, 1, 0], [1, 0, 1], [0, 0, 0]], dtype="float32")
+    logits = np.array(
+        [[2.0, -3.0, -6.0], [-1.0, 0.5, -5.0], [1.0, -2.5, -1.0], [-2.0, -2.0, -5.5]],
+        dtype="float32",
+    )
+    head = classification_head("multilabel", 3, from_logits=True, prior=prior)
+    tuned = head.tune_thresholds(y, logits, prior_slope=1.0)
+    cuts = np.log(tuned.threshold) - np.log1p(-np.asarray(tuned.threshold))
+    log_odds = np.log(prior) - np.log1p(-prior)
+    np.testing.assert_allclose(np.diff(cuts), np.diff(log_odds), rtol=1e-6)
+    assert tuned.decode(logits).tolist() == y.astype(int).tolist()
+
+
+def test_tuned_threshold_between_adjacent_float32_scores() -> None:
+    low = np.float32(0.3)
+    high = np.nextafter(low, np.float32(1.0))
+    for from_logits in (False, True):
+        scores = np.array([low, high, high, low - 0.1], dtype="float32")
+        y = np.array([0, 1, 1, 0])
+        tuned = classification_head("binary", from_logits=from_logits).tune_thresholds(y, scores)
+        assert tuned.decode(scores).tolist() == [0, 1, 1, 0]
+
+
+def test_tuning_keeps_threshold_when_scores_are_all_equal() -> None:
+    head = classification_head("binary", threshold=0.3)
+    tuned = head.tune_thresholds([0, 1, 1], np.full((3, 1), 0.7, "float32"))
+    assert tuned.threshold == 0.3
+
+
+def test_tuned_metrics_agree_with_decode() -> None:
+    rng = _rng(5)
+    y = (rng.random((120, 4)) < 0.3).astype("float32")
+    logits = _scores((120, 4), True, y, 6, False)
+    tuned = classification_head("multilabel", 4, from_logits=True).tune_thresholds(
+        y, logits, min_support=3
+    )
+    micro = next(m for m in tuned.metrics if m.name == "micro_f1")
+    macro = next(m for m in tuned.metrics if m.name == "macro_f1")
+    for metric in (micro, macro):
+        metric.update_state(y, logits)
+    decided = tuned.decode(logits)
+    assert float(micro.result()) == pytest.approx(f1_score(y, decided, average="micro"), abs=1e-6)
+    assert float(macro.result()) == pytest.approx(
+        f1_score(y, decided, average="macro", zero_division=0), abs=1e-6
+    )
+
+
+# --------------------------------------------------------------------------- logit adjustment
+
+
+def _macro_f1(ids: np.ndarray, predicted: np.ndarray, n: int) -> float:
+    return float(f1_score(ids, predicted, average="macro", labels=range(n), zero_division=0))
+
+
+@pytest.mark.parametrize("labels", ["sparse", "one_hot"])
+@pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
+def test_logit_adjustment_tuned_on_grid(from_logits: bool, labels: str) -> None:
+    rng = _rng(7)
+    prior = np.array([0.6, 0.25, 0.1, 0.05])
+    ids = rng.choice(4, size=400, p=prior)
+    logits = rng.normal(size=(400, 4)) + 1.2 * np.eye(4)[ids] + np.log(prior)
+    scores = (logits if from_logits else _softmax(logits)).astype("float32")
+    head = classification_head("multiclass", 4, prior=ids, from_logits=from_logits, labels=labels)
+    y = ids if labels == "sparse" else np.eye(4)[ids]
+    tuned = head.tune_thresholds(y, scores)
+    log_prior = np.log(head.prior)
+    base = logits - logits.max(axis=1, keepdims=True) if not from_logits else logits
+
+    def decide(tau: float) -> np.ndarray:
+        log_scores = scores.astype(float) if from_logits else np.log(scores.astype(float))
+        return np.argmax(log_scores - tau * log_prior, axis=1)
+
+    best = max(_macro_f1(ids, decide(tau), 4) for tau in TAU_GRID)
+    assert tuned.logit_adjustment in TAU_GRID and tuned.logit_adjustment > 0
+    assert _macro_f1(ids, tuned.decode(scores), 4) == pytest.approx(best, abs=1e-12)
+    assert _macro_f1(ids, tuned.decode(scores), 4) > _macro_f1(ids, base.argmax(axis=1), 4)
+    assert head.layer.get_config()["logit_adjustment"] == tuned.logit_adjustment
+    accuracy = tuned.metrics[0]
+    assert isinstance(accuracy, LogitAdjustedAccuracy) and accuracy.name == "accuracy"
+    accuracy.update_state(y, scores)
+    expected = float((tuned.decode(scores) == ids).mean())
+    assert float(accuracy.result()) == pytest.approx(expected, abs=1e-6)
+
+
+def test_logit_adjustment_metrics_and_top_5() -> None:
+    rng = _rng(8)
+    ids = rng.integers(0, 12, size=50)
+    head = classification_head("multiclass", 12, prior=ids, logit_adjustment=0.5)
+    assert [(m.name, type(m).__name__) for m in head.metrics] == [
+        ("accuracy", "LogitAdjustedAccuracy"),
+        ("top_5_accuracy", "LogitAdjustedAccuracy"),
+    ]
+    probabilities = _softmax(rng.normal(size=(50, 12))).astype("float32")
+    adjusted = np.log(probabilities) - 0.5 * np.log(np.clip(head.prior, 1e-6, 1))
+    top5 = np.argsort(-adjusted, axis=1)[:, :5]
+    head.metrics[1].update_state(ids, probabilities)
+    expected = float(np.mean([ids[i] in top5[i] for i in range(50)]))
+    assert float(head.metrics[1].result()) == pytest.approx(expected)
+    assert head.decode(probabilities).tolist() == adjusted.argmax(axis=1).tolist()
+
+
+def test_zero_logit_adjustment_keeps_keras_metrics() -> None:
+    head = classification_head("multiclass", 3, prior=[0, 1, 2], logit_adjustment=0.0)
+    assert type(head.metrics[0]).__name__ == "SparseCategoricalAccuracy"
+
+
+# --------------------------------------------------------------------------- losses
+
+
+def _np_sigmoid_ce(y, out, *, from_logits, pos_weight=None, gamma=0.0, smoothing=0.0):
+    y = np.asarray(y, dtype=np.float64)
+    out = np.asarray(out, dtype=np.float64)
+    t = y * (1 - smoothing) + 0.5 * smoothing
+    if from_logits:
+        p = _sigmoid(out)
+        log_p, log_q = -np.logaddexp(0, -out), -np.logaddexp(0, out)
+    else:
+        p = np.clip(out, EPS, 1 - EPS)
+        log_p, log_q = np.log(p), np.log(1 - p)
+    w = 1.0 if pos_weight is None else np.asarray(pos_weight)
+    ce = -(w * t * log_p + (1 - t) * log_q)
+    p_t = t * p + (1 - t) * (1 - p)
+    return ((1 - p_t) ** gamma * ce).mean(axis=-1)
+
+
+def _np_softmax_ce(ids, out, n, *, from_logits, gamma=0.0, smoothing=0.0):
+    out = np.asarray(out, dtype=np.float64)
+    if from_logits:
+        log_p = out - np.log(np.exp(out - out.max(-1, keepdims=True)).sum(-1, keepdims=True))
+        log_p -= out.max(-1, keepdims=True)
+    else:
+        p = np.clip(out / out.sum(-1, keepdims=True), EPS, 1 - EPS)
+        log_p = np.log(p)
+    t = np.eye(n)[ids] * (1 - smoothing) + smoothing / n
+    return -(t * (1 - np.exp(log_p)) ** gamma * log_p).sum(-1)
+
+
+SIGMOID_OPTIONS = [
+    pytest.param({}, id="plain"),
+    pytest.param({"pos_weight": [3.0, 1.0, 0.5, 10.0]}, id="pos_weight-vector"),
+    pytest.param({"pos_weight": 4.0}, id="pos_weight-float"),
+    pytest.param({"gamma": 2.0}, id="focal"),
+    pytest.param({"smoothing": 0.2}, id="smoothing"),
+    pytest.param({"pos_weight": [2.0, 1.0, 1.0, 5.0], "gamma": 1.5, "smoothing": 0.1}, id="all"),
+]
+
+
+@pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
+@pytest.mark.parametrize("options", SIGMOID_OPTIONS)
+def test_sigmoid_crossentropy_equals_numpy(options: dict, from_logits: bool) -> None:
+    rng = _rng(9)
+    y = (rng.random((16, 4)) < 0.3).astype("float32")
+    z = rng.normal(scale=3.0, size=(16, 4)).astype("float32")
+    out = z if from_logits else _sigmoid(z).astype("float32")
+    loss = SigmoidCrossentropy(
+        pos_weight=options.get("pos_weight"),
+        focal_gamma=options.get("gamma", 0.0),
+        label_smoothing=options.get("smoothing", 0.0),
+        from_logits=from_logits,
+    )
+    expected = _np_sigmoid_ce(
+        y,
+        out,
+        from_logits=from_logits,
+        pos_weight=options.get("pos_weight"),
+        gamma=options.get("gamma", 0.0),
+        smoothing=options.get("smoothing", 0.0),
+    )
+    weight = rng.random(16).astype("float32")
+    np.testing.assert_allclose(float(loss(y, out)), expected.mean(), rtol=1e-5)
+    np.testing.assert_allclose(
+        float(loss(y, out, sample_weight=weight)), (expected * weight).mean(), rtol=1e-5
+    )
+
+
+def test_sigmoid_crossentropy_stable_on_large_logits() -> None:
+    loss = SigmoidCrossentropy(pos_weight=2.0, from_logits=True)
+    value = float(loss(np.array([[1.0, 0.0]]), np.array([[-200.0, 200.0]])))
+    assert value == pytest.approx((2.0 * 200.0 + 200.0) / 2)
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        pytest.param({}, keras.losses.BinaryCrossentropy, id="bce"),
+        pytest.param(
+            {"label_smoothing": 0.1},
+            lambda **kw: keras.losses.BinaryCrossentropy(label_smoothing=0.1, **kw),
+            id="bce-smoothing",
+        ),
+        pytest.param(
+            {"focal_gamma": 2.0},
+            lambda **kw: keras.losses.BinaryFocalCrossentropy(gamma=2.0, **kw),
+            id="binary-focal",
+        ),
+    ],
+)
+@pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
+def test_sigmoid_crossentropy_matches_keras(ours: dict, theirs, from_logits: bool) -> None:
+    rng = _rng(10)
+    y = (rng.random((8, 3)) < 0.4).astype("float32")
+    z = rng.normal(size=(8, 3)).astype("float32")
+    out = z if from_logits else _sigmoid(z).astype("float32")
+    ours_value = float(SigmoidCrossentropy(from_logits=from_logits, **ours)(y, out))
+    keras_value = float(theirs(from_logits=from_logits)(y, out))
+    assert ours_value == pytest.approx(keras_value, rel=1e-4)
+
+
+def test_binary_column_labels_broadcast_to_one_unit() -> None:
+    loss = SigmoidCrossentropy(from_logits=True, pos_weight=2.0)
+    logits = np.array([[0.3], [-1.2], [2.0]], dtype="float32")
+    assert float(loss(np.array([1.0, 0.0, 1.0]), logits)) == pytest.approx(
+        float(loss(np.array([[1.0], [0.0], [1.0]]), logits))
+    )
+
+
+SOFTMAX_OPTIONS = [
+    pytest.param({}, id="plain"),
+    pytest.param({"smoothing": 0.1}, id="smoothing"),
+    pytest.param({"gamma": 2.0}, id="focal"),
+    pytest.param({"gamma": 1.0, "smoothing": 0.3}, id="both"),
+]
+
+
+@pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
+@pytest.mark.parametrize("options", SOFTMAX_OPTIONS)
+def test_softmax_crossentropy_sparse_equals_one_hot_equals_numpy(
+    options: dict, from_logits: bool
+) -> None:
+    rng = _rng(11)
+    ids = rng.integers(0, 5, size=12)
+    z = rng.normal(scale=2.0, size=(12, 5)).astype("float32")
+    out = z if from_logits else _softmax(z).astype("float32")
+    kwargs = {
+        "focal_gamma": options.get("gamma", 0.0),
+        "label_smoothing": options.get("smoothing", 0.0),
+        "from_logits": from_logits,
+    }
+    sparse = float(SoftmaxCrossentropy(sparse=True, **kwargs)(ids, out))
+    sparse_column = float(SoftmaxCrossentropy(sparse=True, **kwargs)(ids.reshape(-1, 1), out))
+    one_hot = float(SoftmaxCrossentropy(sparse=False, **kwargs)(np.eye(5)[ids], out))
+    expected = _np_softmax_ce(
+        ids,
+        out,
+        5,
+        from_logits=from_logits,
+        gamma=options.get("gamma", 0.0),
+        smoothing=options.get("smoothing", 0.0),
+    ).mean()
+    assert sparse == pytest.approx(expected, rel=1e-5)
+    assert sparse_column == pytest.approx(expected, rel=1e-5)
+    assert one_hot == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
+def test_softmax_crossentropy_matches_keras(from_logits: bool) -> None:
+    rng = _rng(12)
+    ids = rng.integers(0, 4, size=10)
+    z = rng.normal(size=(10, 4)).astype("float32")
+    out = z if from_logits else _softmax(z).astype("float32")
+    one_hot = np.eye(4)[ids]
+    pairs = [
+        (
+            SoftmaxCrossentropy(from_logits=from_logits)(ids, out),
+            keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)(ids, out),
+        ),
+        (
+            SoftmaxCrossentropy(sparse=False, label_smoothing=0.2, from_logits=from_logits)(
+                one_hot, out
+            ),
+            keras.losses.CategoricalCrossentropy(label_smoothing=0.2, from_logits=from_logits)(
+                one_hot, out
+            ),
+        ),
+        (
+            SoftmaxCrossentropy(sparse=False, focal_gamma=2.0, from_logits=from_logits)(
+                one_hot, out
+            ),
+            keras.losses.CategoricalFocalCrossentropy(
+                alpha=1.0, gamma=2.0, from_logits=from_logits
+            )(one_hot, out),
+        ),
+    ]
+    for ours, theirs in pairs:
+        assert float(ours) == pytest.approx(float(theirs), rel=1e-4)
+
+
+# --------------------------------------------------------------------------- head options
+
+
+def test_head_losses_follow_options() -> None:
+    y = MULTILABEL_Y
+    plain = classification_head("multilabel", 4, prior=y)
+    assert type(plain.loss).__name__ == "BinaryCrossentropy"  # no loss option: Keras' loss
+    balanced = classification_head("multilabel", 4, prior=y, pos_weight="balanced")
+    assert isinstance(balanced.loss, SigmoidCrossentropy)
+    expected = safeheads.label_pos_weight(y)  # the same weights as the public helper
+    np.testing.assert_allclose(balanced.loss.pos_weight, expected)
+    assert balanced.pos_weight == "balanced"
+    vector = classification_head("multilabel", 4, pos_weight=[1.0, 2.0, 3.0, 4.0])
+    assert vector.loss.pos_weight == (1.0, 2.0, 3.0, 4.0)
+    smooth = classification_head("multiclass", 3, label_smoothing=0.1, from_logits=True)
+    assert isinstance(smooth.loss, SoftmaxCrossentropy) and smooth.loss.sparse
+    assert smooth.loss.get_config()["from_logits"] is True
+    focal = classification_head("multiclass", 3, labels="one_hot", focal_gamma=2.0)
+    assert isinstance(focal.loss, SoftmaxCrossentropy) and not focal.loss.sparse
+    binary = classification_head("binary", focal_gamma=1.0, label_smoothing=0.05)
+    assert isinstance(binary.loss, SigmoidCrossentropy)
+    assert (binary.loss.focal_gamma, binary.loss.label_smoothing) == (1.0, 0.05)
+
+
+def test_repr_shows_options() -> None:
+    head = classification_head(
+        "multilabel", 3, prior=[0.1, 0.2, 0.3], pos_weight="balanced", focal_gamma=2.0
+    )
+    assert repr(head) == (
+        "Head('multilabel', 3, from_logits=False, threshold=0.5, prior=[0.1, 0.2, 0.3], "
+        "pos_weight='balanced', focal_gamma=2.0)"
+    )
+    head = classification_head(
+        "multiclass", 5, prior=[0, 1, 2, 3, 4], logit_adjustment=0.8, label_smoothing=0.1
+    )
+    assert repr(head) == (
+        "Head('multiclass', 5, from_logits=False, labels='sparse', prior=<5 frequencies>, "
+        "logit_adjustment=0.8, label_smoothing=0.1)"
+    )
+
+
+ROUND_TRIPS = [
+    pytest.param("binary", None, {"prior": 0.3}, id="binary-prior"),
+    pytest.param("binary", None, {"pos_weight": 3.0, "from_logits": True}, id="binary-pw"),
+    pytest.param(
+        "multilabel", 4, {"prior": MULTILABEL_Y, "pos_weight": "balanced"}, id="ml-balanced"
+    ),
+    pytest.param(
+        "multilabel", 4, {"pos_weight": [1.0, 2.0, 3.0, 4.0], "top_k": 2}, id="ml-pw-vector"
+    ),
+    pytest.param(
+        "multilabel",
+        4,
+        {"focal_gamma": 2.0, "label_smoothing": 0.1, "from_logits": True},
+        id="ml-focal-smoothing",
+    ),
+    pytest.param(
+        "multiclass",
+        3,
+        {"prior": [0, 1, 2, 2], "logit_adjustment": 0.7, "label_smoothing": 0.1},
+        id="mc-adjusted-smoothing",
+    ),
+    pytest.param(
+        "multiclass",
+        3,
+        {"prior": [1.0, 0.0, 0.0], "labels": "one_hot", "focal_gamma": 1.0},
+        id="mc-degenerate-prior-one-hot",
+    ),
+]
+
+OPTIONS = ("prior", "logit_adjustment", "pos_weight", "focal_gamma", "label_smoothing", "top_k")
+
+
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
+@pytest.mark.parametrize(("task", "n", "options"), ROUND_TRIPS)
+def test_options_survive_keras_round_trip(
+    tmp_path: pathlib.Path, task: str, n: int | None, options: dict
+) -> None:
+    head = classification_head(task, n, **options)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), head.layer])
+    model.compile("adam", loss=head.loss, metrics=head.metrics)
+    x = _rng(13).normal(size=(5, 3)).astype("float32")
+    before = model.predict(x, verbose=0)
+    path = tmp_path / "options.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    again = safeheads.Head.from_model(loaded)
+    for option in OPTIONS:
+        assert getattr(again, option) == getattr(head, option), option
+    assert repr(again) == repr(head)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), before, rtol=1e-6)
+    assert again.decode(before).tolist() == head.decode(before).tolist()
+    assert type(loaded.loss) is type(head.loss)
+    assert loaded.loss.get_config() == head.loss.get_config()
+    assert type(again.loss) is type(head.loss)
+    assert again.loss.get_config() == head.loss.get_config()
+    assert [m.get_config() for m in again.metrics] == [m.get_config() for m in head.metrics]
+    np.testing.assert_allclose(
+        loaded.layers[-1].bias.numpy(), model.layers[-1].bias.numpy(), rtol=0
+    )
+
+
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
+@pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
+def test_tuned_thresholds_survive_keras_round_trip(
+    tmp_path: pathlib.Path, from_logits: bool
+) -> None:
+    rng = _rng(14)
+    x = rng.normal(size=(60, 3)).astype("float32")
+    y = (rng.random((60, 4)) < [0.5, 0.3, 0.1, 0.05]).astype("float32")
+    head = classification_head("multilabel", 4, prior=y, from_logits=from_logits)
+    model = keras.Sequential([keras.Input((3,)), head.layer])
+    scores = model.predict(x, verbose=0)
+    tuned = head.tune_thresholds(y, scores, min_support=5)
+    model.compile("adam", loss=tuned.loss, metrics=tuned.metrics)
+    path = tmp_path / "tuned.keras"
+    model.save(path)
+    loaded = safeheads.Head.from_model(keras.models.load_model(path))
+    assert loaded.threshold == tuned.threshold
+    assert loaded.decode(scores).tolist() == tuned.decode(scores).tolist()
+
+
+# --------------------------------------------------------------------------- errors
+
+HEAD_ERRORS = [
+    pytest.param(
+        ("multilabel", 3, {"prior": 0.2}),
+        HeadConfigError,
+        "Expected `prior` to be training labels or one frequency per label (3 values) for "
+        "task='multilabel'. Received: prior=0.2.",
+        id="prior-scalar-multilabel",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"prior": 0.2}),
+        HeadConfigError,
+        "Expected `prior` to be training labels or one frequency per class (3 values) for "
+        "task='multiclass'. Received: prior=0.2.",
+        id="prior-scalar-multiclass",
+    ),
+    pytest.param(
+        ("binary", None, {"prior": 1.5}),
+        HeadConfigError,
+        "Expected `prior` frequencies in [0, 1]. Received: prior=1.5.",
+        id="prior-binary-range",
+    ),
+    pytest.param(
+        ("binary", None, {"prior": float("nan")}),
+        HeadConfigError,
+        "Expected `prior` frequencies in [0, 1]. Received: prior=nan.",
+        id="prior-binary-nan",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"prior": [0.5, 0.3, 0.3]}),
+        HeadConfigError,
+        "Expected `prior` class frequencies that sum to 1 for task='multiclass'. Received: 3 "
+        "frequencies summing to 1.1. Divide counts by their total, or pass the training labels.",
+        id="prior-sum",
+    ),
+    pytest.param(
+        ("multilabel", 3, {"prior": [[0, 1, 2]]}),
+        LabelFormatError,
+        "Expected 0/1 cells in a one-hot or multi-hot matrix. Received: y[0, 2]=2 (1 of 3 "
+        "cells not 0 or 1). If each row lists class ids, use safeheads.to_multi_hot(y, n); "
+        "for one class id per sample pass a 1-D array.",
+        id="prior-bad-labels",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"logit_adjustment": 1.0}),
+        HeadConfigError,
+        "Expected `prior` with `logit_adjustment`: it subtracts tau * log(prior). Received: "
+        "logit_adjustment=1.0, prior=None. Pass prior=y_train.",
+        id="tau-no-prior",
+    ),
+    pytest.param(
+        ("multilabel", 3, {"logit_adjustment": 1.0}),
+        HeadConfigError,
+        "Expected `logit_adjustment` to be omitted for task='multilabel': it shifts multiclass "
+        "scores. Received: logit_adjustment=1.0. For a multilabel head tune the threshold "
+        "instead (head.tune_thresholds).",
+        id="tau-multilabel",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"prior": [0, 1, 2], "logit_adjustment": -0.5}),
+        HeadConfigError,
+        "Expected `logit_adjustment` >= 0 (the tau in scores - tau * log(prior); 1 is the "
+        "Bayes-balanced value). Received: logit_adjustment=-0.5.",
+        id="tau-negative",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"prior": [0, 1, 2], "logit_adjustment": "1"}),
+        TypeError,
+        "Expected `logit_adjustment` to be a float or None. Received: logit_adjustment='1'.",
+        id="tau-type",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"pos_weight": 2.0}),
+        HeadConfigError,
+        "Expected `pos_weight` to be omitted for task='multiclass': it weighs the positive term "
+        "of a sigmoid output. Received: pos_weight=2.0. Pass class_weight=... to model.fit "
+        "instead.",
+        id="pw-multiclass",
+    ),
+    pytest.param(
+        ("multilabel", 3, {"pos_weight": "balance"}),
+        HeadConfigError,
+        "Expected `pos_weight` to be 'balanced', a float or one float per output. Received: "
+        "pos_weight='balance'.",
+        id="pw-unknown-str",
+    ),
+    pytest.param(
+        ("multilabel", 3, {"pos_weight": "balanced"}),
+        HeadConfigError,
+        "Expected `prior` with pos_weight='balanced': the weights are n_negative / n_positive "
+        "per output. Received: prior=None. Pass prior=y_train.",
+        id="pw-balanced-no-prior",
+    ),
+    pytest.param(
+        ("multilabel", 3, {"pos_weight": [1.0, 0.0, 2.0]}),
+        HeadConfigError,
+        "Expected `pos_weight` > 0 and finite. Received: pos_weight[1]=0.0.",
+        id="pw-zero",
+    ),
+    pytest.param(
+        ("binary", None, {"pos_weight": float("inf")}),
+        HeadConfigError,
+        "Expected `pos_weight` > 0 and finite. Received: pos_weight=inf.",
+        id="pw-inf",
+    ),
+    pytest.param(
+        ("multilabel", 3, {"pos_weight": [1.0, 2.0]}),
+        HeadConfigError,
+        "Expected one `pos_weight` per output (3). Received: 2 weights.",
+        id="pw-length",
+    ),
+    pytest.param(
+        ("multilabel", 3, {"pos_weight": [1.0, None, 2.0]}),
+        TypeError,
+        "Expected `pos_weight` to be 'balanced', a float or a sequence of floats. Received: "
+        "pos_weight[1]=None.",
+        id="pw-type",
+    ),
+    pytest.param(
+        ("binary", None, {"focal_gamma": -1.0}),
+        HeadConfigError,
+        "Expected `focal_gamma` >= 0 (0 turns focal loss off; 2 is the usual value). Received: "
+        "focal_gamma=-1.0.",
+        id="focal-negative",
+    ),
+    pytest.param(
+        ("binary", None, {"focal_gamma": None}),
+        TypeError,
+        "Expected `focal_gamma` to be a float. Received: focal_gamma=None.",
+        id="focal-type",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"label_smoothing": 1.0}),
+        HeadConfigError,
+        "Expected `label_smoothing` in [0, 1) (0.1 is the usual value). Received: "
+        "label_smoothing=1.0.",
+        id="smoothing-range",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"label_smoothing": True}),
+        TypeError,
+        "Expected `label_smoothing` to be a float. Received: label_smoothing=True of type bool.",
+        id="smoothing-type",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "error", "message"), HEAD_ERRORS)
+def test_head_option_errors(args: tuple, error: type, message: str) -> None:
+    task, n, options = args
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        classification_head(task, n, **options)
+
+
+LAYER_ERRORS = [
+    pytest.param(
+        {"bias_initializer": "ones"},
+        "Expected `bias_initializer` to be omitted with `prior`: the prior sets the bias. "
+        "Received: bias_initializer='ones'.",
+        id="prior-bias-initializer",
+    ),
+    pytest.param(
+        {"use_bias": False},
+        "Expected use_bias=True with `prior`: the prior sets the bias. Received: use_bias=False.",
+        id="prior-no-bias",
+    ),
+]
+
+
+@pytest.mark.parametrize(("options", "message"), LAYER_ERRORS)
+def test_head_layer_prior_conflicts(options: dict, message: str) -> None:
+    with pytest.raises(HeadConfigError, match=f"^{re.escape(message)}$"):
+        safeheads.HeadLayer("binary", prior=[0, 1], **options)
+
+
+def _binary() -> safeheads.Head:
+    return classification_head("binary")
+
+
+TUNE_ERRORS = [
+    pytest.param(
+        {"metric": 1},
+        TypeError,
+        "Expected `metric` to be a str. Received: metric=1.",
+        id="metric-type",
+    ),
+    pytest.param(
+        {"metric": "accuracy"},
+        HeadConfigError,
+        "Expected `metric` to be one of 'f1', 'fbeta'. Received: metric='accuracy'.",
+        id="metric-value",
+    ),
+    pytest.param(
+        {"metric": "fbeta", "beta": "2"},
+        TypeError,
+        "Expected `beta` to be a float. Received: beta='2'.",
+        id="beta-type",
+    ),
+    pytest.param(
+        {"metric": "fbeta", "beta": 0.0},
+        HeadConfigError,
+        "Expected `beta` > 0. Received: beta=0.0.",
+        id="beta-zero",
+    ),
+    pytest.param(
+        {"beta": 2.0},
+        HeadConfigError,
+        "Expected `beta` to be omitted (or 1.0) with metric='f1'. Received: beta=2.0. Use "
+        "metric='fbeta' to weigh recall beta times as much as precision.",
+        id="beta-with-f1",
+    ),
+    pytest.param(
+        {"min_support": 2.5},
+        TypeError,
+        "Expected `min_support` to be an int or None. Received: min_support=2.5.",
+        id="min-support-type",
+    ),
+    pytest.param(
+        {"min_support": 0},
+        HeadConfigError,
+        "Expected `min_support` >= 1, or None for no label-own thresholds. Received: "
+        "min_support=0.",
+        id="min-support-zero",
+    ),
+    pytest.param(
+        {"average": None},
+        TypeError,
+        "Expected `average` to be a str. Received: average=None.",
+        id="average-type",
+    ),
+    pytest.param(
+        {"average": "weighted"},
+        HeadConfigError,
+        "Expected `average` to be one of 'micro', 'macro', 'micro+macro'. Received: "
+        "average='weighted'.",
+        id="average-value",
+    ),
+    pytest.param(
+        {"prior_slope": "0.5"},
+        TypeError,
+        "Expected `prior_slope` to be a float or None. Received: prior_slope='0.5'.",
+        id="prior-slope-type",
+    ),
+    pytest.param(
+        {"prior_slope": float("nan")},
+        HeadConfigError,
+        "Expected a finite `prior_slope`. Received: prior_slope=nan.",
+        id="prior-slope-nan",
+    ),
+]
+
+
+@pytest.mark.parametrize(("options", "error", "message"), TUNE_ERRORS)
+def test_tune_option_errors(options: dict, error: type, message: str) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        _binary().tune_thresholds([0, 1], np.array([[0.2], [0.8]]), **options)
+
+
+def test_tune_errors_on_data() -> None:
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "Expected one row of scores per label. Received: 3 labels and 2 rows of scores."
+        ),
+    ):
+        _binary().tune_thresholds([0, 1, 1], np.array([[0.2], [0.8]]))
+    with pytest.raises(
+        HeadConfigError,
+        match=re.escape(
+            "Expected a multiclass head built with `prior` to tune its logit adjustment. "
+            "Received: prior=None. Build it with classification_head(..., prior=y_train)."
+        ),
+    ):
+        classification_head("multiclass", 3).tune_thresholds([0, 1, 2], np.eye(3))
+
+
+LOSS_ERRORS = [
+    pytest.param(
+        lambda: SoftmaxCrossentropy(sparse="yes"),
+        TypeError,
+        "Expected `sparse` to be a bool. Received: sparse='yes'.",
+        id="sparse-type",
+    ),
+    pytest.param(
+        lambda: SigmoidCrossentropy(from_logits=1),
+        TypeError,
+        "Expected `from_logits` to be a bool. Received: from_logits=1.",
+        id="from-logits-type",
+    ),
+    pytest.param(
+        lambda: SigmoidCrossentropy(pos_weight=-2.0),
+        HeadConfigError,
+        "Expected `pos_weight` > 0 and finite. Received: pos_weight=-2.0.",
+        id="pos-weight",
+    ),
+    pytest.param(
+        lambda: PriorBias([0.0, 1.0])((3,)),
+        ValueError,
+        "Expected a bias of shape (2,). Received: shape=(3,).",
+        id="prior-bias-shape",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "error", "message"), LOSS_ERRORS)
+def test_loss_errors(make, error: type, message: str) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        make()
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        SigmoidCrossentropy(
+            pos_weight=[1.0, 2.0], focal_gamma=2.0, label_smoothing=0.1, from_logits=True
+        ),
+        SoftmaxCrossentropy(sparse=False, focal_gamma=1.0, label_smoothing=0.2),
+    ],
+    ids=["sigmoid", "softmax"],
+)
+def test_losses_serialize(loss: keras.losses.Loss) -> None:
+    clone = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert type(clone) is type(loss) and clone.get_config() == loss.get_config()

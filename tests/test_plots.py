@@ -1,0 +1,245 @@
+"""safeheads.plot_history, plot_confusion and plot_label_f1, rendered to PNG with Agg."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+import safeheads
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
+PNG = b"\x89PNG\r\n\x1a\n"
+LOGS = {
+    "loss": [0.7, 0.5, 0.4, 0.35],
+    "accuracy": [0.6, 0.7, 0.8, 0.85],
+    "val_loss": [0.72, 0.6, 0.55, 0.58],
+    "val_accuracy": [0.58, 0.66, 0.74, 0.73],
+    "learning_rate": [0.001] * 4,
+}
+
+
+def _png(fig: object, path: pathlib.Path) -> bytes:
+    fig.savefig(path, dpi=50)  # type: ignore[attr-defined]
+    return path.read_bytes()
+
+
+def test_plot_history_of_a_real_fit(tmp_path: pathlib.Path) -> None:
+    head = safeheads.classification_head("binary")
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    y = (x[:, 0] > 0).astype(int)
+    model = keras.Sequential([keras.Input((3,)), head.layer])
+    model.compile("adam", loss=head.loss, metrics=head.metrics)
+    history = model.fit(x, y, validation_split=0.25, epochs=2, verbose=0)
+    fig = safeheads.plot_history(history)
+    assert [ax.get_title().split(" (")[0] for ax in fig.axes] == [
+        "loss",
+        "accuracy",
+        "auc",
+        "precision",
+        "recall",
+    ]
+    for ax in fig.axes:  # training solid, validation dashed, both per epoch
+        lines = ax.get_lines()
+        assert [line.get_label() for line in lines[:2]] == ["training", "validation"]
+        assert list(lines[0].get_xdata()) == [1, 2]
+    assert _png(fig, tmp_path / "history.png").startswith(PNG)
+
+
+@pytest.mark.parametrize(
+    ("metrics", "titles"),
+    [
+        (None, ["loss (best validation: epoch 3)", "accuracy (best validation: epoch 3)"]),
+        (["accuracy"], ["accuracy (best validation: epoch 3)"]),
+        (["learning_rate"], ["learning_rate"]),
+    ],
+    ids=["default-loss-first-no-lr", "chosen", "no-validation-curve"],
+)
+def test_plot_history_panels(
+    metrics: list[str] | None, titles: list[str], tmp_path: pathlib.Path
+) -> None:
+    fig = safeheads.plot_history(LOGS, metrics=metrics)
+    assert [ax.get_title() for ax in fig.axes] == titles
+    assert _png(fig, tmp_path / "h.png").startswith(PNG)
+
+
+@pytest.mark.parametrize(
+    ("history", "error", "message"),
+    [
+        (
+            [0.1, 0.2],
+            TypeError,
+            "Expected `history` to be the History that model.fit returns, or its .history "
+            "dict. Received: history=[0.1, 0.2] of type list.",
+        ),
+        (
+            {},
+            ValueError,
+            "Expected a history with at least one epoch. Received: an empty history. Plot it "
+            "after model.fit has run.",
+        ),
+    ],
+    ids=["not-a-history", "empty"],
+)
+def test_plot_history_rejects(history: object, error: type, message: str) -> None:
+    with pytest.raises(error) as caught:
+        safeheads.plot_history(history)
+    assert str(caught.value) == message
+
+
+def test_plot_history_unknown_metric() -> None:
+    with pytest.raises(ValueError) as caught:
+        safeheads.plot_history(LOGS, metrics=["auc"])
+    assert str(caught.value) == (
+        "Expected `metrics` among the logged names ['loss', 'accuracy']. Received: unknown ['auc']."
+    )
+
+
+def test_plot_confusion_counts_and_png(tmp_path: pathlib.Path) -> None:
+    y_true = np.array([0, 0, 1, 2, 2, 2])
+    y_pred = np.array([0, 1, 1, 2, 2, 0])
+    fig = safeheads.plot_confusion(y_true, y_pred, class_names=["a", "b", "c"])
+    ax = fig.axes[0]
+    assert ax.get_title() == "confusion matrix: accuracy 0.667 (4 of 6)"
+    cells = [text.get_text() for text in ax.texts]
+    assert cells == ["1", "1", "0", "0", "1", "0", "1", "0", "2"]  # row by row
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    assert _png(fig, tmp_path / "c.png").startswith(PNG)
+
+
+def test_plot_confusion_normalized_names_and_decode(tmp_path: pathlib.Path) -> None:
+    head = safeheads.classification_head("multiclass", 3, class_names=["x", "y", "z"])
+    decided = head.decode(np.array([[0.8, 0.1, 0.1], [0.1, 0.1, 0.8]]), names=True)
+    fig = safeheads.plot_confusion(np.array(["x", "y"]), decided, normalize=True)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["x", "y", "z"]
+    assert [t.get_text() for t in ax.texts][:3] == ["1.00", "0.00", "0.00"]
+    assert _png(fig, tmp_path / "n.png").startswith(PNG)
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "kwargs", "message"),
+    [
+        (
+            np.zeros((3, 2)),
+            np.zeros((3, 2)),
+            {},
+            "Expected `y_true` to hold one class per sample, shape (N,). Received: shape "
+            "(3, 2). For multilabel 0/1 matrices use safeheads.plot_label_f1.",
+        ),
+        (
+            [0, 1],
+            [0, 1, 1],
+            {},
+            "Expected `y_true` and `y_pred` to have the same number of samples. Received: 2 and 3.",
+        ),
+        (
+            ["a", "b"],
+            ["a", "c"],
+            {"class_names": ["a", "b"]},
+            "Expected every class in `y_pred` to be one of class_names ['a', 'b']. Received: 'c'.",
+        ),
+    ],
+    ids=["multilabel-matrix", "lengths", "unknown-name"],
+)
+def test_plot_confusion_rejects(
+    y_true: object, y_pred: object, kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        safeheads.plot_confusion(y_true, y_pred, **kwargs)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+def test_plot_label_f1_matches_scikit_learn(tmp_path: pathlib.Path) -> None:
+    metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(0)
+    y_true = (rng.random((200, 12)) < 0.2).astype(int)
+    y_pred = (rng.random((200, 12)) < 0.25).astype(int)
+    y_true[:, 11] = 0  # a label with no positives
+    fig = safeheads.plot_label_f1(y_true, y_pred, class_names=[f"l{i}" for i in range(12)], top=5)
+    micro = metrics.f1_score(y_true, y_pred, average="micro", zero_division=0)
+    macro = metrics.f1_score(y_true, y_pred, average="macro", zero_division=0)
+    ax = fig.axes[0]
+    assert ax.get_title() == f"per-label F1: micro {micro:.3f}, macro {macro:.3f} (12 labels)"
+    per_label = metrics.f1_score(y_true, y_pred, average=None, zero_division=0)
+    order = np.argsort(-y_true.sum(0), kind="stable")[:5]
+    np.testing.assert_allclose([bar.get_width() for bar in ax.patches], per_label[order])
+    assert _png(fig, tmp_path / "f1.png").startswith(PNG)
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "kwargs", "message"),
+    [
+        (
+            np.zeros((3, 2)),
+            np.zeros((3, 3)),
+            {},
+            "Expected `y_true` and `y_pred` to be 0/1 matrices of one shape (N, n). Received: "
+            "shapes (3, 2) and (3, 3).",
+        ),
+        (
+            np.zeros((2, 2)),
+            np.array([[0.0, 0.7], [1.0, 0.0]]),
+            {},
+            "Expected `y_pred` to hold only 0 and 1. Received: y_pred[0, 1]=np.float64(0.7). "
+            "Pass decisions (head.decode), not scores.",
+        ),
+        (
+            np.zeros((2, 2)),
+            np.zeros((2, 2)),
+            {"class_names": ["a"]},
+            "Expected 2 `class_names`, one per label. Received: 1 names.",
+        ),
+    ],
+    ids=["shapes", "scores-not-decisions", "class-names"],
+)
+def test_plot_label_f1_rejects(
+    y_true: object, y_pred: object, kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        safeheads.plot_label_f1(y_true, y_pred, **kwargs)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("function", "args"),
+    [
+        (safeheads.plot_history, (LOGS,)),
+        (safeheads.plot_confusion, ([0], [0])),
+        (safeheads.plot_label_f1, ([[0, 1]], [[0, 1]])),
+    ],
+    ids=["history", "confusion", "label-f1"],
+)
+def test_clear_error_without_matplotlib(
+    function: object, args: tuple[object, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(ImportError) as caught:
+        function(*args)  # type: ignore[operator]
+    name = function.__name__  # type: ignore[attr-defined]
+    assert str(caught.value) == (
+        f'{name} needs matplotlib, which is not installed. Install it with: pip install "safeheads[plot]"'
+    )
+
+
+def test_safeheads_imports_without_matplotlib() -> None:
+    # Keras itself imports matplotlib when it is installed; safeheads must not need it.
+    code = (
+        "import sys; sys.modules['matplotlib'] = None\n"
+        "import safeheads\n"
+        "print(callable(safeheads.plot_history))\n"
+    )
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"

@@ -1,0 +1,205 @@
+"""precision@k and recall@k: numpy references, batching, sample weights, errors, save/load."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import keras
+import numpy as np
+import pytest
+
+import safeheads
+from safeheads import HeadConfigError, PrecisionAtK, RecallAtK, classification_head
+
+
+def _reference(y: np.ndarray, scores: np.ndarray, k: int, weight: np.ndarray | None = None):
+    """Per-sample precision@k and recall@k in numpy (stable sort: ties to the lower index)."""
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    hits = np.take_along_axis(y, top, axis=1).sum(axis=1)
+    positives = y.sum(axis=1)
+    w = np.ones(len(y)) if weight is None else weight
+    precision = (hits / k * w).sum() / w.sum()
+    has = positives > 0
+    recall = (hits[has] / positives[has] * w[has]).sum() / w[has].sum()
+    return precision, recall
+
+
+def _data(n_samples: int = 64, n: int = 12, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = (rng.random((n_samples, n)) < 0.2).astype("float32")
+    y[:3] = 0.0  # samples without labels: skipped by recall@k
+    scores = rng.normal(size=(n_samples, n)).astype("float32") + y
+    return y, scores
+
+
+@pytest.mark.parametrize("k", [1, 3, 12], ids=["k1", "k3", "k=n"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_equals_numpy_reference(k: int, weighted: bool) -> None:
+    y, scores = _data()
+    weight = np.random.default_rng(1).random(len(y)) if weighted else None
+    expected_precision, expected_recall = _reference(y, scores, k, weight)
+    precision, recall = PrecisionAtK(k), RecallAtK(k)
+    for metric in (precision, recall):
+        metric.update_state(y, scores, sample_weight=weight)
+    np.testing.assert_allclose(float(precision.result()), expected_precision, rtol=1e-6)
+    np.testing.assert_allclose(float(recall.result()), expected_recall, rtol=1e-6)
+
+
+def test_accumulates_over_batches() -> None:
+    y, scores = _data(n_samples=100)
+    expected = _reference(y, scores, 5)
+    precision, recall = PrecisionAtK(5), RecallAtK(5)
+    for start in range(0, 100, 7):
+        for metric in (precision, recall):
+            metric.update_state(y[start : start + 7], scores[start : start + 7])
+    np.testing.assert_allclose(
+        [float(precision.result()), float(recall.result())], expected, rtol=1e-6
+    )
+    precision.reset_state()
+    assert float(precision.result()) == 0.0
+
+
+def test_same_for_logits_and_probabilities() -> None:
+    y, logits = _data()
+    probabilities = 1.0 / (1.0 + np.exp(-logits))
+    for cls in (PrecisionAtK, RecallAtK):
+        a, b = cls(3), cls(3)
+        a.update_state(y, logits)
+        b.update_state(y, probabilities)
+        assert float(a.result()) == pytest.approx(float(b.result()))
+
+
+def test_recall_skips_samples_without_labels() -> None:
+    metric = RecallAtK(1)
+    metric.update_state(np.zeros((4, 3)), np.random.default_rng(0).random((4, 3)))
+    assert float(metric.result()) == 0.0
+    metric.update_state(np.array([[0.0, 1.0, 0.0]]), np.array([[0.1, 0.9, 0.0]]))
+    assert float(metric.result()) == 1.0
+
+
+def test_names_and_config() -> None:
+    assert PrecisionAtK(5).name == "precision_at_5"
+    assert RecallAtK(3).name == "recall_at_3"
+    assert PrecisionAtK(2, name="p2").name == "p2"
+    config = RecallAtK(4).get_config()
+    assert config["k"] == 4 and config["name"] == "recall_at_4"
+    clone = RecallAtK.from_config(config)
+    assert (clone.k, clone.name) == (4, "recall_at_4")
+
+
+ERRORS = [
+    pytest.param(
+        lambda: PrecisionAtK(0),
+        HeadConfigError,
+        "Expected `k` >= 1. Received: k=0.",
+        id="k0",
+    ),
+    pytest.param(
+        lambda: RecallAtK(2.0),
+        TypeError,
+        "Expected `k` to be an int. Received: k=2.0.",
+        id="k-float",
+    ),
+    pytest.param(
+        lambda: PrecisionAtK(True),
+        TypeError,
+        "Expected `k` to be an int. Received: k=True of type bool.",
+        id="k-bool",
+    ),
+    pytest.param(
+        lambda: PrecisionAtK(4).update_state(np.zeros((2, 3)), np.zeros((2, 3))),
+        ValueError,
+        "Expected outputs with at least k=4 labels for precision_at_4. Received: y_pred of "
+        "shape (2, 3).",
+        id="k-above-width",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "error", "message"), ERRORS)
+def test_errors(make, error: type, message: str) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        make()
+
+
+# --------------------------------------------------------------------------- in heads
+
+
+@pytest.mark.parametrize(
+    ("n", "options", "names"),
+    [
+        pytest.param(19, {}, [], id="n19-none"),
+        pytest.param(20, {}, ["precision_at_5", "recall_at_5"], id="n20-default"),
+        pytest.param(6, {"top_k": 2}, ["precision_at_2", "recall_at_2"], id="n6-top_k"),
+        pytest.param(30, {"top_k": 3}, ["precision_at_3", "recall_at_3"], id="n30-top_k"),
+    ],
+)
+def test_multilabel_head_ranking_metrics(n: int, options: dict, names: list[str]) -> None:
+    head = classification_head("multilabel", n, **options)
+    base = ["exact_match", "label_accuracy", "micro_f1", "macro_f1", "auc"]
+    assert [metric.name for metric in head.metrics] == base + names
+    assert head.top_k == options.get("top_k")
+
+
+HEAD_ERRORS = [
+    pytest.param(
+        ("multilabel", 4, {"top_k": 5}),
+        HeadConfigError,
+        "Expected `top_k` <= n=4, the number of labels. Received: top_k=5.",
+        id="above-n",
+    ),
+    pytest.param(
+        ("multilabel", 4, {"top_k": 0}),
+        HeadConfigError,
+        "Expected `top_k` >= 1. Received: top_k=0.",
+        id="zero",
+    ),
+    pytest.param(
+        ("multilabel", 4, {"top_k": "5"}),
+        TypeError,
+        "Expected `top_k` to be an int. Received: top_k='5'.",
+        id="str",
+    ),
+    pytest.param(
+        ("multiclass", 12, {"top_k": 3}),
+        HeadConfigError,
+        "Expected `top_k` to be omitted for task='multiclass': precision@k and recall@k rank "
+        "the labels of a multilabel head. Received: top_k=3. A multiclass head with n >= 10 "
+        "already reports top_5_accuracy.",
+        id="multiclass",
+    ),
+    pytest.param(
+        ("binary", None, {"top_k": 1}),
+        HeadConfigError,
+        "Expected `top_k` to be omitted for task='binary': precision@k and recall@k rank the "
+        "labels of a multilabel head. Received: top_k=1.",
+        id="binary",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "error", "message"), HEAD_ERRORS)
+def test_head_errors(args: tuple, error: type, message: str) -> None:
+    task, n, options = args
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        classification_head(task, n, **options)
+
+
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
+def test_head_metric_values_in_fit_and_keras_round_trip(tmp_path: pathlib.Path) -> None:
+    y, _ = _data(n_samples=48, n=20)
+    x = np.random.default_rng(2).normal(size=(48, 6)).astype("float32")
+    head = classification_head("multilabel", 20, from_logits=True, top_k=3)
+    model = keras.Sequential([keras.Input((6,)), head.layer])
+    model.compile("adam", loss=head.loss, metrics=head.metrics)
+    logs = model.evaluate(x, y, batch_size=16, return_dict=True, verbose=0)
+    expected = _reference(y, model.predict(x, verbose=0), 3)
+    np.testing.assert_allclose([logs["precision_at_3"], logs["recall_at_3"]], expected, rtol=1e-5)
+    path = tmp_path / "ranking.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert safeheads.Head.from_model(loaded).top_k == 3
+    again = loaded.evaluate(x, y, batch_size=16, return_dict=True, verbose=0)
+    assert again["precision_at_3"] == pytest.approx(logs["precision_at_3"])
+    assert again["recall_at_3"] == pytest.approx(logs["recall_at_3"])
