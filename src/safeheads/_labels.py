@@ -468,13 +468,23 @@ def _warn_suspicious(parsed: _Parsed) -> None:
         warnings.warn(message, SafeheadsWarning, stacklevel=3)
 
 
-def _suspicious(parsed: _Parsed) -> str | None:
+def _present_counts(parsed: _Parsed) -> tuple[np.ndarray, np.ndarray]:
+    """The class (or label) ids that occur, sorted, and how often each occurs."""
     if parsed.format in ("one-hot", "multi-hot"):
         counts = parsed.values.sum(axis=0, dtype=np.int64)
+    elif parsed.n > 2 * parsed.n_samples + 1024:
+        # Far-apart ids (e.g. [0, 7, 2**62]): count only the ids present, never n bins.
+        present, present_counts = np.unique(parsed.values, return_counts=True)
+        return present, present_counts
     else:
         counts = np.bincount(parsed.values, minlength=parsed.n)
+    present = np.flatnonzero(counts)
+    return present, counts[present]
+
+
+def _suspicious(parsed: _Parsed) -> str | None:
+    present, counts = _present_counts(parsed)
     if parsed.format == "binary-column":
-        present = np.flatnonzero(counts)
         if present.size == 1:
             return (
                 f"Binary labels hold a single value ({int(present[0])}) in all "
@@ -488,19 +498,20 @@ def _suspicious(parsed: _Parsed) -> str | None:
                 f"{singletons} of {parsed.n_samples} samples have a class that no other sample "
                 "has: are these ids or a continuous target rather than class labels?"
             )
-    empty = np.flatnonzero(counts == 0)
-    if empty.size:
+    n_empty = parsed.n - present.size
+    if n_empty:
         noun, nouns = (
             ("label", "labels") if parsed.task is Task.MULTILABEL else ("class", "classes")
         )
-        shown = ", ".join(str(int(i)) for i in empty[:10]) + (", ..." if empty.size > 10 else "")
+        first = np.setdiff1d(np.arange(min(parsed.n, present.size + 11)), present)[:11]
+        shown = ", ".join(str(int(i)) for i in first[:10]) + (", ..." if n_empty > 10 else "")
         hint = (
             " Labels seem to start at 1: subtract 1, or pass class_names."
-            if parsed.format == "sparse" and empty.tolist() == [0]
+            if parsed.format == "sparse" and n_empty == 1 and first.tolist() == [0]
             else ""
         )
         return (
-            f"{empty.size} of {parsed.n} {nouns} have no examples ({noun} ids {shown}): "
+            f"{n_empty} of {parsed.n} {nouns} have no examples ({noun} ids {shown}): "
             f"the head cannot learn them from these labels.{hint}"
         )
     return None
