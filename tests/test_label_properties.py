@@ -361,10 +361,6 @@ def test_one_unknown_name_always_raises(names: list[str], data: st.DataObject) -
         assert f"y[{position}]=" in str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="safeheads._labels reads names through numpy str arrays, which drop trailing NULs",
-)
 def test_head_encode_keeps_trailing_nul_in_names() -> None:
     named = head("multiclass", 3, class_names=("ant", "bee", "cat"))
     with pytest.raises(LabelFormatError):
@@ -379,3 +375,48 @@ def test_describe_labels_on_far_apart_ids_warns_instead_of_counting_every_id() -
         "3 of 3 samples have a class that no other sample has: are these ids or a continuous "
         "target rather than class labels?"
     ]
+
+
+def large_ids(without: int, at_end: int | None = None) -> np.ndarray:
+    """2e5 ids in [0, 1000) without class ``without``; ``at_end`` goes last if given."""
+    y = np.random.default_rng(0).integers(0, 1000, 200_000)
+    y[y == without] = (without + 1) % 1000
+    if at_end is not None:
+        y[-1] = at_end
+    return y
+
+
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [
+        pytest.param(
+            large_ids(500),
+            "1 of 1000 classes have no examples (class ids 500): the head cannot learn them "
+            "from these labels.",
+            id="class-missing",
+        ),
+        pytest.param(
+            large_ids(0),
+            "1 of 1000 classes have no examples (class ids 0): the head cannot learn them from "
+            "these labels. Labels seem to start at 1: subtract 1, or pass class_names.",
+            id="numbered-from-1",
+        ),
+        pytest.param(large_ids(7, at_end=7), None, id="class-only-in-the-last-sample"),
+        pytest.param(
+            np.random.default_rng(1).integers(0, 1000, 200_000), None, id="every-class-present"
+        ),
+        pytest.param(np.r_[np.zeros(99_999, dtype=int), 1], None, id="binary-1-only-last"),
+        pytest.param(
+            np.zeros(100_000, dtype=int),
+            "Binary labels hold a single value (0) in all 100000 samples: the model cannot learn "
+            "the other class from them.",
+            id="binary-single-value",
+        ),
+    ],
+)
+def test_describe_labels_on_many_ids_sees_every_sample(y: np.ndarray, message: str | None) -> None:
+    """Class counts must cover every sample, not only a prefix (large N, few classes)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        safeheads.describe_labels(y)
+    assert [str(w.message) for w in caught] == ([message] if message else [])

@@ -221,6 +221,8 @@ def _column_kind(array: np.ndarray) -> tuple[str, np.ndarray]:
             f"{array.size} values differ). Convert all labels to ints, or all to strings."
         )
     if kinds[0] == "str":
+        if "\x00" in "".join(array.tolist()):  # numpy strings would drop trailing NULs
+            return "names", array  # Python strings: np.unique sorts them exactly
         return "names", array.astype(str)
     if kinds[0] == "other":
         raise LabelFormatError(
@@ -314,11 +316,29 @@ def _parse_column(array: np.ndarray) -> _Parsed:
             ids.astype(np.int64),
             class_names,
         )
-    ids = _check_numeric_values(array)
-    top = int(ids.max())
+    top = _nonnegative_max(array)  # one pass over int labels: sign check and max together
+    if top is not None:
+        ids = array.astype(np.int64, copy=False)
+    else:
+        ids = _check_numeric_values(array)  # floats and bools; raises for negative ids
+        top = int(ids.max())
     if top <= 1:
         return _Parsed("binary-column", Task.BINARY, 2, ids.size, ids)
     return _Parsed("sparse", Task.MULTICLASS, top + 1, ids.size, ids)
+
+
+def _nonnegative_max(array: np.ndarray) -> int | None:
+    """``max(array)`` for int arrays without negative values, in one pass; else ``None``.
+
+    Signed ints are read as unsigned of the same width: a negative value becomes
+    ``>= 2**(bits - 1)``, so the unsigned maximum tells both the sign and the max.
+    """
+    if array.dtype.kind == "u":
+        return int(array.max())
+    if array.dtype.kind != "i":
+        return None
+    top = int(array.view(array.dtype.str.replace("i", "u")).max())
+    return None if top >= 2 ** (8 * array.dtype.itemsize - 1) else top
 
 
 def _parse_matrix(array: np.ndarray) -> _Parsed:
@@ -389,7 +409,7 @@ def _parse_label_lists(rows: Sequence[Any]) -> _Parsed:
     try:
         kind, values = _column_kind(array)
         if kind == "names":
-            names, ids = np.unique(values.astype(str), return_inverse=True)
+            names, ids = np.unique(values, return_inverse=True)
             return _Parsed(
                 "label-lists",
                 Task.MULTILABEL,
@@ -482,7 +502,26 @@ def _present_counts(parsed: _Parsed) -> tuple[np.ndarray, np.ndarray]:
     return present, counts[present]
 
 
+def _every_class_in_prefix(parsed: _Parsed) -> bool:
+    """Whether a prefix of the ids already holds every class, so that nothing can warn.
+
+    Singletons can outnumber half the samples only if n > N / 2; otherwise, with every
+    class present, no warning applies and the full count (a pass over all labels) is
+    skipped. Only ids (binary column, sparse, class names, label lists) qualify.
+    """
+    if parsed.format in ("one-hot", "multi-hot"):
+        return False
+    if parsed.format != "label-lists" and parsed.n * 2 > parsed.n_samples:
+        return False
+    head = parsed.values[: max(64 * parsed.n, 1 << 16)]
+    if head.size >= parsed.values.size:
+        return False
+    return bool(np.bincount(head, minlength=parsed.n).all())
+
+
 def _suspicious(parsed: _Parsed) -> str | None:
+    if _every_class_in_prefix(parsed):
+        return None
     present, counts = _present_counts(parsed)
     if parsed.format == "binary-column":
         if present.size == 1:
