@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+import safeheads
+
 DEFAULT_DATA = pathlib.Path(
     os.environ.get(
         "SAFEHEADS_DATA", pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -72,15 +74,12 @@ def load_reuters(data: pathlib.Path = DEFAULT_DATA, val_fraction: float = 0.1) -
         for topic in doc["topics"]:
             counts[doc["split"]][topic] = counts[doc["split"]].get(topic, 0) + 1
     names = sorted(t for t in counts["train"] if counts["test"].get(t, 0) >= 1)
-    index = {name: i for i, name in enumerate(names)}
+    topics = safeheads.LabelMap(names)
+    keep = set(names)
     splits = {}
     for split in ("train", "test"):
-        chosen = [d for d in docs if d["split"] == split and any(t in index for t in d["topics"])]
-        labels = np.zeros((len(chosen), len(names)), dtype=np.float32)
-        for i, doc in enumerate(chosen):
-            for topic in doc["topics"]:
-                if topic in index:
-                    labels[i, index[topic]] = 1.0
+        chosen = [d for d in docs if d["split"] == split and keep.intersection(d["topics"])]
+        labels = topics.to_multi_hot([d["topics"] for d in chosen], unknown="ignore")
         texts = [(d["title"] + "\n" + d["body"]).strip() for d in chosen]
         splits[split] = Split(texts, labels)
     train, val = carve(splits["train"], val_fraction)
@@ -97,9 +96,9 @@ def load_goemotions(data: pathlib.Path = DEFAULT_DATA) -> Dataset:
     for split in ("train", "dev", "test"):
         with gzip.open(folder / f"{split}.tsv.gz", "rt", encoding="utf-8", newline="") as handle:
             rows = list(csv.reader(handle, delimiter="\t"))
-        labels = np.zeros((len(rows), len(names)), dtype=np.float32)
-        for i, row in enumerate(rows):
-            labels[i, [int(k) for k in row[1].split(",")]] = 1.0
+        labels = safeheads.to_multi_hot(
+            [[int(k) for k in row[1].split(",")] for row in rows], len(names)
+        )
         splits[split] = Split([row[0] for row in rows], labels)
     return Dataset("GoEmotions", splits["train"], splits["dev"], splits["test"], names, "dev")
 

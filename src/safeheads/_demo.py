@@ -35,6 +35,7 @@ import numpy as np
 
 from safeheads._audit import check
 from safeheads._heads import classification_head
+from safeheads._labels import to_multi_hot
 from safeheads.errors import SafeheadsWarning
 
 __all__ = ["run_demo"]
@@ -236,13 +237,6 @@ def _load_sentiment5(root: pathlib.Path, rng: np.random.Generator, limit: int | 
     return _text_data_set(name, "multiclass", 5, arrays, rng, _caps(limit, None, None))
 
 
-def _multi_hot(label_ids: Sequence[Sequence[int]], n: int) -> Array:
-    y = np.zeros((len(label_ids), n), dtype="float32")
-    for i, ids in enumerate(label_ids):
-        y[i, list(ids)] = 1.0
-    return y
-
-
 def _load_reuters(root: pathlib.Path, rng: np.random.Generator, limit: int | None) -> _Data:
     path = root / "reuters21578" / "reuters21578_modapte.jsonl.xz"
     with lzma.open(path, "rt", encoding="utf-8") as lines:
@@ -257,7 +251,7 @@ def _load_reuters(root: pathlib.Path, rng: np.random.Generator, limit: int | Non
     for split in ("train", "test"):
         kept = [d for d in docs if d["split"] == split and any(t in index for t in d["topics"])]
         texts = [(d["title"] + "\n" + d["body"]).strip() for d in kept]
-        y = _multi_hot([[index[t] for t in d["topics"] if t in index] for d in kept], len(topics))
+        y = to_multi_hot([[index[t] for t in d["topics"] if t in index] for d in kept], len(topics))
         splits[split] = (texts, y)
     caps = _caps(limit, None, None)
     return _text_data_set("Reuters-21578", "multilabel", len(topics), splits, rng, caps)
@@ -270,7 +264,7 @@ def _load_goemotions(root: pathlib.Path, rng: np.random.Generator, limit: int | 
     for split in ("train", "test"):
         with gzip.open(folder / f"{split}.tsv.gz", "rt", encoding="utf-8", newline="") as handle:
             rows = list(csv.reader(handle, delimiter="\t"))
-        y = _multi_hot([[int(k) for k in row[1].split(",")] for row in rows], len(names))
+        y = to_multi_hot([[int(k) for k in row[1].split(",")] for row in rows], len(names))
         splits[split] = ([row[0] for row in rows], y)
     caps = _caps(limit, 12000, None)
     return _text_data_set("GoEmotions", "multilabel", len(names), splits, rng, caps)
