@@ -2,25 +2,20 @@
 
 The data folder is the project's ``shared/data`` (see its README.md): pass
 ``--data DIR`` to the benchmark or set ``SAFEHEADS_DATA``; by default it is
-``../shared/data`` next to the repository. Only the standard library and numpy
-are used here.
+``../shared/data`` next to the repository. The files are read by
+``safeheads._datasets``; this module picks the splits and encodes the labels.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
-import json
-import lzma
 import os
 import pathlib
-import re
-import zipfile
 from typing import NamedTuple
 
 import numpy as np
 
 import safeheads
+from safeheads import _datasets
 
 DEFAULT_DATA = pathlib.Path(
     os.environ.get(
@@ -66,22 +61,12 @@ def load_reuters(data: pathlib.Path = DEFAULT_DATA, val_fraction: float = 0.1) -
     topics), text = title + body, labels a float32 multi-hot (N, 90) matrix;
     ``val_fraction`` of the training documents become the validation split.
     """
-    path = data / "reuters21578" / "reuters21578_modapte.jsonl.xz"
-    with lzma.open(path, "rt", encoding="utf-8") as handle:
-        docs = [json.loads(line) for line in handle]
-    counts: dict[str, dict[str, int]] = {"train": {}, "test": {}}
-    for doc in docs:
-        for topic in doc["topics"]:
-            counts[doc["split"]][topic] = counts[doc["split"]].get(topic, 0) + 1
-    names = sorted(t for t in counts["train"] if counts["test"].get(t, 0) >= 1)
+    docs, names = _datasets.reuters_modapte(data)
     topics = safeheads.LabelMap(names)
-    keep = set(names)
-    splits = {}
-    for split in ("train", "test"):
-        chosen = [d for d in docs if d["split"] == split and keep.intersection(d["topics"])]
-        labels = topics.to_multi_hot([d["topics"] for d in chosen], unknown="ignore")
-        texts = [(d["title"] + "\n" + d["body"]).strip() for d in chosen]
-        splits[split] = Split(texts, labels)
+    splits = {
+        split: Split(texts, topics.to_multi_hot(topic_lists, unknown="ignore"))
+        for split, (texts, topic_lists) in docs.items()
+    }
     train, val = carve(splits["train"], val_fraction)
     return Dataset(
         "Reuters-21578", train, val, splits["test"], names, f"{val_fraction:.0%} of train"
@@ -90,28 +75,16 @@ def load_reuters(data: pathlib.Path = DEFAULT_DATA, val_fraction: float = 0.1) -
 
 def load_goemotions(data: pathlib.Path = DEFAULT_DATA) -> Dataset:
     """GoEmotions, 28 labels (27 emotions + neutral), with its own dev split."""
-    folder = data / "goemotions"
-    names = (folder / "emotions.txt").read_text(encoding="utf-8").split()
-    splits = {}
-    for split in ("train", "dev", "test"):
-        with gzip.open(folder / f"{split}.tsv.gz", "rt", encoding="utf-8", newline="") as handle:
-            rows = list(csv.reader(handle, delimiter="\t"))
-        labels = safeheads.to_multi_hot(
-            [[int(k) for k in row[1].split(",")] for row in rows], len(names)
-        )
-        splits[split] = Split([row[0] for row in rows], labels)
+    comments, names = _datasets.goemotions(data)
+    splits = {
+        split: Split(texts, safeheads.to_multi_hot(ids, len(names)))
+        for split, (texts, ids) in comments.items()
+    }
     return Dataset("GoEmotions", splits["train"], splits["dev"], splits["test"], names, "dev")
 
 
 def load_sst5(data: pathlib.Path = DEFAULT_DATA) -> Dataset:
     """SST-5 sentences (root labels 0-4), with the treebank's own dev split."""
-    archive = zipfile.ZipFile(data / "sst" / "trainDevTestTrees_PTB.zip")
-    splits = {}
-    for split in ("train", "dev", "test"):
-        texts, labels = [], []
-        for line in archive.read(f"trees/{split}.txt").decode("utf-8").splitlines():
-            texts.append(" ".join(re.findall(r"\(\d ([^()]+)\)", line)))
-            labels.append(int(line[1]))
-        splits[split] = Split(texts, np.asarray(labels, dtype=np.int64))
-    names = ["very negative", "negative", "neutral", "positive", "very positive"]
+    splits = {split: Split(*pair) for split, pair in _datasets.sst_sentences(data).items()}
+    names = list(_datasets.SST5_NAMES)
     return Dataset("SST-5", splits["train"], splits["dev"], splits["test"], names, "dev")

@@ -8,22 +8,19 @@ for ``../shared/data`` next to the repository. Nothing is downloaded.
 from __future__ import annotations
 
 import argparse
-import csv
-import gzip
-import json
 import logging
-import lzma
 import os
 import pathlib
 import re
 import sys
 import textwrap
 import warnings
-import zipfile
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from safeheads import _datasets
 
 # tf.function retracing notes (each example builds several models) are noise here.
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
@@ -91,13 +88,7 @@ def subsample(n: int, size: int | None, seed: int = 0) -> np.ndarray:
 
 def load_imdb(root: pathlib.Path) -> dict[str, tuple[list[str], np.ndarray]]:
     """IMDB reviews: ``{"train": (texts, labels), "test": ...}``, 25,000 each, 0/1 labels."""
-    out: dict[str, tuple[list[str], list[int]]] = {"train": ([], []), "test": ([], [])}
-    with lzma.open(root / "imdb" / "aclImdb_v1_labeled.jsonl.xz", "rt", encoding="utf-8") as f:
-        for line in f:
-            row = json.loads(line)
-            out[row["split"]][0].append(row["text"])
-            out[row["split"]][1].append(row["label"])
-    return {k: (texts, np.asarray(y, dtype="int64")) for k, (texts, y) in out.items()}
+    return _datasets.imdb_reviews(root)
 
 
 _TOKEN = re.compile(r"[a-z0-9']+")
@@ -110,8 +101,7 @@ def imdb_multi_hot(root: pathlib.Path, texts: Sequence[str], num_words: int = 10
     ``i`` is the word of rank ``i``, as in ``keras.datasets.imdb.load_data(num_words=...)``
     followed by the book's ``vectorize_sequences``.
     """
-    with gzip.open(root / "imdb" / "imdb_word_index.json.gz", "rt", encoding="utf-8") as f:
-        index: dict[str, int] = json.load(f)
+    index = _datasets.imdb_word_index(root)
     x = np.zeros((len(texts), num_words), dtype="float32")
     for row, text in enumerate(texts):
         ids = [index.get(w, num_words) for w in _TOKEN.findall(text.replace("<br />", " ").lower())]
@@ -121,25 +111,12 @@ def imdb_multi_hot(root: pathlib.Path, texts: Sequence[str], num_words: int = 10
 
 def load_rt_phrases(root: pathlib.Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Rotten Tomatoes phrases (Kaggle ``train.tsv`` prefix): texts, labels 0..4, sentence ids."""
-    path = root / "rotten_tomatoes_phrases" / "train_prefix_40681.tsv.gz"
-    with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))[1:]
-    return (
-        [r[2] for r in rows],
-        np.asarray([int(r[3]) for r in rows], dtype="int64"),
-        np.asarray([int(r[1]) for r in rows], dtype="int64"),
-    )
+    return _datasets.rt_phrases(root)
 
 
 def load_sst(root: pathlib.Path) -> dict[str, tuple[list[str], np.ndarray]]:
     """SST-5 sentences: ``{"train"|"dev"|"test": (texts, labels 0..4)}``."""
-    out = {}
-    with zipfile.ZipFile(root / "sst" / "trainDevTestTrees_PTB.zip") as archive:
-        for split in ("train", "dev", "test"):
-            lines = archive.read(f"trees/{split}.txt").decode("utf-8").splitlines()
-            texts = [" ".join(re.findall(r"\(\d ([^()]+)\)", line)) for line in lines]
-            out[split] = (texts, np.asarray([int(line[1]) for line in lines], dtype="int64"))
-    return out
+    return _datasets.sst_sentences(root)
 
 
 def load_reuters(
@@ -150,35 +127,14 @@ def load_reuters(
     Returns ``({"train": (texts, topic_lists), "test": ...}, topics)``; only documents
     with at least one of the topics are kept (7,770 train / 3,019 test).
     """
-    path = root / "reuters21578" / "reuters21578_modapte.jsonl.xz"
-    with lzma.open(path, "rt", encoding="utf-8") as f:
-        docs = [json.loads(line) for line in f]
-    counts: dict[str, dict[str, int]] = {"train": {}, "test": {}}
-    for doc in docs:
-        for topic in doc["topics"]:
-            counts[doc["split"]][topic] = counts[doc["split"]].get(topic, 0) + 1
-    topics = sorted(t for t in counts["train"] if counts["test"].get(t, 0) >= 1)
-    keep = set(topics)
-    out = {}
-    for split in ("train", "test"):
-        sel = [d for d in docs if d["split"] == split and keep.intersection(d["topics"])]
-        texts = [(d["title"] + "\n" + d["body"]).strip() for d in sel]
-        out[split] = (texts, [[t for t in d["topics"] if t in keep] for d in sel])
-    return out, topics
+    return _datasets.reuters_modapte(root)
 
 
 def load_goemotions(
     root: pathlib.Path,
 ) -> tuple[dict[str, tuple[list[str], list[list[int]]]], list[str]]:
     """GoEmotions: ``({"train"|"dev"|"test": (texts, label-id lists)}, 28 names)``."""
-    folder = root / "goemotions"
-    names = (folder / "emotions.txt").read_text(encoding="utf-8").split()
-    out = {}
-    for split in ("train", "dev", "test"):
-        with gzip.open(folder / f"{split}.tsv.gz", "rt", encoding="utf-8", newline="") as f:
-            rows = list(csv.reader(f, delimiter="\t"))
-        out[split] = ([r[0] for r in rows], [[int(k) for k in r[1].split(",")] for r in rows])
-    return out, names
+    return _datasets.goemotions(root)
 
 
 def tfidf(

@@ -14,25 +14,20 @@ shared data folder (IMDB, SST-5 or Rotten Tomatoes phrases, Reuters-21578, GoEmo
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import gzip
-import json
 import logging
-import lzma
 import pathlib
-import re
 import sys
 import textwrap
 import time
 import warnings
-import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
 import keras
 import numpy as np
 
+from safeheads import _datasets
 from safeheads._audit import check
 from safeheads._heads import classification_head
 from safeheads._labels import to_multi_hot
@@ -192,96 +187,61 @@ def _caps(limit: int | None, train: int | None, test: int | None) -> tuple[int |
 
 
 def _load_imdb(root: pathlib.Path, rng: np.random.Generator, limit: int | None) -> _Data:
-    path = root / "imdb" / "aclImdb_v1_labeled.jsonl.xz"
-    splits: dict[str, tuple[list[str], list[int]]] = {"train": ([], []), "test": ([], [])}
-    with lzma.open(path, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            row = json.loads(line)
-            splits[row["split"]][0].append(row["text"].replace("<br />", " "))
-            splits[row["split"]][1].append(row["label"])
-    arrays = {key: (texts, np.asarray(labels, "int64")) for key, (texts, labels) in splits.items()}
-    return _text_data_set("IMDB", "binary", 2, arrays, rng, _caps(limit, 5000, 2500))
+    splits = {
+        split: ([text.replace("<br />", " ") for text in texts], y)
+        for split, (texts, y) in _datasets.imdb_reviews(root).items()
+    }
+    return _text_data_set("IMDB", "binary", 2, splits, rng, _caps(limit, 5000, 2500))
 
 
-def _sst_sentences(root: pathlib.Path) -> dict[str, tuple[list[str], list[int]]]:
-    with zipfile.ZipFile(root / "sst" / "trainDevTestTrees_PTB.zip") as archive:
-        out: dict[str, tuple[list[str], list[int]]] = {}
-        for split in ("train", "test"):
-            texts: list[str] = []
-            labels: list[int] = []
-            for line in archive.read(f"trees/{split}.txt").decode("utf-8").splitlines():
-                texts.append(" ".join(re.findall(r"\(\d ([^()]+)\)", line)))
-                labels.append(int(line[1]))
-            out[split] = (texts, labels)
-    return out
-
-
-def _rt_phrases(root: pathlib.Path) -> dict[str, tuple[list[str], list[int]]]:
-    path = root / "rotten_tomatoes_phrases" / "train_prefix_40681.tsv.gz"
-    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))[1:]
-    out: dict[str, tuple[list[str], list[int]]] = {"train": ([], []), "test": ([], [])}
-    for row in rows:  # split by sentence, not by phrase, so no phrase leaks into test
-        split = "test" if int(row[1]) % 5 == 0 else "train"
-        out[split][0].append(row[2])
-        out[split][1].append(int(row[3]))
-    return out
+def _rt_phrases(root: pathlib.Path) -> dict[str, tuple[list[str], Array]]:
+    phrases, sentiment, sentence = _datasets.rt_phrases(root)
+    test = sentence % 5 == 0  # split by sentence, not by phrase, so no phrase leaks into test
+    return {
+        "train": ([p for p, t in zip(phrases, test, strict=True) if not t], sentiment[~test]),
+        "test": ([p for p, t in zip(phrases, test, strict=True) if t], sentiment[test]),
+    }
 
 
 def _load_sentiment5(root: pathlib.Path, rng: np.random.Generator, limit: int | None) -> _Data:
-    if (root / "sst" / "trainDevTestTrees_PTB.zip").is_file():
-        name, splits = "SST-5", _sst_sentences(root)
+    if (root / _datasets.SST_FILE).is_file():
+        name, splits = "SST-5", _datasets.sst_sentences(root, splits=("train", "test"))
     else:
         name, splits = "RT phrases", _rt_phrases(root)
-    arrays = {key: (texts, np.asarray(labels, "int64")) for key, (texts, labels) in splits.items()}
-    return _text_data_set(name, "multiclass", 5, arrays, rng, _caps(limit, None, None))
+    return _text_data_set(name, "multiclass", 5, splits, rng, _caps(limit, None, None))
 
 
 def _load_reuters(root: pathlib.Path, rng: np.random.Generator, limit: int | None) -> _Data:
-    path = root / "reuters21578" / "reuters21578_modapte.jsonl.xz"
-    with lzma.open(path, "rt", encoding="utf-8") as lines:
-        docs = [json.loads(line) for line in lines]
-    counts: dict[str, dict[str, int]] = {"train": {}, "test": {}}
-    for doc in docs:
-        for topic in doc["topics"]:
-            counts[doc["split"]][topic] = counts[doc["split"]].get(topic, 0) + 1
-    topics = sorted(t for t in counts["train"] if counts["test"].get(t, 0) >= 1)
+    docs, topics = _datasets.reuters_modapte(root)
     index = {topic: i for i, topic in enumerate(topics)}
-    splits: dict[str, tuple[Sequence[str], Array]] = {}
-    for split in ("train", "test"):
-        kept = [d for d in docs if d["split"] == split and any(t in index for t in d["topics"])]
-        texts = [(d["title"] + "\n" + d["body"]).strip() for d in kept]
-        y = to_multi_hot([[index[t] for t in d["topics"] if t in index] for d in kept], len(topics))
-        splits[split] = (texts, y)
+    splits = {
+        split: (texts, to_multi_hot([[index[t] for t in row] for row in rows], len(topics)))
+        for split, (texts, rows) in docs.items()
+    }
     caps = _caps(limit, None, None)
     return _text_data_set("Reuters-21578", "multilabel", len(topics), splits, rng, caps)
 
 
 def _load_goemotions(root: pathlib.Path, rng: np.random.Generator, limit: int | None) -> _Data:
-    folder = root / "goemotions"
-    names = (folder / "emotions.txt").read_text(encoding="utf-8").split()
-    splits: dict[str, tuple[Sequence[str], Array]] = {}
-    for split in ("train", "test"):
-        with gzip.open(folder / f"{split}.tsv.gz", "rt", encoding="utf-8", newline="") as handle:
-            rows = list(csv.reader(handle, delimiter="\t"))
-        y = to_multi_hot([[int(k) for k in row[1].split(",")] for row in rows], len(names))
-        splits[split] = ([row[0] for row in rows], y)
+    comments, names = _datasets.goemotions(root, splits=("train", "test"))
+    splits = {
+        split: (texts, to_multi_hot(ids, len(names))) for split, (texts, ids) in comments.items()
+    }
     caps = _caps(limit, 12000, None)
     return _text_data_set("GoEmotions", "multilabel", len(names), splits, rng, caps)
 
 
 _TEXT_SETS: tuple[tuple[str, tuple[str, ...], Callable[..., _Data], list[_Mistake]], ...] = (
-    ("IMDB", ("imdb/aclImdb_v1_labeled.jsonl.xz",), _load_imdb, [
+    ("IMDB", (_datasets.IMDB_FILE,), _load_imdb, [
         _Mistake("Dense(1, 'softmax'), binary_crossentropy, ['accuracy']", 1, "softmax",
                  "binary_crossentropy", "accuracy", _as_given)]),
-    ("SST-5", ("sst/trainDevTestTrees_PTB.zip",
-               "rotten_tomatoes_phrases/train_prefix_40681.tsv.gz"), _load_sentiment5, [
+    ("SST-5", (_datasets.SST_FILE, _datasets.RT_PHRASES_FILE), _load_sentiment5, [
         _Mistake("Dense(5, 'softmax'), binary_crossentropy, ['binary_accuracy']", 5, "softmax",
                  "binary_crossentropy", "binary_accuracy", _as_one_hot)]),
-    ("Reuters-21578", ("reuters21578/reuters21578_modapte.jsonl.xz",), _load_reuters, [
+    ("Reuters-21578", (_datasets.REUTERS_FILE,), _load_reuters, [
         _Mistake("Dense(90, 'sigmoid'), binary_crossentropy, ['binary_accuracy']", 90,
                  "sigmoid", "binary_crossentropy", "binary_accuracy", _as_given)]),
-    ("GoEmotions", ("goemotions/train.tsv.gz",), _load_goemotions, [
+    ("GoEmotions", (f"{_datasets.GOEMOTIONS_DIR}/train.tsv.gz",), _load_goemotions, [
         _Mistake("Dense(28, 'sigmoid'), categorical_crossentropy, ['accuracy']", 28,
                  "sigmoid", "categorical_crossentropy", "accuracy", _as_given)]),
 )  # fmt: skip
