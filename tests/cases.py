@@ -277,7 +277,7 @@ class HeadCase:
 
 _BINARY_METRICS = (
     ("accuracy", "ThresholdAccuracy"),
-    ("auc", "AUC"),
+    ("auc", "RocAUC"),
     ("precision", "ThresholdPrecision"),
     ("recall", "ThresholdRecall"),
 )
@@ -286,7 +286,7 @@ _MULTILABEL_METRICS = (
     ("label_accuracy", "ThresholdAccuracy"),
     ("micro_f1", "ThresholdF1"),
     ("macro_f1", "ThresholdF1"),
-    ("auc", "AUC"),
+    ("auc", "RocAUC"),
 )
 
 

@@ -1,5 +1,6 @@
 """safeheads: Keras classification heads that are correct by construction."""
 
+from safeheads._auc import RocAUC
 from safeheads._audit import Finding, Report, check
 from safeheads._guard import HeadGuard
 from safeheads._heads import Head, classification_head
@@ -45,6 +46,7 @@ __all__ = [
     "PrecisionAtK",
     "RecallAtK",
     "Report",
+    "RocAUC",
     "SafeheadsWarning",
     "SigmoidCrossentropy",
     "SoftmaxCrossentropy",

@@ -8,6 +8,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from safeheads._auc import RocAUC
 from safeheads._labels import encode_labels, parse_labels
 from safeheads._layer import HeadLayer
 from safeheads._losses import PosWeight, SigmoidCrossentropy, SoftmaxCrossentropy
@@ -114,7 +115,7 @@ def _build_metrics(layer: HeadLayer) -> list[keras.metrics.Metric]:
     if layer.task is Task.BINARY:
         return [
             ThresholdAccuracy(threshold, from_logits=from_logits, name="accuracy"),
-            keras.metrics.AUC(from_logits=from_logits, name="auc"),
+            RocAUC(1, from_logits=from_logits),
             ThresholdPrecision(1, threshold, from_logits=from_logits, name="precision"),
             ThresholdRecall(1, threshold, from_logits=from_logits, name="recall"),
         ]
@@ -124,7 +125,7 @@ def _build_metrics(layer: HeadLayer) -> list[keras.metrics.Metric]:
         ThresholdAccuracy(threshold, from_logits=from_logits, name="label_accuracy"),
         ThresholdF1(n, threshold, average="micro", from_logits=from_logits, name="micro_f1"),
         ThresholdF1(n, threshold, average="macro", from_logits=from_logits, name="macro_f1"),
-        keras.metrics.AUC(multi_label=True, num_labels=n, from_logits=from_logits, name="auc"),
+        RocAUC(n, from_logits=from_logits),
     ]
     k = _ranking_k(layer)
     if k is not None:

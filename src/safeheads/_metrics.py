@@ -47,17 +47,16 @@ class _ThresholdMetric(keras.metrics.Metric):  # type: ignore[misc]
         self._cut = cut_points(self.threshold, self.from_logits)
 
     def _binarize(self, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple[Any, Any, Any]:
-        """Return float32 (true, predicted, weight), all shaped like ``y_pred`` as 2-D."""
+        """Return float32 (true, predicted) shaped like ``y_pred`` as 2-D, and the (N, 1)
+        weights, or ``None`` without sample weights (the unweighted path skips them)."""
         y_pred = ops.cast(ops.convert_to_tensor(y_pred), "float32")
         if len(y_pred.shape) == 1:
             y_pred = ops.expand_dims(y_pred, -1)
         y_true = ops.reshape(ops.cast(ops.convert_to_tensor(y_true), "float32"), ops.shape(y_pred))
         predicted = ops.cast(ops.greater(y_pred, self._cut), "float32")
         if sample_weight is None:
-            weight = ops.ones_like(y_pred[:, :1])
-        else:
-            weight = ops.reshape(ops.cast(sample_weight, "float32"), (-1, 1))
-        return y_true, predicted, weight
+            return y_true, predicted, None
+        return y_true, predicted, ops.reshape(ops.cast(sample_weight, "float32"), (-1, 1))
 
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = super().get_config()
@@ -114,8 +113,12 @@ class ThresholdAccuracy(_ThresholdMetric):
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         y_true, predicted, weight = self._binarize(y_true, y_pred, sample_weight)
         equal = ops.cast(ops.equal(y_true, predicted), "float32")
-        self.correct.assign_add(ops.sum(equal * weight))
-        self.total.assign_add(ops.sum(weight) * ops.cast(ops.shape(equal)[1], "float32"))
+        if weight is None:
+            self.correct.assign_add(ops.sum(equal))
+            self.total.assign_add(ops.cast(ops.size(equal), "float32"))
+        else:
+            self.correct.assign_add(ops.sum(equal * weight))
+            self.total.assign_add(ops.sum(weight) * ops.cast(ops.shape(equal)[1], "float32"))
 
     def result(self) -> Any:
         return ops.divide_no_nan(self.correct, self.total)
@@ -163,8 +166,12 @@ class ExactMatch(_ThresholdMetric):
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         y_true, predicted, weight = self._binarize(y_true, y_pred, sample_weight)
         row_match = ops.cast(ops.all(ops.equal(y_true, predicted), axis=1), "float32")
-        self.matches.assign_add(ops.sum(row_match * weight[:, 0]))
-        self.total.assign_add(ops.sum(weight))
+        if weight is None:
+            self.matches.assign_add(ops.sum(row_match))
+            self.total.assign_add(ops.cast(ops.shape(row_match)[0], "float32"))
+        else:
+            self.matches.assign_add(ops.sum(row_match * weight[:, 0]))
+            self.total.assign_add(ops.sum(weight))
 
     def result(self) -> Any:
         return ops.divide_no_nan(self.matches, self.total)
@@ -206,11 +213,13 @@ class _ConfusionMetric(_ThresholdMetric):
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         y_true, predicted, weight = self._binarize(y_true, y_pred, sample_weight)
-        weighted_pred = predicted * weight
+        weighted_pred, weighted_true = predicted, y_true
+        if weight is not None:
+            weighted_pred, weighted_true = predicted * weight, y_true * weight
         true_positive = ops.sum(weighted_pred * y_true, axis=0)
         self.true_positives.assign_add(true_positive)
         self.false_positives.assign_add(ops.sum(weighted_pred, axis=0) - true_positive)
-        self.false_negatives.assign_add(ops.sum(y_true * weight, axis=0) - true_positive)
+        self.false_negatives.assign_add(ops.sum(weighted_true, axis=0) - true_positive)
 
     def _score(self, numerator: Any, denominator: Any) -> Any:
         """Micro: ratio of summed counts; macro: mean of per-label ratios (0 when 0/0)."""

@@ -1,0 +1,140 @@
+"""RocAUC: equal to Keras' AUC where it is defined, to scikit-learn per label, errors, save/load."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import keras
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+import safeheads
+from safeheads import HeadConfigError, RocAUC
+
+RNG = np.random.default_rng(11)
+Y = (RNG.random((400, 5)) < np.linspace(0.05, 0.5, 5)).astype(np.float32)
+P = np.clip(Y * 0.35 + RNG.random((400, 5)) * 0.7, 0.0, 1.0).astype(np.float32)
+W = RNG.random(400).astype(np.float32)
+BATCHES = ((0, 9), (9, 200), (200, 400))
+
+
+def _batched(metric: keras.metrics.Metric, y: np.ndarray, p: np.ndarray, w=None) -> float:
+    """Update in uneven batches: the score must come from all of them."""
+    for start, stop in BATCHES:
+        metric.update_state(y[start:stop], p[start:stop], None if w is None else w[start:stop])
+    return float(metric.result())
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("num_thresholds", [200, 7])
+def test_equals_keras_auc_where_every_label_is_defined(weighted: bool, num_thresholds: int) -> None:
+    w = W if weighted else None
+    ours = _batched(RocAUC(5, num_thresholds=num_thresholds), Y, P, w)
+    theirs = keras.metrics.AUC(num_thresholds=num_thresholds, multi_label=True, num_labels=5)
+    assert ours == pytest.approx(_batched(theirs, Y, P, w), abs=1e-6)
+
+
+def test_binary_equals_keras_auc_and_scikit_learn() -> None:
+    y, p = Y[:, 4:], P[:, 4:]
+    ours = _batched(RocAUC(), y, p)
+    assert ours == pytest.approx(_batched(keras.metrics.AUC(), y, p), abs=1e-6)
+    # Bucketing at 200 thresholds is the only difference from the exact AUC.
+    assert ours == pytest.approx(roc_auc_score(y[:, 0], p[:, 0]), abs=2e-3)
+    assert ours > 0.8  # the scores carry the labels: the test data is not trivial
+
+
+def test_labels_with_one_class_are_left_out_of_the_mean() -> None:
+    y = Y.copy()
+    y[:, 0] = 0.0  # no positive
+    y[:, 1] = 1.0  # no negative
+    per_label = [roc_auc_score(y[:, j], P[:, j]) for j in (2, 3, 4)]
+    assert _batched(RocAUC(5), y, P) == pytest.approx(np.mean(per_label), abs=2e-3)
+    # Keras counts both undefined labels as 0 and reports 3/5 of the mean.
+    keras_auc = _batched(keras.metrics.AUC(multi_label=True, num_labels=5), y, P)
+    assert keras_auc == pytest.approx(np.mean(per_label) * 3 / 5, abs=2e-3)
+
+
+def test_no_label_defined_gives_zero() -> None:
+    metric = RocAUC(2)
+    metric.update_state(np.zeros((4, 2)), np.full((4, 2), 0.3))
+    assert float(metric.result()) == 0.0
+
+
+def test_logits_give_the_same_score_as_probabilities() -> None:
+    logits = np.log(np.clip(P, 1e-6, 1 - 1e-6) / np.clip(1 - P, 1e-6, 1))
+    assert _batched(RocAUC(5, from_logits=True), Y, logits) == pytest.approx(
+        _batched(RocAUC(5), Y, P), abs=1e-6
+    )
+
+
+def test_reset_state_forgets_batches() -> None:
+    metric = RocAUC(5)
+    metric.update_state(1 - Y, P)
+    metric.reset_state()
+    assert _batched(metric, Y, P) == pytest.approx(_batched(RocAUC(5), Y, P), abs=1e-7)
+
+
+def test_config_round_trip() -> None:
+    metric = RocAUC(3, num_thresholds=50, from_logits=True, name="label_auc")
+    config = metric.get_config()
+    assert {k: config[k] for k in ("num_labels", "num_thresholds", "from_logits", "name")} == {
+        "num_labels": 3,
+        "num_thresholds": 50,
+        "from_logits": True,
+        "name": "label_auc",
+    }
+    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(metric))
+    assert type(restored) is RocAUC and restored.get_config() == config
+    assert keras.saving.get_registered_name(RocAUC) == "safeheads>RocAUC"
+
+
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
+def test_head_auc_survives_keras_save_and_load(tmp_path: pathlib.Path) -> None:
+    head = safeheads.classification_head("multilabel", 5, from_logits=True)
+    model = keras.Sequential([keras.Input((5,)), head.layer])
+    head.layer.set_weights([np.eye(5, dtype=np.float32), np.zeros(5, np.float32)])  # identity
+    model.compile("adam", loss=head.loss, metrics=head.metrics)
+    logits = np.log(np.clip(P, 1e-6, 1) / np.clip(1 - P, 1e-6, 1))
+    before = model.evaluate(logits, Y, verbose=0, return_dict=True)["auc"]
+    path = tmp_path / "auc.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    after = loaded.evaluate(logits, Y, verbose=0, return_dict=True)["auc"]
+    assert after == pytest.approx(before, abs=1e-7)
+    assert before == pytest.approx(roc_auc_score(Y, P, average="macro"), abs=2e-3)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        pytest.param(
+            lambda: RocAUC(0),
+            HeadConfigError,
+            "Expected `num_labels` >= 1. Received: num_labels=0.",
+            id="num-labels-0",
+        ),
+        pytest.param(
+            lambda: RocAUC(2.0),
+            TypeError,
+            "Expected `num_labels` to be an int. Received: num_labels=2.0.",
+            id="num-labels-float",
+        ),
+        pytest.param(
+            lambda: RocAUC(num_thresholds=2),
+            HeadConfigError,
+            "Expected `num_thresholds` >= 3. Received: num_thresholds=2.",
+            id="num-thresholds-2",
+        ),
+        pytest.param(
+            lambda: RocAUC(num_thresholds="200"),
+            TypeError,
+            "Expected `num_thresholds` to be an int. Received: num_thresholds='200'.",
+            id="num-thresholds-str",
+        ),
+    ],
+)
+def test_errors(make, error: type, message: str) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        make()
