@@ -288,10 +288,30 @@ def test_sparse_path_never_builds_a_matrix() -> None:
     ids=["infer", "given", "column", "binary"],
 )
 def test_to_categorical_matches_keras(y: object, num_classes: int | None) -> None:
-    ours = safeheads.to_categorical(y, num_classes)
     theirs = keras.utils.to_categorical(y, num_classes)
-    assert ours.dtype == theirs.dtype
+    ours = safeheads.to_categorical(y, num_classes)
+    assert ours.dtype == np.float32  # tf.keras 2.x's default; Keras 3 gives float64
     np.testing.assert_array_equal(ours, theirs)
+    exact = safeheads.to_categorical(y, num_classes, dtype="float64")
+    assert exact.dtype == theirs.dtype == np.float64
+    np.testing.assert_array_equal(exact, theirs)
+
+
+@pytest.mark.parametrize("dtype", ["int8", np.uint8, "float16", bool])
+def test_to_categorical_dtype(dtype: object) -> None:
+    out = safeheads.to_categorical([2, 0], 3, dtype)
+    assert out.dtype == np.dtype(dtype)  # type: ignore[call-overload]
+    np.testing.assert_array_equal(out, [[0, 0, 1], [1, 0, 0]])
+
+
+@pytest.mark.parametrize(
+    "dtype", ["str", object, "no-such-dtype"], ids=["str", "object", "unknown"]
+)
+def test_to_categorical_refuses_non_numeric_dtype(dtype: object) -> None:
+    shown = repr(dtype) if isinstance(dtype, str) else f"{dtype!r} of type type"
+    message = f"Expected `dtype` to be a numeric dtype such as 'float32'. Received: dtype={shown}."
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        safeheads.to_categorical([0, 1], 2, dtype)
 
 
 TO_CATEGORICAL_ERRORS = [

@@ -709,32 +709,38 @@ def _one_hot(ids: np.ndarray, n: int, dtype: Any) -> np.ndarray:
 # ----------------------------------------------------------------------------- converters
 
 
-def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
+def to_categorical(x: Any, num_classes: int | None = None, dtype: Any = "float32") -> np.ndarray:
     """Convert class ids to a one-hot matrix, validating them first.
 
-    A strict drop-in for ``keras.utils.to_categorical`` on valid input (same
-    signature, same float64 result, ``(N, 1)`` read as ``(N,)``), except that
+    A drop-in for ``keras.utils.to_categorical`` on valid input (same
+    arguments, the same values, ``(N, 1)`` read as ``(N,)``), except that
     invalid ids raise instead of wrapping: Keras maps -1 to the last class and
-    truncates 1.7 to 1.
+    truncates 1.7 to 1. The result is float32 by default, as in ``tf.keras``
+    2.x, whose signature (with ``dtype``) this also accepts: Keras 3 returns
+    float64, which a model casts to float32 anyway, at twice the memory. Pass
+    ``dtype="float64"`` for Keras 3's dtype.
 
     Args:
         x: Class ids in ``[0, num_classes)``, shape ``(N,)`` or ``(N, 1)``.
         num_classes: Number of classes; ``max(x) + 1`` when ``None``.
+        dtype: A numeric dtype for the result (float32 by default).
 
     Returns:
-        A float64 array of shape ``(N, num_classes)``.
+        An array of shape ``(N, num_classes)`` and dtype ``dtype``.
 
     Raises:
         LabelFormatError: For negative, non-integral, NaN or out-of-range ids,
             and for input that is not one id per sample.
-        TypeError: If ``num_classes`` is not an int.
+        TypeError: If ``num_classes`` is not an int, or ``dtype`` is not a
+            numeric dtype.
 
     Example:
         >>> import safeheads
         >>> safeheads.to_categorical([0, 2], num_classes=3)
         array([[1., 0., 0.],
-               [0., 0., 1.]])
+               [0., 0., 1.]], dtype=float32)
     """
+    dtype = _check_dtype(dtype)
     parsed = parse_labels(x)
     if parsed.format not in ("binary-column", "sparse"):
         raise LabelFormatError(
@@ -753,7 +759,20 @@ def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
     else:
         num_classes = _check_n(num_classes, "num_classes")
         _check_ids_in_range(ids, num_classes)
-    return _one_hot(ids, num_classes, np.float64)
+    return _one_hot(ids, num_classes, dtype)
+
+
+def _check_dtype(dtype: Any) -> np.dtype[Any]:
+    try:
+        resolved: np.dtype[Any] = np.dtype(dtype)
+    except TypeError:
+        resolved = np.dtype(object)
+    if resolved.kind not in "biuf":
+        raise TypeError(
+            "Expected `dtype` to be a numeric dtype such as 'float32'. "
+            f"Received: dtype={describe_value(dtype)}."
+        )
+    return resolved
 
 
 def _check_n(n: object, name: str) -> int:
