@@ -122,7 +122,7 @@ def test_config_round_trip(metric: keras.metrics.Metric) -> None:
         pytest.param(
             lambda: ThresholdF1(2.5),
             TypeError,
-            "Expected `num_labels` to be an int. Received: num_labels=2.5 of type float.",
+            "Expected `num_labels` to be an int. Received: num_labels=2.5.",
             id="num-labels-float",
         ),
         pytest.param(

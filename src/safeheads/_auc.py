@@ -17,8 +17,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from safeheads._ranking import check_k
-from safeheads.errors import HeadConfigError
+from safeheads._messages import check_int
 
 __all__ = ["RocAUC"]
 
@@ -73,13 +72,8 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         dtype: Any = None,
     ) -> None:
         super().__init__(name=name, dtype=dtype)
-        self.num_labels = check_k(num_labels, "num_labels")
-        is_int = isinstance(num_thresholds, int) and not isinstance(num_thresholds, bool)
-        if is_int and num_thresholds < 3:
-            raise HeadConfigError(
-                f"Expected `num_thresholds` >= 3. Received: num_thresholds={num_thresholds}."
-            )
-        self.num_thresholds = check_k(num_thresholds, "num_thresholds")
+        self.num_labels = check_int(num_labels, "num_labels")
+        self.num_thresholds = check_int(num_thresholds, "num_thresholds", minimum=3)
         self.from_logits = bool(from_logits)
         # histogram[y, bucket, label]: the weight of the outputs of that label and class
         # whose score is in (t[bucket], t[bucket + 1]] (bucket 0 also holds scores <= 0).

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from safeheads._messages import describe_value
+from safeheads._messages import check_int, describe_value
 from safeheads._tasks import Task
 from safeheads.errors import LabelFormatError, SafeheadsWarning
 
@@ -757,7 +757,7 @@ def to_categorical(x: Any, num_classes: int | None = None, dtype: Any = "float32
     if num_classes is None:
         num_classes = int(ids.max()) + 1
     else:
-        num_classes = _check_n(num_classes, "num_classes")
+        num_classes = check_int(num_classes, "num_classes", error=LabelFormatError)
         _check_ids_in_range(ids, num_classes)
     return _one_hot(ids, num_classes, dtype)
 
@@ -773,14 +773,6 @@ def _check_dtype(dtype: Any) -> np.dtype[Any]:
             f"Received: dtype={describe_value(dtype)}."
         )
     return resolved
-
-
-def _check_n(n: object, name: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"Expected `{name}` to be an int. Received: {name}={describe_value(n)}.")
-    if n < 1:
-        raise LabelFormatError(f"Expected `{name}` >= 1. Received: {name}={int(n)}.")
-    return int(n)
 
 
 def to_sparse(y: Any) -> np.ndarray:
@@ -845,7 +837,7 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
                [0., 0., 0.],
                [0., 1., 0.]], dtype=float32)
     """
-    n = _check_n(n, "n")
+    n = check_int(n, "n", error=LabelFormatError)
     rows = list(label_lists)
     for i, row in enumerate(rows):
         if not isinstance(row, _LIST_TYPES):

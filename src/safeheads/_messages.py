@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["describe_value"]
+import numpy as np
+
+from safeheads.errors import HeadConfigError
+
+__all__ = ["check_int", "describe_value"]
 
 
 def describe_value(value: object) -> str:
@@ -13,3 +17,16 @@ def describe_value(value: object) -> str:
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{text} of type {type(value).__name__}"
+
+
+def check_int(
+    value: object, name: str, *, minimum: int = 1, error: type[ValueError] = HeadConfigError
+) -> int:
+    """An int (not a bool) >= ``minimum``: TypeError for other types, ``error`` below it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(
+            f"Expected `{name}` to be an int. Received: {name}={describe_value(value)}."
+        )
+    if value < minimum:
+        raise error(f"Expected `{name}` >= {minimum}. Received: {name}={int(value)}.")
+    return int(value)

@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np
 from keras import ops
 
+from safeheads._messages import check_int
 from safeheads._thresholds import Threshold, check_threshold, cut_points
 from safeheads.errors import HeadConfigError
 
@@ -190,13 +190,7 @@ class _ConfusionMetric(_ThresholdMetric):
         name: str | None = None,
         dtype: Any = None,
     ) -> None:
-        if isinstance(num_labels, bool) or not isinstance(num_labels, (int, np.integer)):
-            raise TypeError(
-                f"Expected `num_labels` to be an int. Received: num_labels={num_labels!r} "
-                f"of type {type(num_labels).__name__}."
-            )
-        if num_labels < 1:
-            raise HeadConfigError(f"Expected `num_labels` >= 1. Received: num_labels={num_labels}.")
+        num_labels = check_int(num_labels, "num_labels")
         if average not in _AVERAGES:
             raise HeadConfigError(
                 f"Expected `average` to be one of 'micro', 'macro'. Received: average={average!r}."

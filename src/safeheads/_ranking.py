@@ -12,10 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np
 from keras import ops
 
-from safeheads._messages import describe_value
+from safeheads._messages import check_int
 from safeheads.errors import HeadConfigError
 
 __all__ = ["PrecisionAtK", "RecallAtK", "check_k"]
@@ -23,15 +22,12 @@ __all__ = ["PrecisionAtK", "RecallAtK", "check_k"]
 
 def check_k(k: object, name: str = "k", n: int | None = None) -> int:
     """Validate a top-k size: an int >= 1, and <= ``n`` when ``n`` is known."""
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise TypeError(f"Expected `{name}` to be an int. Received: {name}={describe_value(k)}.")
-    if k < 1:
-        raise HeadConfigError(f"Expected `{name}` >= 1. Received: {name}={int(k)}.")
+    k = check_int(k, name)
     if n is not None and k > n:
         raise HeadConfigError(
             f"Expected `{name}` <= n={n}, the number of labels. Received: {name}={int(k)}."
         )
-    return int(k)
+    return k
 
 
 class _AtK(keras.metrics.Metric):  # type: ignore[misc]
