@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
 from safeheads._messages import check_int
@@ -80,6 +81,10 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         self.histogram = self.add_variable(
             shape=(2, self.num_thresholds, self.num_labels), initializer="zeros", name="histogram"
         )
+        # pairs[b, c]: how a negative in bucket b and a positive in bucket c count toward
+        # the area: 1 when c > b (ranked above), 1/2 when c == b (a tie), else 0.
+        self._pairs = np.triu(np.ones((self.num_thresholds,) * 2, "float32"), 1)
+        self._pairs += np.eye(self.num_thresholds, dtype="float32") / 2
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         labels, steps = self.num_labels, self.num_thresholds - 1
@@ -90,7 +95,7 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         # Keras' bucket of a score s is max(ceil(s * steps) - 1, 0) for s clipped to
         # [0, 1]; here it is kept one higher, in [1, steps], and the 1 is taken off below.
         bucket = ops.clip(ops.ceil(scores * float(steps)), 1.0, float(steps))
-        offset = ops.cast(positive, "float32") * float(self.histogram.shape[1] * labels)
+        offset = ops.where(positive, float(self.num_thresholds * labels), 0.0)
         column = ops.arange(labels, dtype="float32") - float(labels)
         index = ops.cast(ops.reshape(bucket * float(labels) + offset + column, (-1,)), "int32")
         if sample_weight is None:
@@ -108,8 +113,7 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         total_positives = ops.sum(positives, axis=0)
         # The trapezoid over the ROC points at the thresholds is, per label,
         # sum_b negatives[b] * (positives above b + positives[b] / 2) / (P * N).
-        above = total_positives - ops.cumsum(positives, axis=0)
-        area = ops.sum(negatives * (above + 0.5 * positives), axis=0)
+        area = ops.sum(negatives * ops.matmul(self._pairs, positives), axis=0)
         defined = ops.cast(
             ops.logical_and(ops.greater(total_positives, 0), ops.greater(total_negatives, 0)),
             "float32",
