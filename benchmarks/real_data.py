@@ -17,14 +17,33 @@ SST-5 (5 classes), three models on the same TF-IDF features:
 
 Every choice (the epoch of both Keras models, thresholds, tau) is made on a
 validation split: 10% carved from Reuters' training documents, GoEmotions' and
-SST's own dev splits. The test splits are used once, for the table. The MLP
-reads the sparse TF-IDF rows directly: its input dropout drops stored values,
-which is Dropout(.5) on the dense rows (zeros stay zero).
+SST's own dev splits. Two training recipes share that choice:
 
-Run from the repository root (7 to 11 minutes on 2 CPU cores)::
+- ``best-epoch``: keep the weights of the chosen epoch;
+- ``refit``: train a fresh model (same seed, same prior) on train + validation
+  for as many optimizer steps as the chosen epoch had
+  (``chosen * ceil(n_train / batch)`` steps, rounded to whole epochs of the
+  larger data: the "epoch" column shows "chosen, refit n"), keeping the
+  thresholds / tau chosen on validation.
 
-    python benchmarks/real_data.py            # all three datasets
-    python benchmarks/real_data.py --quick    # a smoke run in seconds
+Which one is used is itself chosen on validation data (``--recipe auto``, the
+default), per dataset and per Keras head: an inner run carves 10% of the
+training split off (seeded, as Reuters' outer carve) and fits its own TF-IDF
+on the rest; it chooses the epoch and thresholds / tau on that inner
+validation part, builds both recipes from it, and scores each on the outer
+validation split with the objective used for the epoch choice (applying the
+thresholds / tau chosen on the inner part). The higher score wins, a tie goes
+to ``best-epoch``; then the picked recipe is trained on train / validation as
+above. ``--recipe best-epoch`` (or ``--no-refit``) and ``--recipe refit``
+force one. The test splits are used once, for the table. The MLP reads the
+sparse TF-IDF rows directly: its input dropout drops stored values, which is
+Dropout(.5) on the dense rows (zeros stay zero).
+
+Run from the repository root (8 to 9 minutes on 2 CPU cores)::
+
+    python benchmarks/real_data.py                      # all three datasets
+    python benchmarks/real_data.py --quick              # a smoke run
+    python benchmarks/real_data.py --recipe best-epoch  # force one recipe
 """
 
 from __future__ import annotations
@@ -36,7 +55,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 warnings.filterwarnings("ignore", message=".*`shuffle=True` was passed.*")
@@ -44,6 +63,7 @@ warnings.filterwarnings("ignore", message="Label not .* is present in all traini
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import scipy.sparse  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
@@ -54,7 +74,14 @@ from sklearn.svm import LinearSVC  # noqa: E402
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 tf.get_logger().setLevel("ERROR")
 
-from _data import DEFAULT_DATA, Dataset, load_goemotions, load_reuters, load_sst5  # noqa: E402
+from _data import (  # noqa: E402
+    DEFAULT_DATA,
+    Dataset,
+    carve,
+    load_goemotions,
+    load_reuters,
+    load_sst5,
+)
 
 import safeheads  # noqa: E402
 
@@ -66,6 +93,10 @@ SCHEDULE: dict[str, dict[str, Any]] = {
     "SST-5": {"epochs": 15, "every": 1, "batch": 64, "learning_rate": 1e-3},
 }
 SEED = 0
+#: The share of the training split that the inner run, which picks the recipe,
+#: uses as its validation data.
+INNER_FRACTION = 0.1
+RECIPES = ("auto", "best-epoch", "refit")
 
 
 # ----------------------------------------------------------------------------- the model
@@ -112,22 +143,47 @@ def batches(x: Any, y: np.ndarray | None, batch: int, shuffle: bool) -> tf.data.
     return data.batch(batch).prefetch(2)
 
 
-def train(
-    model: keras.Model,
-    loss: Any,
-    x_train: Any,
-    y_train: np.ndarray,
-    x_val: Any,
-    schedule: dict[str, Any],
-    score: Callable[[np.ndarray], tuple[float, Any]],
-) -> tuple[Any, int, float]:
-    """Train, scoring the validation outputs every few epochs; keep the best epoch.
+class Contender(NamedTuple):
+    """One Keras head: how to build it and how its validation objective is computed.
 
-    ``score(val_outputs)`` returns ``(validation objective, what to keep)``.
-    Returns the kept value of the best epoch, the epoch, and its objective, and
-    restores the weights of that epoch.
+    ``build(y_prior, width)`` seeds and returns a fresh ``(model, loss, head)``
+    (``head`` is the safeheads ``Head`` or None; ``y_prior`` the training labels
+    of the run, for ``prior=``; ``width`` the number of TF-IDF features).
+    ``tune(head, y, outputs)`` returns what is chosen on validation besides the
+    epoch (thresholds, tau, or None); ``decode(head, outputs, kept)`` applies
+    it; ``objective(y, predicted)`` is the validation objective.
     """
-    model.compile(keras.optimizers.Adam(schedule["learning_rate"]), loss=loss)
+
+    build: Callable[[np.ndarray, int], tuple[keras.Model, Any, Any]]
+    tune: Callable[[Any, np.ndarray, np.ndarray], Any]
+    decode: Callable[[Any, np.ndarray, Any], np.ndarray]
+    objective: Callable[[np.ndarray, np.ndarray], float]
+
+
+class Fitted(NamedTuple):
+    """A trained Keras head: model, head (or None), kept choice, epoch(s), recipe."""
+
+    model: keras.Model
+    head: Any
+    kept: Any
+    epoch: str
+    recipe: str
+
+
+def select_epoch(
+    contender: Contender,
+    train_xy: tuple[Any, np.ndarray],
+    val_xy: tuple[Any, np.ndarray],
+    schedule: dict[str, Any],
+) -> tuple[keras.Model, Any, int, Any]:
+    """Train, scoring the validation split every few epochs; keep the best epoch.
+
+    At each scored epoch the kept choice (thresholds, tau) is tuned on the
+    validation outputs and the objective computed with it. Returns the model
+    with the weights of the best epoch, its head, the epoch and the kept choice.
+    """
+    (x_train, y_train), (x_val, y_val) = train_xy, val_xy
+    model, head = _compiled(contender, y_train, x_train.shape[1], schedule)
     data = batches(x_train, y_train, schedule["batch"], shuffle=True)
     val = batches(x_val, None, 4096, shuffle=False)
     best: tuple[float, int, Any, list[np.ndarray]] = (-1.0, 0, None, [])
@@ -135,11 +191,109 @@ def train(
         model.fit(data, epochs=1, verbose=0)
         if epoch % schedule["every"] and epoch != schedule["epochs"]:
             continue
-        objective, kept = score(model.predict(val, verbose=0))
+        outputs = model.predict(val, verbose=0)
+        kept = contender.tune(head, y_val, outputs)
+        objective = contender.objective(y_val, contender.decode(head, outputs, kept))
         if objective > best[0]:
             best = (objective, epoch, kept, model.get_weights())
     model.set_weights(best[3])
-    return best[2], best[1], best[0]
+    return model, head, best[1], best[2]
+
+
+def refit(
+    contender: Contender,
+    train_xy: tuple[Any, np.ndarray],
+    val_xy: tuple[Any, np.ndarray],
+    schedule: dict[str, Any],
+    epoch: int,
+) -> tuple[keras.Model, Any, int]:
+    """A fresh model (same seed, same prior) trained on train + validation.
+
+    It gets as many optimizer steps as ``epoch`` epochs of the training split
+    had (``epoch * ceil(n_train / batch)``), rounded to whole epochs of the
+    larger data. Returns the model, its head and that number of epochs.
+    """
+    (x_train, y_train), (x_val, y_val) = train_xy, val_xy
+    x_all = scipy.sparse.vstack([x_train, x_val]).tocsr()
+    y_all = np.concatenate([y_train, y_val])
+    steps = epoch * -(-x_train.shape[0] // schedule["batch"])
+    epochs = max(1, round(steps / -(-x_all.shape[0] // schedule["batch"])))
+    model, head = _compiled(contender, y_train, x_train.shape[1], schedule)
+    model.fit(batches(x_all, y_all, schedule["batch"], shuffle=True), epochs=epochs, verbose=0)
+    return model, head, epochs
+
+
+def fit(
+    contender: Contender,
+    recipe: str,
+    train_xy: tuple[Any, np.ndarray],
+    val_xy: tuple[Any, np.ndarray],
+    schedule: dict[str, Any],
+) -> Fitted:
+    """Train with one recipe: the best epoch's weights, or a refit on train + val.
+
+    Both choose the epoch and the kept value (thresholds, tau) on ``val_xy``;
+    ``"refit"`` then trains a fresh model on train + validation for matched
+    steps and keeps the value chosen on validation.
+    """
+    model, head, epoch, kept = select_epoch(contender, train_xy, val_xy, schedule)
+    if recipe == "best-epoch":
+        return Fitted(model, head, kept, str(epoch), recipe)
+    model, head, epochs = refit(contender, train_xy, val_xy, schedule, epoch)
+    return Fitted(model, head, kept, f"{epoch}, refit {epochs}", recipe)
+
+
+def choose_recipe(
+    contender: Contender,
+    inner: tuple[tuple[Any, np.ndarray], tuple[Any, np.ndarray], tuple[Any, np.ndarray]],
+    schedule: dict[str, Any],
+) -> dict[str, Any]:
+    """Pick the recipe on validation data alone: a run nested in the training split.
+
+    ``inner`` is ``(train_inner, val_inner, outer_val)``, each ``(x, y)``, with
+    features fitted on ``train_inner``'s texts. The epoch and the kept value
+    are chosen on ``val_inner`` (one training run shared by both recipes);
+    recipe ``"best-epoch"`` keeps that epoch's weights, ``"refit"`` trains a
+    fresh model on train_inner + val_inner for matched steps. Each is scored on
+    the outer validation split with the same objective, applying the kept value
+    chosen on ``val_inner``. The higher score wins; a tie goes to
+    ``"best-epoch"``, the simpler one. The test split is not read.
+    """
+    train_xy, val_xy, (x_outer, y_outer) = inner
+    outer = batches(x_outer, None, 4096, shuffle=False)
+
+    def outer_score(model: keras.Model, head: Any, kept: Any) -> float:
+        outputs = model.predict(outer, verbose=0)
+        return contender.objective(y_outer, contender.decode(head, outputs, kept))
+
+    model, head, epoch, kept = select_epoch(contender, train_xy, val_xy, schedule)
+    best_epoch = outer_score(model, head, kept)
+    model, head, _ = refit(contender, train_xy, val_xy, schedule, epoch)
+    refitted = outer_score(model, head, kept)
+    picked = "refit" if refitted > best_epoch else "best-epoch"
+    return {"best-epoch": best_epoch, "refit": refitted, "picked": picked, "epoch": epoch}
+
+
+def run_keras(
+    contender: Contender,
+    recipe: str,
+    runs: dict[str, Any],
+    schedule: dict[str, Any],
+) -> tuple[Fitted, dict[str, Any] | None]:
+    """Choose the recipe (``"auto"``) on validation, then train it on train / val."""
+    choice = None
+    if recipe == "auto":
+        choice = choose_recipe(contender, runs["inner"], schedule)
+        recipe = choice["picked"]
+    return fit(contender, recipe, runs["train"], runs["val"], schedule), choice
+
+
+def _compiled(
+    contender: Contender, y_prior: np.ndarray, width: int, schedule: dict[str, Any]
+) -> tuple[keras.Model, Any]:
+    model, loss, head = contender.build(y_prior, width)
+    model.compile(keras.optimizers.Adam(schedule["learning_rate"]), loss=loss)
+    return model, head
 
 
 # ----------------------------------------------------------------------------- the runs
@@ -151,15 +305,45 @@ def f1s(y: np.ndarray, predicted: np.ndarray) -> tuple[float, float]:
     return float(micro), float(macro)
 
 
-def features(data: Dataset) -> tuple[Any, Any, Any]:
+def features(fit_on: list[str], *others: list[str]) -> list[Any]:
+    """TF-IDF fitted on ``fit_on``; returns its rows, then those of ``others``."""
     vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2, dtype=np.float32)
-    x_train = vectorizer.fit_transform(data.train.texts)
-    return x_train, vectorizer.transform(data.val.texts), vectorizer.transform(data.test.texts)
+    return [vectorizer.fit_transform(fit_on), *(vectorizer.transform(t) for t in others)]
 
 
-def run_multilabel(data: Dataset, schedule: dict[str, Any]) -> list[dict[str, Any]]:
-    x_train, x_val, x_test = features(data)
-    y_train, y_val, y_test = data.train.labels, data.val.labels, data.test.labels
+def splits(data: Dataset) -> dict[str, Any]:
+    """Features and labels of the outer run, and of the inner run that picks the recipe.
+
+    The inner run carves ``INNER_FRACTION`` of the training split off as its
+    validation data (seeded, as Reuters' outer carve) and fits its own TF-IDF on
+    the rest; the outer validation split is only scored by it, the test split
+    not at all.
+    """
+    x_train, x_val, x_test = features(data.train.texts, data.val.texts, data.test.texts)
+    train_inner, val_inner = carve(data.train, INNER_FRACTION, seed=SEED)
+    xi_train, xi_val, xi_outer = features(train_inner.texts, val_inner.texts, data.val.texts)
+    return {
+        "train": (x_train, data.train.labels),
+        "val": (x_val, data.val.labels),
+        "test": (x_test, data.test.labels),
+        "inner": (
+            (xi_train, train_inner.labels),
+            (xi_val, val_inner.labels),
+            (xi_outer, data.val.labels),
+        ),
+    }
+
+
+def _set(head: Any, **choice: Any) -> Any:
+    """The safeheads head decoding with ``choice`` (thresholds or tau from validation)."""
+    for name, value in choice.items():
+        setattr(head.layer, name, value)
+    return safeheads.Head(head.layer)
+
+
+def run_multilabel(data: Dataset, schedule: dict[str, Any], recipe: str) -> list[dict[str, Any]]:
+    runs = splits(data)
+    (x_train, y_train), (x_test, y_test) = runs["train"], runs["test"]
     n = y_train.shape[1]
     rows = []
 
@@ -170,40 +354,48 @@ def run_multilabel(data: Dataset, schedule: dict[str, Any]) -> list[dict[str, An
     micro, macro = f1s(y_test, svm.predict(x_test))
     rows.append(_row("scikit-learn OvR LinearSVC", micro, macro, None, "-", start))
 
-    keras.utils.set_random_seed(SEED)
-    start = time.perf_counter()
-    hand = mlp(x_train.shape[1], keras.layers.Dense(n, activation="sigmoid"))
+    def build_hand(y_prior: np.ndarray, width: int) -> tuple[keras.Model, Any, None]:
+        keras.utils.set_random_seed(SEED)
+        layer = keras.layers.Dense(n, activation="sigmoid")
+        return mlp(width, layer), "binary_crossentropy", None
 
-    def hand_score(outputs: np.ndarray) -> tuple[float, None]:
-        return f1s(y_val, outputs > 0.5)[0], None
+    hand = Contender(
+        build_hand,
+        tune=lambda head, y, outputs: None,
+        decode=lambda head, outputs, kept: outputs > 0.5,
+        objective=lambda y, predicted: f1s(y, predicted)[0],
+    )
 
-    _, epoch, _ = train(hand, "binary_crossentropy", x_train, y_train, x_val, schedule, hand_score)
-    outputs = hand.predict(batches(x_test, None, 4096, False), verbose=0)
-    micro, macro = f1s(y_test, outputs > 0.5)
-    rows.append(_row("Keras sigmoid + BCE, threshold 0.5", micro, macro, None, epoch, start))
+    def build_head(y_prior: np.ndarray, width: int) -> tuple[keras.Model, Any, Any]:
+        keras.utils.set_random_seed(SEED)
+        head = safeheads.classification_head("multilabel", n, from_logits=True, prior=y_prior)
+        return mlp(width, head.layer), head.loss, head
 
-    keras.utils.set_random_seed(SEED)
-    start = time.perf_counter()
-    head = safeheads.classification_head("multilabel", n, from_logits=True, prior=y_train)
-    model = mlp(x_train.shape[1], head.layer)
+    ours = Contender(
+        build_head,
+        tune=lambda head, y, outputs: (
+            head.tune_thresholds(y, outputs, average="micro+macro").threshold
+        ),
+        decode=lambda head, outputs, kept: _set(head, threshold=kept).decode(outputs),
+        objective=lambda y, predicted: sum(f1s(y, predicted)) / 2,
+    )
 
-    def head_score(outputs: np.ndarray) -> tuple[float, tuple[Any, ...]]:
-        tuned = head.tune_thresholds(y_val, outputs, average="micro+macro")
-        micro, macro = f1s(y_val, tuned.decode(outputs))
-        return (micro + macro) / 2, tuned.threshold
-
-    threshold, epoch, _ = train(model, head.loss, x_train, y_train, x_val, schedule, head_score)
-    head.layer.threshold = threshold  # the thresholds tuned at the kept epoch
-    tuned = safeheads.Head(head.layer)
-    outputs = model.predict(batches(x_test, None, 4096, False), verbose=0)
-    micro, macro = f1s(y_test, tuned.decode(outputs))
-    rows.append(_row("safeheads: prior + tuned thresholds", micro, macro, None, epoch, start))
+    for label, contender in [
+        ("Keras sigmoid + BCE, threshold 0.5", hand),
+        ("safeheads: prior + tuned thresholds", ours),
+    ]:
+        start = time.perf_counter()
+        fitted, choice = run_keras(contender, recipe, runs, schedule)
+        outputs = fitted.model.predict(batches(x_test, None, 4096, False), verbose=0)
+        predicted = contender.decode(fitted.head, outputs, fitted.kept)
+        rows.append(_row(label, *f1s(y_test, predicted), None, fitted.epoch, start))
+        rows[-1].update(recipe=fitted.recipe, choice=choice)
     return rows
 
 
-def run_multiclass(data: Dataset, schedule: dict[str, Any]) -> list[dict[str, Any]]:
-    x_train, x_val, x_test = features(data)
-    y_train, y_val, y_test = data.train.labels, data.val.labels, data.test.labels
+def run_multiclass(data: Dataset, schedule: dict[str, Any], recipe: str) -> list[dict[str, Any]]:
+    runs = splits(data)
+    (x_train, y_train), (x_test, y_test) = runs["train"], runs["test"]
     n = int(y_train.max()) + 1
     rows = []
 
@@ -216,41 +408,42 @@ def run_multiclass(data: Dataset, schedule: dict[str, Any]) -> list[dict[str, An
         _row("scikit-learn LogisticRegression", *scores(y_test, linear.predict(x_test)), "-", start)
     )
 
-    keras.utils.set_random_seed(SEED)
-    start = time.perf_counter()
-    hand = mlp(x_train.shape[1], keras.layers.Dense(n, activation="softmax"))
+    def build_hand(y_prior: np.ndarray, width: int) -> tuple[keras.Model, Any, None]:
+        keras.utils.set_random_seed(SEED)
+        layer = keras.layers.Dense(n, activation="softmax")
+        return mlp(width, layer), "sparse_categorical_crossentropy", None
 
-    def hand_score(outputs: np.ndarray) -> tuple[float, None]:
-        return f1s(y_val, outputs.argmax(axis=1))[1], None
-
-    _, epoch, _ = train(
-        hand, "sparse_categorical_crossentropy", x_train, y_train, x_val, schedule, hand_score
-    )
-    outputs = hand.predict(batches(x_test, None, 4096, False), verbose=0)
-    rows.append(
-        _row(
-            "Keras softmax + sparse CCE, argmax",
-            *scores(y_test, outputs.argmax(axis=1)),
-            epoch,
-            start,
-        )
+    hand = Contender(
+        build_hand,
+        tune=lambda head, y, outputs: None,
+        decode=lambda head, outputs, kept: outputs.argmax(axis=1),
+        objective=lambda y, predicted: f1s(y, predicted)[1],
     )
 
-    keras.utils.set_random_seed(SEED)
-    start = time.perf_counter()
-    head = safeheads.classification_head("multiclass", n, from_logits=True, prior=y_train)
-    model = mlp(x_train.shape[1], head.layer)
+    def build_head(y_prior: np.ndarray, width: int) -> tuple[keras.Model, Any, Any]:
+        keras.utils.set_random_seed(SEED)
+        head = safeheads.classification_head("multiclass", n, from_logits=True, prior=y_prior)
+        return mlp(width, head.layer), head.loss, head
 
-    def head_score(outputs: np.ndarray) -> tuple[float, float | None]:
-        tuned = head.tune_thresholds(y_val, outputs)
-        return f1s(y_val, tuned.decode(outputs))[1], tuned.logit_adjustment
+    ours = Contender(
+        build_head,
+        tune=lambda head, y, outputs: head.tune_thresholds(y, outputs).logit_adjustment,
+        decode=lambda head, outputs, kept: _set(head, logit_adjustment=kept).decode(outputs),
+        objective=lambda y, predicted: f1s(y, predicted)[1],
+    )
 
-    tau, epoch, _ = train(model, head.loss, x_train, y_train, x_val, schedule, head_score)
-    head.layer.logit_adjustment = tau
-    tuned = safeheads.Head(head.layer)
-    outputs = model.predict(batches(x_test, None, 4096, False), verbose=0)
-    label = f"safeheads: prior + logit adjustment (tau={tau:.2f})"
-    rows.append(_row(label, *scores(y_test, tuned.decode(outputs)), epoch, start))
+    for label, contender in [
+        ("Keras softmax + sparse CCE, argmax", hand),
+        ("safeheads: prior + logit adjustment", ours),
+    ]:
+        start = time.perf_counter()
+        fitted, choice = run_keras(contender, recipe, runs, schedule)
+        outputs = fitted.model.predict(batches(x_test, None, 4096, False), verbose=0)
+        predicted = contender.decode(fitted.head, outputs, fitted.kept)
+        if fitted.head is not None:
+            label += f" (tau={fitted.kept:.2f})"
+        rows.append(_row(label, *scores(y_test, predicted), fitted.epoch, start))
+        rows[-1].update(recipe=fitted.recipe, choice=choice)
     return rows
 
 
@@ -264,6 +457,8 @@ def _row(
         "accuracy": accuracy,
         "epoch": epoch,
         "seconds": time.perf_counter() - start,
+        "recipe": "-",
+        "choice": None,
     }
 
 
@@ -278,8 +473,8 @@ TARGETS = {
 
 def table(results: dict[str, list[dict[str, Any]]], data: dict[str, Dataset]) -> str:
     lines = [
-        "| data | model | micro-F1 | macro-F1 | accuracy | epoch | seconds |",
-        "|---|---|---|---|---|---|---|",
+        "| data | model | micro-F1 | macro-F1 | accuracy | epoch | recipe | seconds |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, rows in results.items():
         where = f"{name} (val: {data[name].val_from})"
@@ -287,8 +482,17 @@ def table(results: dict[str, list[dict[str, Any]]], data: dict[str, Dataset]) ->
             accuracy = "" if row["accuracy"] is None else f"{row['accuracy']:.3f}"
             lines.append(
                 f"| {where} | {row['model']} | {row['micro']:.3f} | {row['macro']:.3f} | "
-                f"{accuracy} | {row['epoch']} | {row['seconds']:.0f} |"
+                f"{accuracy} | {row['epoch']} | {_recipe(row)} | {row['seconds']:.0f} |"
             )
+    picks = [
+        f"- {name}, {row['model']}: outer-validation objective "
+        f"best-epoch {choice['best-epoch']:.4f}, refit {choice['refit']:.4f} "
+        f"(inner epoch {choice['epoch']}) -> {choice['picked']}"
+        for name, rows in results.items()
+        for row in rows
+        if (choice := row["choice"]) is not None
+    ]
+    lines += ["", *picks] if picks else []
     lines.append("")
     for name, rows in results.items():
         ours = rows[-1]
@@ -308,6 +512,12 @@ def table(results: dict[str, list[dict[str, Any]]], data: dict[str, Dataset]) ->
     return "\n".join(lines)
 
 
+def _recipe(row: dict[str, Any]) -> str:
+    if row["choice"] is None:
+        return str(row["recipe"])
+    return f"{row['recipe']} (picked on val)"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=pathlib.Path, default=DEFAULT_DATA)
@@ -316,6 +526,21 @@ def main(argv: list[str] | None = None) -> None:
         "--datasets",
         default="reuters,goemotions,sst5",
         help="comma-separated subset of reuters, goemotions, sst5",
+    )
+    parser.add_argument(
+        "--recipe",
+        choices=RECIPES,
+        default="auto",
+        help="best-epoch: keep the weights of the epoch chosen on validation; refit: "
+        "then refit on train + validation for matched steps; auto (default): pick one "
+        "of the two per dataset and head on validation data (an inner run)",
+    )
+    parser.add_argument(
+        "--no-refit",
+        dest="recipe",
+        action="store_const",
+        const="best-epoch",
+        help="the same as --recipe best-epoch",
     )
     args = parser.parse_args(argv)
     loaders = {"reuters": load_reuters, "goemotions": load_goemotions, "sst5": load_sst5}
@@ -330,7 +555,7 @@ def main(argv: list[str] | None = None) -> None:
             schedule.update(epochs=2, every=1)
         data[dataset.name] = dataset
         run = run_multiclass if dataset.train.labels.ndim == 1 else run_multilabel
-        results[dataset.name] = run(dataset, schedule)
+        results[dataset.name] = run(dataset, schedule, args.recipe)
         print(f"{dataset.name} done after {time.perf_counter() - begin:.0f} s", flush=True)
     print()
     print(table(results, data))
