@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 
 import safeheads
+from safeheads._guard import _first_batch_labels
 
 X = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
 Y_BINARY = np.array([0, 1] * 16)
@@ -116,6 +117,54 @@ def test_labels_from_the_first_batch_of_a_py_dataset() -> None:
         model.fit(_Batches(multi_hot), callbacks=[guard], verbose=0)
     assert guard.report is not None and guard.report.codes == ("SH301",)
     assert "labels: the first batch of the PyDataset." in guard.report.notes
+
+
+@pytest.mark.parametrize("shuffle", [False, True], ids=["ordered", "shuffled"])
+def test_labels_from_a_torch_data_loader(shuffle: bool) -> None:
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import DataLoader, TensorDataset
+
+    dataset = TensorDataset(torch.from_numpy(X), torch.from_numpy(Y_SPARSE4))
+    loader = DataLoader(dataset, batch_size=8, shuffle=shuffle)
+    model = _model(3, "softmax", "sparse_categorical_crossentropy")
+    guard = safeheads.HeadGuard()
+    torch.manual_seed(0)
+    with pytest.raises(safeheads.HeadMismatchError):
+        model.fit(loader, callbacks=[guard], shuffle=False, verbose=0)
+    assert guard.report is not None and guard.report.codes == ("SH403",)
+    assert "labels: the first 8 samples of the DataLoader's dataset." in guard.report.notes
+    assert "labels: sparse, shape (8,), n=4" in guard.report.inspected
+    # The guard reads the dataset, not the loader: its sampler draws no random numbers,
+    # so training sees the same shuffled order with or without the guard.
+    torch.manual_seed(0)
+    expected = torch.rand(1)
+    torch.manual_seed(0)
+    labels, _ = _first_batch_labels(loader)
+    assert torch.rand(1) == expected
+    np.testing.assert_array_equal(labels, Y_SPARSE4[:8])
+
+
+def test_iterable_data_loader_checks_the_model_only() -> None:
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import DataLoader, IterableDataset
+
+    class Stream(IterableDataset):  # type: ignore[misc, type-arg]
+        def __iter__(self) -> Any:
+            for i in range(32):
+                yield torch.from_numpy(X[i]), torch.tensor(Y_BINARY[i], dtype=torch.float32)
+
+    layer, loss, metrics = safeheads.classification_head("binary")
+    model = keras.Sequential([keras.Input((4,)), layer])
+    model.compile("adam", loss=loss, metrics=metrics)
+    guard, counter = safeheads.HeadGuard(), BatchCounter()
+    loader = DataLoader(Stream(), batch_size=8)
+    model.fit(loader, steps_per_epoch=4, callbacks=[guard, counter], shuffle=False, verbose=0)
+    assert counter.batches == 4
+    assert guard.report is not None and guard.report.findings == ()
+    assert guard.report.notes == (
+        "fit() got a DataLoader over an iterable dataset, which cannot be read without "
+        "consuming a batch: the labels were not checked; pass HeadGuard(labels=y_train).",
+    )
 
 
 def test_generator_checks_the_model_only() -> None:

@@ -13,10 +13,14 @@ ways, in this order:
    guard reads its first batch (``dataset.take(1)`` / ``dataset[0]``) and checks
    those labels; checks that need every label (a class with no examples) are
    skipped, since one batch need not hold every class.
+4. A PyTorch ``DataLoader`` over a map-style dataset: the guard collates the
+   dataset's first ``batch_size`` samples itself (``loader.dataset[i]`` and
+   ``loader.collate_fn``), so the loader's sampler and the random state it
+   shuffles with are not touched.
 
-With a Python generator, or when the ``fit`` frame cannot be found, the model,
-loss and metrics are still checked and the report notes that the labels were
-not: pass ``labels=`` then.
+With a Python generator, a ``DataLoader`` over an iterable dataset, or when the
+``fit`` frame cannot be found, the model, loss and metrics are still checked and
+the report notes that the labels were not: pass ``labels=`` then.
 """
 
 from __future__ import annotations
@@ -65,6 +69,14 @@ def _labels_of_batch(batch: Any) -> Any:
     return None
 
 
+def _is_torch_data_loader(x: Any) -> bool:
+    """A ``torch.utils.data.DataLoader``, recognised without importing torch."""
+    return any(
+        cls.__name__ == "DataLoader" and cls.__module__.startswith("torch.utils.data")
+        for cls in type(x).__mro__
+    )
+
+
 def _first_batch_labels(x: Any) -> tuple[Any, str | None]:
     """Labels of the first batch of a dataset passed as ``fit(x)``, and a note."""
     if hasattr(x, "element_spec") and hasattr(x, "take"):  # a tf.data.Dataset
@@ -73,6 +85,19 @@ def _first_batch_labels(x: Any) -> tuple[Any, str | None]:
         return None, "the tf.data.Dataset is empty: no labels were checked."
     if isinstance(x, keras.utils.PyDataset):
         return _labels_of_batch(x[0]), "labels: the first batch of the PyDataset."
+    if _is_torch_data_loader(x):
+        dataset = x.dataset
+        if not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
+            return None, (
+                "fit() got a DataLoader over an iterable dataset, which cannot be read without "
+                "consuming a batch: the labels were not checked; pass HeadGuard(labels=y_train)."
+            )
+        size = min(len(dataset), x.batch_size or 1)
+        if size == 0:
+            return None, "the DataLoader's dataset is empty: no labels were checked."
+        batch = x.collate_fn([dataset[i] for i in range(size)])
+        note = f"labels: the first {size} samples of the DataLoader's dataset."
+        return _labels_of_batch(batch), note
     if x is not None and hasattr(x, "__next__"):
         return None, (
             "fit() got a generator, which cannot be read without consuming a batch: the labels "
