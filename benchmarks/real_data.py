@@ -380,17 +380,11 @@ def run_multilabel(data: Dataset, schedule: dict[str, Any], recipe: str) -> list
         objective=lambda y, predicted: sum(f1s(y, predicted)) / 2,
     )
 
-    for label, contender in [
+    contenders = [
         ("Keras sigmoid + BCE, threshold 0.5", hand),
         ("safeheads: prior + tuned thresholds", ours),
-    ]:
-        start = time.perf_counter()
-        fitted, choice = run_keras(contender, recipe, runs, schedule)
-        outputs = fitted.model.predict(batches(x_test, None, 4096, False), verbose=0)
-        predicted = contender.decode(fitted.head, outputs, fitted.kept)
-        rows.append(_row(label, *f1s(y_test, predicted), None, fitted.epoch, start))
-        rows[-1].update(recipe=fitted.recipe, choice=choice)
-    return rows
+    ]
+    return rows + keras_rows(contenders, recipe, runs, schedule, lambda p: (*f1s(y_test, p), None))
 
 
 def run_multiclass(data: Dataset, schedule: dict[str, Any], recipe: str) -> list[dict[str, Any]]:
@@ -432,17 +426,30 @@ def run_multiclass(data: Dataset, schedule: dict[str, Any], recipe: str) -> list
         objective=lambda y, predicted: f1s(y, predicted)[1],
     )
 
-    for label, contender in [
+    contenders = [
         ("Keras softmax + sparse CCE, argmax", hand),
         ("safeheads: prior + logit adjustment", ours),
-    ]:
+    ]
+    return rows + keras_rows(contenders, recipe, runs, schedule, lambda p: scores(y_test, p))
+
+
+def keras_rows(
+    contenders: list[tuple[str, Contender]],
+    recipe: str,
+    runs: dict[str, Any],
+    schedule: dict[str, Any],
+    test_scores: Callable[[np.ndarray], tuple[float, float, float | None]],
+) -> list[dict[str, Any]]:
+    """Train each Keras contender with its recipe and score its test predictions."""
+    rows = []
+    for label, contender in contenders:
         start = time.perf_counter()
         fitted, choice = run_keras(contender, recipe, runs, schedule)
-        outputs = fitted.model.predict(batches(x_test, None, 4096, False), verbose=0)
+        outputs = fitted.model.predict(batches(runs["test"][0], None, 4096, False), verbose=0)
         predicted = contender.decode(fitted.head, outputs, fitted.kept)
-        if fitted.head is not None:
+        if fitted.head is not None and fitted.head.task == "multiclass":
             label += f" (tau={fitted.kept:.2f})"
-        rows.append(_row(label, *scores(y_test, predicted), fitted.epoch, start))
+        rows.append(_row(label, *test_scores(predicted), fitted.epoch, start))
         rows[-1].update(recipe=fitted.recipe, choice=choice)
     return rows
 
