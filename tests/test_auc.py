@@ -28,7 +28,7 @@ def _batched(metric: keras.metrics.Metric, y: np.ndarray, p: np.ndarray, w=None)
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
-@pytest.mark.parametrize("num_thresholds", [200, 7])
+@pytest.mark.parametrize("num_thresholds", [200, 12, 7])
 def test_equals_keras_auc_where_every_label_is_defined(weighted: bool, num_thresholds: int) -> None:
     w = W if weighted else None
     ours = _batched(RocAUC(5, num_thresholds=num_thresholds), Y, P, w)

@@ -12,6 +12,7 @@ rounding.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import keras
@@ -27,40 +28,42 @@ __all__ = ["RocAUC"]
 class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
     """Area under the ROC curve, per output, averaged over outputs (macro).
 
-    The scores are binned at ``num_thresholds`` evenly spaced thresholds in
-    [0, 1] and the curve through those points is integrated with the trapezoid
-    rule, as ``keras.metrics.AUC`` does (``summation_method="interpolation"``).
-    Scores are accumulated over all batches.
+        The scores are binned at ``num_thresholds`` evenly spaced thresholds in
+        [0, 1] and the curve through those points is integrated with the trapezoid
+        rule, as ``keras.metrics.AUC`` does (``summation_method="interpolation"``).
+        Scores are accumulated over all batches.
 
-    Unlike ``keras.metrics.AUC(multi_label=True)``, an output whose labels
-    seen so far are all positive or all negative has no ROC curve and is left
-    out of the mean instead of counted as 0 (Keras' mean falls toward 0 when
-    rare labels are absent from the evaluated data). With every output
-    defined, the two agree; with none defined, the result is 0.
+        Unlike ``keras.metrics.AUC(multi_label=True)``, an output whose labels
+        seen so far are all positive or all negative has no ROC curve and is left
+        out of the mean instead of counted as 0 (Keras' mean falls toward 0 when
+        rare labels are absent from the evaluated data). With every output
+        defined, the two agree; with none defined, the result is 0.
 
-    Args:
-        num_labels: Number of outputs (1 for a binary head).
-        num_thresholds: Number of thresholds, >= 3 (Keras' default 200).
-        from_logits: Whether outputs are logits (a sigmoid is applied first).
-        name: Metric name.
-        dtype: Dtype of the metric result.
+        Args:
+            num_labels: Number of outputs (1 for a binary head).
+            num_thresholds: Number of thresholds, >= 3 (Keras' default 200).
+            from_logits: Whether outputs are logits (a sigmoid is applied first).
+            name: Metric name.
+            dtype: Dtype of the metric result.
 
-    Returns:
-        A Keras metric whose ``result()`` is a float in [0, 1].
+        Returns:
+            A Keras metric whose ``result()`` is a float in [0, 1].
 
-    Raises:
-        TypeError: If ``num_labels`` or ``num_thresholds`` is not an int.
-        HeadConfigError: If ``num_labels`` < 1 or ``num_thresholds`` < 3.
+        Raises:
+            TypeError: If ``num_labels`` or ``num_thresholds`` is not an int.
+            HeadConfigError: If ``num_labels`` < 1 or ``num_thresholds`` < 3.
 
-    Example:
-        >>> import numpy as np
-        >>> from safeheads import RocAUC
-        >>> metric = RocAUC(num_labels=2)
-        >>> y = np.array([[1, 0], [0, 0], [1, 0]])
-        >>> scores = np.array([[0.9, 0.3], [0.2, 0.6], [0.4, 0.1]])
-        >>> metric.update_state(y, scores)
-        >>> float(metric.result())  # label 1 has no positive: only label 0 counts
-        1.0
+        Example:
+            >>> import math
+
+    import numpy as np
+            >>> from safeheads import RocAUC
+            >>> metric = RocAUC(num_labels=2)
+            >>> y = np.array([[1, 0], [0, 0], [1, 0]])
+            >>> scores = np.array([[0.9, 0.3], [0.2, 0.6], [0.4, 0.1]])
+            >>> metric.update_state(y, scores)
+            >>> float(metric.result())  # label 1 has no positive: only label 0 counts
+            1.0
     """
 
     def __init__(
@@ -81,10 +84,18 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         self.histogram = self.add_variable(
             shape=(2, self.num_thresholds, self.num_labels), initializer="zeros", name="histogram"
         )
-        # pairs[b, c]: how a negative in bucket b and a positive in bucket c count toward
-        # the area: 1 when c > b (ranked above), 1/2 when c == b (a tie), else 0.
-        self._pairs = np.triu(np.ones((self.num_thresholds,) * 2, "float32"), 1)
-        self._pairs += np.eye(self.num_thresholds, dtype="float32") / 2
+        # The buckets in blocks of `size` (a divisor of num_thresholds near its square
+        # root) for the area sum in `result`: pairs[b, c] says how a negative in bucket b
+        # and a positive in bucket c of the same block count (1 when c > b, 1/2 when
+        # c == b), above[q, r] whether block r lies above block q.
+        size = max(
+            d for d in range(1, math.isqrt(self.num_thresholds) + 1) if self.num_thresholds % d == 0
+        )
+        self._blocks = (self.num_thresholds // size, size)
+        self._pairs = (
+            np.triu(np.ones((size, size), "float32"), 1) + np.eye(size, dtype="float32") / 2
+        )
+        self._above = np.triu(np.ones((self._blocks[0],) * 2, "float32"), 1)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         labels, steps = self.num_labels, self.num_thresholds - 1
@@ -113,7 +124,12 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         total_positives = ops.sum(positives, axis=0)
         # The trapezoid over the ROC points at the thresholds is, per label,
         # sum_b negatives[b] * (positives above b + positives[b] / 2) / (P * N).
-        area = ops.sum(negatives * ops.matmul(self._pairs, positives), axis=0)
+        blocks = (*self._blocks, self.num_labels)
+        positives_by_block = ops.reshape(positives, blocks)
+        above = ops.matmul(self._pairs, positives_by_block) + ops.expand_dims(
+            ops.matmul(self._above, ops.sum(positives_by_block, axis=1)), 1
+        )
+        area = ops.sum(ops.reshape(negatives, blocks) * above, axis=(0, 1))
         defined = ops.cast(
             ops.logical_and(ops.greater(total_positives, 0), ops.greater(total_negatives, 0)),
             "float32",
