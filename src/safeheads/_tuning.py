@@ -25,7 +25,7 @@ import numpy as np
 from keras import ops
 
 from safeheads._labels import encode_labels
-from safeheads._messages import describe_value
+from safeheads._messages import check_int, describe_value
 from safeheads._tasks import Task
 from safeheads._thresholds import cut_points
 from safeheads.errors import HeadConfigError
@@ -290,11 +290,9 @@ class LogitAdjustedAccuracy(keras.metrics.Metric):  # type: ignore[misc]
         name: str = "accuracy",
         dtype: Any = None,
     ) -> None:
-        from safeheads._ranking import check_k
-
         super().__init__(name=name, dtype=dtype)
         self.offsets = [float(value) for value in offsets]
-        self.k = check_k(k)
+        self.k = check_int(k, "k")
         self.sparse = bool(sparse)
         self.from_logits = bool(from_logits)
         self.correct = self.add_variable(shape=(), initializer="zeros", name="correct")
