@@ -28,42 +28,40 @@ __all__ = ["RocAUC"]
 class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
     """Area under the ROC curve, per output, averaged over outputs (macro).
 
-        The scores are binned at ``num_thresholds`` evenly spaced thresholds in
-        [0, 1] and the curve through those points is integrated with the trapezoid
-        rule, as ``keras.metrics.AUC`` does (``summation_method="interpolation"``).
-        Scores are accumulated over all batches.
+    The scores are binned at ``num_thresholds`` evenly spaced thresholds in
+    [0, 1] and the curve through those points is integrated with the trapezoid
+    rule, as ``keras.metrics.AUC`` does (``summation_method="interpolation"``).
+    Scores are accumulated over all batches.
 
-        Unlike ``keras.metrics.AUC(multi_label=True)``, an output whose labels
-        seen so far are all positive or all negative has no ROC curve and is left
-        out of the mean instead of counted as 0 (Keras' mean falls toward 0 when
-        rare labels are absent from the evaluated data). With every output
-        defined, the two agree; with none defined, the result is 0.
+    Unlike ``keras.metrics.AUC(multi_label=True)``, an output whose labels
+    seen so far are all positive or all negative has no ROC curve and is left
+    out of the mean instead of counted as 0 (Keras' mean falls toward 0 when
+    rare labels are absent from the evaluated data). With every output
+    defined, the two agree; with none defined, the result is 0.
 
-        Args:
-            num_labels: Number of outputs (1 for a binary head).
-            num_thresholds: Number of thresholds, >= 3 (Keras' default 200).
-            from_logits: Whether outputs are logits (a sigmoid is applied first).
-            name: Metric name.
-            dtype: Dtype of the metric result.
+    Args:
+        num_labels: Number of outputs (1 for a binary head).
+        num_thresholds: Number of thresholds, >= 3 (Keras' default 200).
+        from_logits: Whether outputs are logits (a sigmoid is applied first).
+        name: Metric name.
+        dtype: Dtype of the metric result.
 
-        Returns:
-            A Keras metric whose ``result()`` is a float in [0, 1].
+    Returns:
+        A Keras metric whose ``result()`` is a float in [0, 1].
 
-        Raises:
-            TypeError: If ``num_labels`` or ``num_thresholds`` is not an int.
-            HeadConfigError: If ``num_labels`` < 1 or ``num_thresholds`` < 3.
+    Raises:
+        TypeError: If ``num_labels`` or ``num_thresholds`` is not an int.
+        HeadConfigError: If ``num_labels`` < 1 or ``num_thresholds`` < 3.
 
-        Example:
-            >>> import math
-
-    import numpy as np
-            >>> from safeheads import RocAUC
-            >>> metric = RocAUC(num_labels=2)
-            >>> y = np.array([[1, 0], [0, 0], [1, 0]])
-            >>> scores = np.array([[0.9, 0.3], [0.2, 0.6], [0.4, 0.1]])
-            >>> metric.update_state(y, scores)
-            >>> float(metric.result())  # label 1 has no positive: only label 0 counts
-            1.0
+    Example:
+        >>> import numpy as np
+        >>> from safeheads import RocAUC
+        >>> metric = RocAUC(num_labels=2)
+        >>> y = np.array([[1, 0], [0, 0], [1, 0]])
+        >>> scores = np.array([[0.9, 0.3], [0.2, 0.6], [0.4, 0.1]])
+        >>> metric.update_state(y, scores)
+        >>> float(metric.result())  # label 1 has no positive: only label 0 counts
+        1.0
     """
 
     def __init__(
