@@ -27,13 +27,30 @@ def _batched(metric: keras.metrics.Metric, y: np.ndarray, p: np.ndarray, w=None)
     return float(metric.result())
 
 
+@pytest.mark.parametrize("blocked", [False, True], ids=["one-matmul", "blocked"])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("num_thresholds", [200, 12, 7])
-def test_equals_keras_auc_where_every_label_is_defined(weighted: bool, num_thresholds: int) -> None:
+def test_equals_keras_auc_where_every_label_is_defined(
+    weighted: bool, num_thresholds: int, blocked: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Few labels sum the area with one matmul; many labels in blocks (forced here).
+    monkeypatch.setattr(safeheads._auc, "_ONE_BLOCK", 0 if blocked else 10**9)
+    metric = RocAUC(5, num_thresholds=num_thresholds)
+    assert (metric._blocks[0] > 1) == blocked
     w = W if weighted else None
-    ours = _batched(RocAUC(5, num_thresholds=num_thresholds), Y, P, w)
+    ours = _batched(metric, Y, P, w)
     theirs = keras.metrics.AUC(num_thresholds=num_thresholds, multi_label=True, num_labels=5)
     assert ours == pytest.approx(_batched(theirs, Y, P, w), abs=1e-6)
+
+
+def test_many_labels_are_summed_in_blocks_and_equal_keras() -> None:
+    rng = np.random.default_rng(3)
+    y = (rng.random((64, 300)) < 0.5).astype(np.float32)
+    p = np.clip(y * 0.3 + rng.random((64, 300)) * 0.7, 0.0, 1.0).astype(np.float32)
+    metric = RocAUC(300)
+    assert metric._blocks == (20, 10)
+    theirs = keras.metrics.AUC(multi_label=True, num_labels=300)
+    assert _batched(metric, y, p) == pytest.approx(_batched(theirs, y, p), abs=1e-6)
 
 
 def test_binary_equals_keras_auc_and_scikit_learn() -> None:

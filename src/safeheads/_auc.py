@@ -23,6 +23,8 @@ from safeheads._messages import check_int
 
 __all__ = ["RocAUC"]
 
+_ONE_BLOCK = 200 * 200 * 256
+
 
 @keras.saving.register_keras_serializable(package="safeheads")
 class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
@@ -82,13 +84,15 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         self.histogram = self.add_variable(
             shape=(2, self.num_thresholds, self.num_labels), initializer="zeros", name="histogram"
         )
-        # The buckets in blocks of `size` (a divisor of num_thresholds near its square
-        # root) for the area sum in `result`: pairs[b, c] says how a negative in bucket b
-        # and a positive in bucket c of the same block count (1 when c > b, 1/2 when
-        # c == b), above[q, r] whether block r lies above block q.
-        size = max(
-            d for d in range(1, math.isqrt(self.num_thresholds) + 1) if self.num_thresholds % d == 0
-        )
+        # The buckets in blocks of `size` for the area sum in `result`: pairs[b, c] says
+        # how a negative in bucket b and a positive in bucket c of the same block count
+        # (1 when c > b, 1/2 when c == b), above[q, r] whether block r lies above block q.
+        # Up to _ONE_BLOCK multiply-adds, one block: a single (T, T) by (T, L) matmul
+        # (measured cheapest up to about 200 labels); above it, blocks of a divisor of
+        # num_thresholds near its square root.
+        size = self.num_thresholds
+        if size * size * self.num_labels > _ONE_BLOCK:
+            size = max(d for d in range(1, math.isqrt(size) + 1) if size % d == 0)
         self._blocks = (self.num_thresholds // size, size)
         self._pairs = (
             np.triu(np.ones((size, size), "float32"), 1) + np.eye(size, dtype="float32") / 2
@@ -122,12 +126,15 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         total_positives = ops.sum(positives, axis=0)
         # The trapezoid over the ROC points at the thresholds is, per label,
         # sum_b negatives[b] * (positives above b + positives[b] / 2) / (P * N).
-        blocks = (*self._blocks, self.num_labels)
-        positives_by_block = ops.reshape(positives, blocks)
-        above = ops.matmul(self._pairs, positives_by_block) + ops.expand_dims(
-            ops.matmul(self._above, ops.sum(positives_by_block, axis=1)), 1
-        )
-        area = ops.sum(ops.reshape(negatives, blocks) * above, axis=(0, 1))
+        if self._blocks[0] == 1:
+            area = ops.sum(negatives * ops.matmul(self._pairs, positives), axis=0)
+        else:
+            blocks = (*self._blocks, self.num_labels)
+            positives_by_block = ops.reshape(positives, blocks)
+            above = ops.matmul(self._pairs, positives_by_block) + ops.expand_dims(
+                ops.matmul(self._above, ops.sum(positives_by_block, axis=1)), 1
+            )
+            area = ops.sum(ops.reshape(negatives, blocks) * above, axis=(0, 1))
         defined = ops.cast(
             ops.logical_and(ops.greater(total_positives, 0), ops.greater(total_negatives, 0)),
             "float32",
