@@ -360,9 +360,9 @@ def test_logit_adjustment_metrics_and_top_5() -> None:
     assert head.decode(probabilities).tolist() == adjusted.argmax(axis=1).tolist()
 
 
-def test_zero_logit_adjustment_keeps_keras_metrics() -> None:
+def test_zero_logit_adjustment_keeps_plain_accuracy() -> None:
     head = classification_head("multiclass", 3, prior=[0, 1, 2], logit_adjustment=0.0)
-    assert type(head.metrics[0]).__name__ == "SparseCategoricalAccuracy"
+    assert type(head.metrics[0]).__name__ == "TopKAccuracy"
 
 
 # --------------------------------------------------------------------------- losses

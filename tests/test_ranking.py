@@ -1,4 +1,5 @@
-"""precision@k and recall@k: numpy references, batching, sample weights, errors, save/load."""
+"""top-k accuracy, precision@k and recall@k: numpy references, ties, batching, sample weights,
+errors, save/load."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 import safeheads
-from safeheads import HeadConfigError, PrecisionAtK, RecallAtK, classification_head
+from safeheads import HeadConfigError, PrecisionAtK, RecallAtK, TopKAccuracy, classification_head
 
 
 def _reference(y: np.ndarray, scores: np.ndarray, k: int, weight: np.ndarray | None = None):
@@ -88,7 +89,103 @@ def test_names_and_config() -> None:
     assert (clone.k, clone.name) == (4, "recall_at_4")
 
 
+# --------------------------------------------------------------------------- top-k accuracy
+
+
+def _top_k_reference(ids: np.ndarray, scores: np.ndarray, k: int, weight=None) -> float:
+    """Share of samples whose class is in the k first of a stable sort (ties to the lower index)."""
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    hit = (top == ids[:, None]).any(axis=1)
+    w = np.ones(len(ids)) if weight is None else weight
+    return float((hit * w).sum() / w.sum())
+
+
+@pytest.mark.parametrize("sparse", [True, False], ids=["sparse", "one-hot"])
+@pytest.mark.parametrize("k", [1, 5], ids=["k1", "k5"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_top_k_accuracy_equals_numpy_and_keras_without_ties(
+    k: int, weighted: bool, sparse: bool
+) -> None:
+    rng = np.random.default_rng(4)
+    ids = rng.integers(0, 12, size=90)
+    scores = rng.normal(size=(90, 12)).astype("float32")
+    scores[np.arange(90), ids] += 1.0
+    weight = rng.random(90) if weighted else None
+    labels = ids if sparse else keras.utils.to_categorical(ids, 12)
+    ours = TopKAccuracy(k, sparse=sparse)
+    keras_top_k = (
+        keras.metrics.SparseTopKCategoricalAccuracy
+        if sparse
+        else keras.metrics.TopKCategoricalAccuracy
+    )
+    theirs = keras_top_k(k)
+    for start in range(0, 90, 40):  # uneven batches
+        stop = start + 40
+        w = None if weight is None else weight[start:stop]
+        ours.update_state(labels[start:stop], scores[start:stop], sample_weight=w)
+        theirs.update_state(labels[start:stop], scores[start:stop], sample_weight=w)
+    expected = _top_k_reference(ids, scores, k, weight)
+    assert 0.2 < expected < 1.0  # not a trivial score
+    assert float(ours.result()) == pytest.approx(expected, abs=1e-6)
+    assert float(theirs.result()) == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("scores", "expected", "keras_says"),
+    [
+        pytest.param(np.eye(10, dtype="float32")[np.zeros(10, int)], 0.5, 1.0, id="saturated"),
+        pytest.param(np.full((10, 10), 0.1, "float32"), 0.5, 1.0, id="constant"),
+    ],
+)
+def test_top_k_accuracy_breaks_ties_like_argmax(
+    scores: np.ndarray, expected: float, keras_says: float
+) -> None:
+    # One sample of each class, outputs that say nothing: classes 0..4 are the top 5
+    # by the lower-index tie-break, so half the samples hit. Keras counts every tied
+    # class as in the top 5 and reports a perfect score.
+    ids = np.arange(10)
+    metric, keras_metric = TopKAccuracy(5), keras.metrics.SparseTopKCategoricalAccuracy(5)
+    metric.update_state(ids, scores)
+    keras_metric.update_state(ids, scores)
+    assert float(metric.result()) == expected == _top_k_reference(ids, scores, 5)
+    assert float(keras_metric.result()) == keras_says
+    accuracy = TopKAccuracy(1)
+    accuracy.update_state(ids, scores)
+    assert float(accuracy.result()) == pytest.approx(0.1)  # argmax: class 0 only
+
+
+def test_top_k_accuracy_counts_out_of_range_and_nan_as_misses() -> None:
+    scores = np.array([[0.2, 0.8], [0.9, 0.1], [np.nan, 0.5], [0.6, 0.4]], "float32")
+    metric = TopKAccuracy(1)
+    metric.update_state(np.array([1, 2, 0, -1]), scores)
+    assert float(metric.result()) == 0.25  # only the first sample: 2 and -1 are no class
+
+
+def test_top_k_accuracy_names_and_config() -> None:
+    assert (TopKAccuracy().name, TopKAccuracy(5).name, TopKAccuracy(3, name="t3").name) == (
+        "accuracy",
+        "top_5_accuracy",
+        "t3",
+    )
+    config = TopKAccuracy(5, sparse=False).get_config()
+    assert (config["k"], config["sparse"], config["name"]) == (5, False, "top_5_accuracy")
+    clone = TopKAccuracy.from_config(config)
+    assert (clone.k, clone.sparse, clone.name) == (5, False, "top_5_accuracy")
+
+
 ERRORS = [
+    pytest.param(
+        lambda: TopKAccuracy(0),
+        HeadConfigError,
+        "Expected `k` >= 1. Received: k=0.",
+        id="top-k-accuracy-k0",
+    ),
+    pytest.param(
+        lambda: TopKAccuracy("5"),
+        TypeError,
+        "Expected `k` to be an int. Received: k='5'.",
+        id="top-k-accuracy-k-str",
+    ),
     pytest.param(
         lambda: PrecisionAtK(0),
         HeadConfigError,

@@ -23,7 +23,7 @@ from safeheads._metrics import (
     ThresholdRecall,
 )
 from safeheads._plots import plot_confusion, plot_history, plot_label_f1
-from safeheads._ranking import PrecisionAtK, RecallAtK
+from safeheads._ranking import PrecisionAtK, RecallAtK, TopKAccuracy
 from safeheads._tasks import Task
 from safeheads._tuning import LogitAdjustedAccuracy
 from safeheads._version import __version__
@@ -55,6 +55,7 @@ __all__ = [
     "ThresholdF1",
     "ThresholdPrecision",
     "ThresholdRecall",
+    "TopKAccuracy",
     "__version__",
     "check",
     "class_weight",

@@ -19,7 +19,7 @@ from safeheads._metrics import (
     ThresholdPrecision,
     ThresholdRecall,
 )
-from safeheads._ranking import PrecisionAtK, RecallAtK
+from safeheads._ranking import PrecisionAtK, RecallAtK, TopKAccuracy
 from safeheads._tasks import Task
 from safeheads._thresholds import Threshold, cut_points
 from safeheads._tuning import (
@@ -84,33 +84,19 @@ def _build_metrics(layer: HeadLayer) -> list[keras.metrics.Metric]:
     from_logits = layer.from_logits
     threshold = layer.threshold
     if layer.task is Task.MULTICLASS:
-        if layer.logit_adjustment:
-            assert layer.prior is not None  # checked by HeadLayer
-            offsets = logit_offsets(layer.prior, layer.logit_adjustment).tolist()
-            sparse = layer.labels != "one_hot"
-            metrics = [
-                LogitAdjustedAccuracy(
-                    offsets, sparse=sparse, from_logits=from_logits, name="accuracy"
-                )
-            ]
-            if layer.n >= 10:
-                metrics.append(
-                    LogitAdjustedAccuracy(
-                        offsets, k=5, sparse=sparse, from_logits=from_logits, name="top_5_accuracy"
-                    )
-                )
-            return metrics
-        if layer.labels == "one_hot":
-            metrics = [keras.metrics.CategoricalAccuracy(name="accuracy")]
-            if layer.n >= 10:
-                metrics.append(keras.metrics.TopKCategoricalAccuracy(k=5, name="top_5_accuracy"))
-        else:
-            metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
-            if layer.n >= 10:
-                metrics.append(
-                    keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top_5_accuracy")
-                )
-        return metrics
+        sparse = layer.labels != "one_hot"
+        ks = (1, 5) if layer.n >= 10 else (1,)
+        names = {1: "accuracy", 5: "top_5_accuracy"}
+        if not layer.logit_adjustment:
+            return [TopKAccuracy(k, sparse=sparse, name=names[k]) for k in ks]
+        assert layer.prior is not None  # checked by HeadLayer
+        offsets = logit_offsets(layer.prior, layer.logit_adjustment).tolist()
+        return [
+            LogitAdjustedAccuracy(
+                offsets, k=k, sparse=sparse, from_logits=from_logits, name=names[k]
+            )
+            for k in ks
+        ]
     assert threshold is not None  # binary and multilabel heads always have one
     if layer.task is Task.BINARY:
         return [

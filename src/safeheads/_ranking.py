@@ -1,10 +1,15 @@
-"""Ranking metrics for many-label multilabel heads: precision@k and recall@k.
+"""Ranking metrics: top-k accuracy (multiclass), precision@k and recall@k (multilabel).
 
 With dozens of labels and about one positive per sample, a thresholded F1
 moves with the threshold; precision@k and recall@k score the ranking of the
 outputs alone (the k highest outputs of each sample), so they are the same for
-logits and probabilities and need no threshold. Both are means over samples,
+logits and probabilities and need no threshold. All are means over samples,
 accumulated in metric variables over all batches.
+
+Ties go to the lower class index everywhere, as ``argmax`` and ``top_k`` break
+them. Keras' ``SparseTopKCategoricalAccuracy`` counts every class tied with the
+k-th score as in the top k, so a model whose softmax saturates (one class at
+1.0, the rest at exactly 0.0) or collapses to a constant output scores 1.0.
 """
 
 from __future__ import annotations
@@ -17,7 +22,14 @@ from keras import ops
 from safeheads._messages import check_int
 from safeheads.errors import HeadConfigError
 
-__all__ = ["PrecisionAtK", "RecallAtK", "check_k"]
+__all__ = [
+    "PrecisionAtK",
+    "RecallAtK",
+    "TopKAccuracy",
+    "accumulate_hits",
+    "check_k",
+    "top_k_hits",
+]
 
 
 def check_k(k: object, name: str = "k", n: int | None = None) -> int:
@@ -28,6 +40,96 @@ def check_k(k: object, name: str = "k", n: int | None = None) -> int:
             f"Expected `{name}` <= n={n}, the number of labels. Received: {name}={int(k)}."
         )
     return k
+
+
+def top_k_hits(ids: Any, scores: Any, k: int) -> Any:
+    """1.0 where class ``ids[i]`` is among the ``k`` highest ``scores[i]``, else 0.0.
+
+    A class ranks above the true one when its score is higher, or equal with a
+    lower index (the tie-break of ``argmax``), so tied scores never all count.
+    A true class outside ``[0, n)`` or with a NaN score is a miss.
+    """
+    n = scores.shape[-1]
+    ids = ops.cast(ops.reshape(ids, (-1, 1)), "int32")
+    inside = ops.logical_and(ops.greater_equal(ids, 0), ops.less(ids, n))
+    target = ops.take_along_axis(scores, ops.clip(ids, 0, n - 1), axis=-1)
+    ahead = ops.logical_or(
+        ops.greater(scores, target),
+        ops.logical_and(ops.equal(scores, target), ops.less(ops.arange(n, dtype="int32"), ids)),
+    )
+    rank = ops.sum(ops.cast(ahead, "int32"), axis=-1, keepdims=True)
+    hit = ops.logical_and(ops.logical_and(ops.less(rank, k), inside), ops.equal(target, target))
+    return ops.cast(ops.reshape(hit, (-1,)), "float32")
+
+
+@keras.saving.register_keras_serializable(package="safeheads")
+class TopKAccuracy(keras.metrics.Metric):  # type: ignore[misc]
+    """Multiclass accuracy: the share of samples whose class is among the k highest outputs.
+
+    With ``k=1`` this is the usual accuracy (the argmax of the outputs against
+    the label). Ties between outputs go to the lower class index, as ``argmax``
+    breaks them: unlike Keras' ``SparseTopKCategoricalAccuracy``, which counts
+    every class tied with the k-th output as a hit, a constant or saturated
+    output cannot score 1.0. Labels outside ``[0, n)`` count as misses.
+
+    Args:
+        k: How many of the highest outputs count, an int >= 1.
+        sparse: Labels are class ids (``True``) or one-hot rows (``False``).
+        name: Metric name; default ``"accuracy"`` for ``k=1``, else
+            ``"top_{k}_accuracy"``.
+        dtype: Dtype of the metric result.
+
+    Returns:
+        A Keras metric whose ``result()`` is a float in [0, 1].
+
+    Raises:
+        TypeError: If ``k`` is not an int.
+        HeadConfigError: If ``k`` < 1.
+
+    Example:
+        >>> import numpy as np
+        >>> from safeheads import TopKAccuracy
+        >>> saturated = np.array([[1.0, 0.0, 0.0, 0.0]] * 4)  # always class 0
+        >>> metric = TopKAccuracy(2)
+        >>> metric.update_state(np.array([0, 1, 2, 3]), saturated)
+        >>> float(metric.result())  # only classes 0 and 1 are in its top 2
+        0.5
+    """
+
+    def __init__(
+        self, k: int = 1, *, sparse: bool = True, name: str | None = None, dtype: Any = None
+    ) -> None:
+        k = check_k(k)
+        super().__init__(name=name or ("accuracy" if k == 1 else f"top_{k}_accuracy"), dtype=dtype)
+        self.k = k
+        self.sparse = bool(sparse)
+        self.correct = self.add_variable(shape=(), initializer="zeros", name="correct")
+        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        scores = ops.cast(ops.convert_to_tensor(y_pred), "float32")
+        y_true = ops.convert_to_tensor(y_true)
+        ids = y_true if self.sparse else ops.argmax(y_true, axis=-1)
+        accumulate_hits(self, top_k_hits(ids, scores, self.k), sample_weight)
+
+    def result(self) -> Any:
+        return ops.divide_no_nan(self.correct, self.total)
+
+    def get_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = super().get_config()
+        config.update(k=self.k, sparse=self.sparse)
+        return config
+
+
+def accumulate_hits(metric: Any, hit: Any, sample_weight: Any) -> None:
+    """Add the (sample-weighted) hits and sample count to ``metric.correct`` / ``.total``."""
+    if sample_weight is None:
+        metric.correct.assign_add(ops.sum(hit))
+        metric.total.assign_add(ops.cast(ops.shape(hit)[0], "float32"))
+        return
+    weight = ops.reshape(ops.cast(sample_weight, "float32"), (-1,))
+    metric.correct.assign_add(ops.sum(hit * weight))
+    metric.total.assign_add(ops.sum(weight))
 
 
 class _AtK(keras.metrics.Metric):  # type: ignore[misc]

@@ -26,6 +26,7 @@ from keras import ops
 
 from safeheads._labels import encode_labels
 from safeheads._messages import check_int, describe_value
+from safeheads._ranking import accumulate_hits, top_k_hits
 from safeheads._tasks import Task
 from safeheads._thresholds import cut_points
 from safeheads.errors import HeadConfigError
@@ -254,7 +255,8 @@ class LogitAdjustedAccuracy(keras.metrics.Metric):  # type: ignore[misc]
     probabilities, or the logits as they are with ``from_logits=True``), where
     ``offsets = tau * log(prior)``: the decision `Head.decode` takes for a head
     with ``logit_adjustment=tau``. With ``k > 1`` a sample counts when its class
-    is among the ``k`` highest adjusted scores.
+    is among the ``k`` highest adjusted scores. Ties go to the lower class index,
+    as in `TopKAccuracy`.
 
     Args:
         offsets: One float per class, subtracted from the log-scores.
@@ -304,21 +306,8 @@ class LogitAdjustedAccuracy(keras.metrics.Metric):  # type: ignore[misc]
             y_pred = ops.log(ops.maximum(y_pred, _TINY))
         scores = y_pred - ops.convert_to_tensor(np.asarray(self.offsets, dtype="float32"))
         y_true = ops.convert_to_tensor(y_true)
-        if self.sparse:
-            ids = ops.cast(ops.reshape(y_true, (-1,)), "int32")
-        else:
-            ids = ops.cast(ops.argmax(y_true, axis=-1), "int32")
-        if self.k == 1:
-            hit = ops.equal(ops.cast(ops.argmax(scores, axis=-1), "int32"), ids)
-        else:
-            hit = ops.in_top_k(ids, scores, self.k)
-        hit = ops.cast(hit, "float32")
-        if sample_weight is None:
-            weight = ops.ones_like(hit)
-        else:
-            weight = ops.reshape(ops.cast(sample_weight, "float32"), (-1,))
-        self.correct.assign_add(ops.sum(hit * weight))
-        self.total.assign_add(ops.sum(weight))
+        ids = y_true if self.sparse else ops.argmax(y_true, axis=-1)
+        accumulate_hits(self, top_k_hits(ids, scores, self.k), sample_weight)
 
     def result(self) -> Any:
         return ops.divide_no_nan(self.correct, self.total)
