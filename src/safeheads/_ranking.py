@@ -26,9 +26,7 @@ __all__ = [
     "PrecisionAtK",
     "RecallAtK",
     "TopKAccuracy",
-    "accumulate_hits",
     "check_k",
-    "top_k_hits",
 ]
 
 
@@ -106,11 +104,21 @@ class TopKAccuracy(keras.metrics.Metric):  # type: ignore[misc]
         self.correct = self.add_variable(shape=(), initializer="zeros", name="correct")
         self.total = self.add_variable(shape=(), initializer="zeros", name="total")
 
+    def _scores(self, y_pred: Any) -> Any:
+        """The scores ranked: the outputs as float32 (subclasses adjust them)."""
+        return ops.cast(ops.convert_to_tensor(y_pred), "float32")
+
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        scores = ops.cast(ops.convert_to_tensor(y_pred), "float32")
         y_true = ops.convert_to_tensor(y_true)
         ids = y_true if self.sparse else ops.argmax(y_true, axis=-1)
-        accumulate_hits(self, top_k_hits(ids, scores, self.k), sample_weight)
+        hit = top_k_hits(ids, self._scores(y_pred), self.k)
+        if sample_weight is None:
+            self.correct.assign_add(ops.sum(hit))
+            self.total.assign_add(ops.cast(ops.shape(hit)[0], "float32"))
+            return
+        weight = ops.reshape(ops.cast(sample_weight, "float32"), (-1,))
+        self.correct.assign_add(ops.sum(hit * weight))
+        self.total.assign_add(ops.sum(weight))
 
     def result(self) -> Any:
         return ops.divide_no_nan(self.correct, self.total)
@@ -119,17 +127,6 @@ class TopKAccuracy(keras.metrics.Metric):  # type: ignore[misc]
         config: dict[str, Any] = super().get_config()
         config.update(k=self.k, sparse=self.sparse)
         return config
-
-
-def accumulate_hits(metric: Any, hit: Any, sample_weight: Any) -> None:
-    """Add the (sample-weighted) hits and sample count to ``metric.correct`` / ``.total``."""
-    if sample_weight is None:
-        metric.correct.assign_add(ops.sum(hit))
-        metric.total.assign_add(ops.cast(ops.shape(hit)[0], "float32"))
-        return
-    weight = ops.reshape(ops.cast(sample_weight, "float32"), (-1,))
-    metric.correct.assign_add(ops.sum(hit * weight))
-    metric.total.assign_add(ops.sum(weight))
 
 
 class _AtK(keras.metrics.Metric):  # type: ignore[misc]

@@ -25,8 +25,8 @@ import numpy as np
 from keras import ops
 
 from safeheads._labels import encode_labels
-from safeheads._messages import check_int, describe_value
-from safeheads._ranking import accumulate_hits, top_k_hits
+from safeheads._messages import describe_value
+from safeheads._ranking import TopKAccuracy
 from safeheads._tasks import Task
 from safeheads._thresholds import cut_points
 from safeheads.errors import HeadConfigError
@@ -248,7 +248,7 @@ def adjusted_scores(scores: np.ndarray, offsets: np.ndarray, from_logits: bool) 
 
 
 @keras.saving.register_keras_serializable(package="safeheads")
-class LogitAdjustedAccuracy(keras.metrics.Metric):  # type: ignore[misc]
+class LogitAdjustedAccuracy(TopKAccuracy):
     """Multiclass (top-k) accuracy of logit-adjusted scores.
 
     The predicted class is the argmax of ``log-score - offsets`` (the log of the
@@ -292,34 +292,19 @@ class LogitAdjustedAccuracy(keras.metrics.Metric):  # type: ignore[misc]
         name: str = "accuracy",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, dtype=dtype)
+        super().__init__(k, sparse=sparse, name=name, dtype=dtype)
         self.offsets = [float(value) for value in offsets]
-        self.k = check_int(k, "k")
-        self.sparse = bool(sparse)
         self.from_logits = bool(from_logits)
-        self.correct = self.add_variable(shape=(), initializer="zeros", name="correct")
-        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
 
-    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        y_pred = ops.cast(ops.convert_to_tensor(y_pred), "float32")
+    def _scores(self, y_pred: Any) -> Any:
+        scores = super()._scores(y_pred)
         if not self.from_logits:
-            y_pred = ops.log(ops.maximum(y_pred, _TINY))
-        scores = y_pred - ops.convert_to_tensor(np.asarray(self.offsets, dtype="float32"))
-        y_true = ops.convert_to_tensor(y_true)
-        ids = y_true if self.sparse else ops.argmax(y_true, axis=-1)
-        accumulate_hits(self, top_k_hits(ids, scores, self.k), sample_weight)
-
-    def result(self) -> Any:
-        return ops.divide_no_nan(self.correct, self.total)
+            scores = ops.log(ops.maximum(scores, _TINY))
+        return scores - ops.convert_to_tensor(np.asarray(self.offsets, dtype="float32"))
 
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = super().get_config()
-        config.update(
-            offsets=list(self.offsets),
-            k=self.k,
-            sparse=self.sparse,
-            from_logits=self.from_logits,
-        )
+        config.update(offsets=list(self.offsets), from_logits=self.from_logits)
         return config
 
 
