@@ -526,6 +526,7 @@ def _recipe(row: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    global SEED  # --seed: read by every training function of this script
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=pathlib.Path, default=DEFAULT_DATA)
     parser.add_argument("--quick", action="store_true", help="2 epochs and 1/10 of the data")
@@ -549,7 +550,14 @@ def main(argv: list[str] | None = None) -> None:
         const="best-epoch",
         help="the same as --recipe best-epoch",
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=SEED,
+        help=f"seed of weight initialisation, shuffling and the inner carve (default {SEED})",
+    )
     args = parser.parse_args(argv)
+    SEED = args.seed
     loaders = {"reuters": load_reuters, "goemotions": load_goemotions, "sst5": load_sst5}
     results: dict[str, list[dict[str, Any]]] = {}
     data: dict[str, Dataset] = {}
