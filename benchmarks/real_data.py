@@ -505,16 +505,16 @@ def table(results: dict[str, list[dict[str, Any]]], data: dict[str, Dataset]) ->
         ours = rows[-1]
         for key, target in TARGETS[name].items():
             got = ours[key]
-            verdict = "met" if got >= target else f"MISSED by {target - got:.3f}"
-            lines.append(f"- {name} safeheads {key}-F1 {got:.3f} (target >= {target}): {verdict}")
+            verdict = "met" if got >= target else f"MISSED by {target - got:.4f}"
+            lines.append(f"- {name} safeheads {key}-F1 {got:.4f} (target >= {target}): {verdict}")
         if name == "SST-5":
             hand = rows[1]["accuracy"]
             verdict = (
-                "met" if ours["accuracy"] >= hand else f"MISSED by {hand - ours['accuracy']:.3f}"
+                "met" if ours["accuracy"] >= hand else f"MISSED by {hand - ours['accuracy']:.4f}"
             )
             lines.append(
-                f"- SST-5 safeheads accuracy {ours['accuracy']:.3f} vs hand-written "
-                f"{hand:.3f} (not lower): {verdict}"
+                f"- SST-5 safeheads accuracy {ours['accuracy']:.4f} vs hand-written "
+                f"{hand:.4f} (not lower): {verdict}"
             )
     return "\n".join(lines)
 
