@@ -1,4 +1,5 @@
-"""RocAUC: equal to Keras' AUC where it is defined, to scikit-learn per label, errors, save/load."""
+"""RocAUC: equal to Keras' AUC where it is defined, to numpy binning in logit space,
+to scikit-learn per label, errors, save/load."""
 
 from __future__ import annotations
 
@@ -62,6 +63,52 @@ def test_binary_equals_keras_auc_and_scikit_learn() -> None:
     assert ours > 0.8  # the scores carry the labels: the test data is not trivial
 
 
+def _numpy_logit_auc(y: np.ndarray, logits: np.ndarray, num_thresholds: int, w=None) -> float:
+    """Macro trapezoid AUC with inner thresholds at num_thresholds - 2 logits in [-10, 10]."""
+    edges = np.linspace(-10.0, 10.0, num_thresholds - 2)
+    weight = np.ones(len(y)) if w is None else w
+    areas = []
+    for j in range(y.shape[1]):
+        bucket = np.searchsorted(edges, logits[:, j], side="left")  # edges strictly below
+        pos = np.bincount(bucket, weight * (y[:, j] == 1), minlength=num_thresholds)
+        neg = np.bincount(bucket, weight * (y[:, j] == 0), minlength=num_thresholds)
+        above = np.cumsum(pos[::-1])[::-1] - pos
+        areas.append((neg * (above + pos / 2)).sum() / (pos.sum() * neg.sum()))
+    return float(np.mean(areas))
+
+
+with np.errstate(divide="ignore"):  # +-inf at 0 and 1
+    LOGITS = np.log(P.astype(np.float64)) - np.log1p(-P.astype(np.float64))
+
+
+@pytest.mark.parametrize("from_logits", [False, True], ids=["probabilities", "logits"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("num_thresholds", [200, 7])
+def test_logit_spacing_equals_numpy_binning(
+    from_logits: bool, weighted: bool, num_thresholds: int
+) -> None:
+    assert np.isinf(LOGITS).any()  # scores of exactly 0 and 1 fall into the end buckets
+    metric = RocAUC(5, num_thresholds=num_thresholds, spacing="logit", from_logits=from_logits)
+    scores = LOGITS.astype(np.float32) if from_logits else P
+    w = W if weighted else None
+    expected = _numpy_logit_auc(Y, LOGITS, num_thresholds, w)
+    assert _batched(metric, Y, scores, w) == pytest.approx(expected, abs=1e-6)
+
+
+def test_logit_spacing_keeps_rare_label_scores_apart() -> None:
+    # A many-label head: scores near 0.001, where Keras' 200 thresholds are 0.005 apart.
+    rng = np.random.default_rng(5)
+    y = (rng.random((400, 4)) < 0.05).astype(np.float32)
+    logits = rng.normal(-7.0, 1.0, y.shape) + 1.5 * y
+    p = (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+    exact = roc_auc_score(y, p, average="macro")
+    linear = _batched(RocAUC(4), y, p)
+    logit = _batched(RocAUC(4, spacing="logit"), y, p)
+    assert exact > 0.8
+    assert logit == pytest.approx(exact, abs=2e-3)
+    assert exact - linear > 0.1  # Keras' thresholds: most scores share the lowest bucket
+
+
 def test_labels_with_one_class_are_left_out_of_the_mean() -> None:
     y = Y.copy()
     y[:, 0] = 0.0  # no positive
@@ -94,11 +141,13 @@ def test_reset_state_forgets_batches() -> None:
 
 
 def test_config_round_trip() -> None:
-    metric = RocAUC(3, num_thresholds=50, from_logits=True, name="label_auc")
+    metric = RocAUC(3, num_thresholds=50, spacing="logit", from_logits=True, name="label_auc")
     config = metric.get_config()
-    assert {k: config[k] for k in ("num_labels", "num_thresholds", "from_logits", "name")} == {
+    keys = ("num_labels", "num_thresholds", "spacing", "from_logits", "name")
+    assert {k: config[k] for k in keys} == {
         "num_labels": 3,
         "num_thresholds": 50,
+        "spacing": "logit",
         "from_logits": True,
         "name": "label_auc",
     }
@@ -149,6 +198,18 @@ def test_head_auc_survives_keras_save_and_load(tmp_path: pathlib.Path) -> None:
             TypeError,
             "Expected `num_thresholds` to be an int. Received: num_thresholds='200'.",
             id="num-thresholds-str",
+        ),
+        pytest.param(
+            lambda: RocAUC(spacing=None),
+            TypeError,
+            "Expected `spacing` to be a str. Received: spacing=None.",
+            id="spacing-none",
+        ),
+        pytest.param(
+            lambda: RocAUC(spacing="log"),
+            HeadConfigError,
+            "Expected `spacing` to be one of 'linear', 'logit'. Received: spacing='log'.",
+            id="spacing-unknown",
         ),
     ],
 )

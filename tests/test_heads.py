@@ -377,7 +377,7 @@ def test_learns_metrics_true_and_round_trips(
     scores = model.predict(x, verbose=0)
     truth = _numpy_truth(task, y, head.decode(scores), scores)
     for name, value in truth.items():
-        # AUC is a 200-bucket approximation in Keras; every count-based metric is exact.
+        # AUC is binned at 200 logit thresholds; every count-based metric is exact.
         tolerance = 2e-3 if name == "auc" else 1e-6
         assert reported[name] == pytest.approx(value, abs=tolerance), name
     learned = "exact_match" if task == "multilabel" else "accuracy"

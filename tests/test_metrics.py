@@ -132,6 +132,12 @@ def test_config_round_trip(metric: keras.metrics.Metric) -> None:
             id="average",
         ),
         pytest.param(
+            lambda: ThresholdF1(3, average=None),
+            TypeError,
+            "Expected `average` to be a str. Received: average=None.",
+            id="average-none",
+        ),
+        pytest.param(
             lambda: ThresholdRecall(3, (0.5, 0.5)),
             HeadConfigError,
             "Expected one `threshold` per output (3). Received: 2 thresholds.",

@@ -7,7 +7,8 @@ determined by two histograms per output, the positives and the negatives whose
 score falls between two consecutive thresholds, which one scatter-add per batch
 fills. The AUC is the trapezoid rule over the same evenly spaced thresholds as
 Keras, so on outputs where Keras' AUC is defined the two agree to float32
-rounding.
+rounding. ``spacing="logit"`` spaces the thresholds evenly in logit space
+instead, so that rare labels, whose scores sit near 0, keep their resolution.
 """
 
 from __future__ import annotations
@@ -19,21 +20,30 @@ import keras
 import numpy as np
 from keras import ops
 
-from safeheads._messages import check_int
+from safeheads._messages import check_choice, check_int
 
 __all__ = ["RocAUC"]
 
 _ONE_BLOCK = 200 * 200 * 256
+#: ``spacing="logit"``: the inner thresholds span the logits [-_LOGIT_SPAN, _LOGIT_SPAN].
+_LOGIT_SPAN = 10.0
+SPACINGS = ("linear", "logit")
 
 
 @keras.saving.register_keras_serializable(package="safeheads")
 class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
     """Area under the ROC curve, per output, averaged over outputs (macro).
 
-    The scores are binned at ``num_thresholds`` evenly spaced thresholds in
-    [0, 1] and the curve through those points is integrated with the trapezoid
-    rule, as ``keras.metrics.AUC`` does (``summation_method="interpolation"``).
-    Scores are accumulated over all batches.
+    The scores are binned at ``num_thresholds`` thresholds and the curve
+    through those points is integrated with the trapezoid rule, as
+    ``keras.metrics.AUC`` does (``summation_method="interpolation"``). Scores
+    are accumulated over all batches. With ``spacing="linear"`` the thresholds
+    are Keras' own: evenly spaced in [0, 1]. With ``spacing="logit"`` they are
+    0, 1 and, between them, ``num_thresholds - 2`` probabilities whose logits
+    are evenly spaced in [-10, 10] (``sigmoid(-10)`` is 4.5e-5): a label whose
+    scores all lie below 0.005, as a rare label's do, falls into one bucket of
+    Keras' thresholds and scores about 0.5, but spans about a quarter of the
+    logit thresholds.
 
     Unlike ``keras.metrics.AUC(multi_label=True)``, an output whose labels
     seen so far are all positive or all negative has no ROC curve and is left
@@ -44,7 +54,9 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
     Args:
         num_labels: Number of outputs (1 for a binary head).
         num_thresholds: Number of thresholds, >= 3 (Keras' default 200).
-        from_logits: Whether outputs are logits (a sigmoid is applied first).
+        spacing: ``"linear"`` (Keras' thresholds) or ``"logit"``.
+        from_logits: Whether outputs are logits (for ``spacing="linear"`` a
+            sigmoid is applied first).
         name: Metric name.
         dtype: Dtype of the metric result.
 
@@ -52,8 +64,10 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         A Keras metric whose ``result()`` is a float in [0, 1].
 
     Raises:
-        TypeError: If ``num_labels`` or ``num_thresholds`` is not an int.
-        HeadConfigError: If ``num_labels`` < 1 or ``num_thresholds`` < 3.
+        TypeError: If ``num_labels`` or ``num_thresholds`` is not an int, or
+            ``spacing`` not a str.
+        HeadConfigError: If ``num_labels`` < 1, ``num_thresholds`` < 3 or
+            ``spacing`` is unknown.
 
     Example:
         >>> import numpy as np
@@ -64,6 +78,10 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         >>> metric.update_state(y, scores)
         >>> float(metric.result())  # label 1 has no positive: only label 0 counts
         1.0
+        >>> rare = RocAUC(spacing="logit")  # scores near 0 keep their order
+        >>> rare.update_state([1, 0, 0], [0.004, 0.001, 0.002])
+        >>> float(rare.result())
+        1.0
     """
 
     def __init__(
@@ -71,6 +89,7 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         num_labels: int = 1,
         *,
         num_thresholds: int = 200,
+        spacing: str = "linear",
         from_logits: bool = False,
         name: str = "auc",
         dtype: Any = None,
@@ -78,7 +97,16 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         super().__init__(name=name, dtype=dtype)
         self.num_labels = check_int(num_labels, "num_labels")
         self.num_thresholds = check_int(num_thresholds, "num_thresholds", minimum=3)
+        self.spacing = check_choice(spacing, "spacing", SPACINGS)
         self.from_logits = bool(from_logits)
+        # The bucket of a score x (a probability for "linear", a logit for "logit") is
+        # ceil(x * scale + shift), clipped to [1, num_thresholds - 1]; see update_state.
+        steps = self.num_thresholds - 1
+        if self.spacing == "linear":
+            self._scale, self._shift = float(steps), 0.0
+        else:  # inner thresholds at -span + k * gap, k = 0 .. num_thresholds - 3
+            gap = 2.0 * _LOGIT_SPAN / max(self.num_thresholds - 3, 1)
+            self._scale, self._shift = 1.0 / gap, _LOGIT_SPAN / gap + 1.0
         # histogram[y, bucket, label]: the weight of the outputs of that label and class
         # whose score is in (t[bucket], t[bucket + 1]] (bucket 0 also holds scores <= 0).
         self.histogram = self.add_variable(
@@ -102,12 +130,18 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         labels, steps = self.num_labels, self.num_thresholds - 1
         scores = ops.reshape(ops.cast(ops.convert_to_tensor(y_pred), "float32"), (-1, labels))
-        if self.from_logits:
+        if self.spacing == "linear" and self.from_logits:
             scores = ops.sigmoid(scores)
+        elif self.spacing == "logit" and not self.from_logits:
+            scores = ops.log(scores / (1.0 - scores))  # 0 and 1 give -inf and inf
         positive = ops.not_equal(ops.reshape(ops.convert_to_tensor(y_true), (-1, labels)), 0)
         # Keras' bucket of a score s is max(ceil(s * steps) - 1, 0) for s clipped to
         # [0, 1]; here it is kept one higher, in [1, steps], and the 1 is taken off below.
-        bucket = ops.clip(ops.ceil(scores * float(steps)), 1.0, float(steps))
+        # A logit x is above the inner thresholds -span + k * gap with k < (x + span) / gap.
+        scaled = scores * self._scale
+        if self._shift:
+            scaled = scaled + self._shift
+        bucket = ops.clip(ops.ceil(scaled), 1.0, float(steps))
         offset = ops.where(positive, float(self.num_thresholds * labels), 0.0)
         column = ops.arange(labels, dtype="float32") - float(labels)
         index = ops.cast(ops.reshape(bucket * float(labels) + offset + column, (-1,)), "int32")
@@ -117,7 +151,15 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
             weight = ops.cast(ops.convert_to_tensor(sample_weight), "float32")
             weight = ops.reshape(weight, (-1, 1)) if len(weight.shape) <= 1 else weight
             weight = ops.reshape(ops.broadcast_to(weight, ops.shape(scores)), (-1,))
-        counts = ops.segment_sum(weight, index, num_segments=2 * (steps + 1) * labels)
+        # At least one segment more than there are scores: TensorFlow's CPU kernel then
+        # sums in one pass; with fewer segments it splits them into shards that each
+        # read every score (measured 3.6 against 1.2 ms for 256 x 1000 scores).
+        segments = 2 * (steps + 1) * labels
+        rows = index.shape[0]
+        padded = (
+            ops.maximum(segments, ops.size(index) + 1) if rows is None else max(segments, rows + 1)
+        )
+        counts = ops.segment_sum(weight, index, num_segments=padded)[:segments]
         self.histogram.assign_add(ops.reshape(counts, self.histogram.shape))
 
     def result(self) -> Any:
@@ -147,6 +189,7 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         config.update(
             num_labels=self.num_labels,
             num_thresholds=self.num_thresholds,
+            spacing=self.spacing,
             from_logits=self.from_logits,
         )
         return config

@@ -6,7 +6,7 @@ import numpy as np
 
 from safeheads.errors import HeadConfigError
 
-__all__ = ["check_int", "describe_value"]
+__all__ = ["check_choice", "check_int", "describe_value"]
 
 
 def describe_value(value: object) -> str:
@@ -30,3 +30,15 @@ def check_int(
     if value < minimum:
         raise error(f"Expected `{name}` >= {minimum}. Received: {name}={int(value)}.")
     return int(value)
+
+
+def check_choice(value: object, name: str, allowed: tuple[str, ...]) -> str:
+    """One of the strings ``allowed``: TypeError for other types, HeadConfigError otherwise."""
+    if not isinstance(value, str):
+        raise TypeError(f"Expected `{name}` to be a str. Received: {name}={describe_value(value)}.")
+    if value not in allowed:
+        choices = ", ".join(repr(choice) for choice in allowed)
+        raise HeadConfigError(
+            f"Expected `{name}` to be one of {choices}. Received: {name}={value!r}."
+        )
+    return value

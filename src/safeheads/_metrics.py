@@ -15,9 +15,8 @@ from typing import Any
 import keras
 from keras import ops
 
-from safeheads._messages import check_int
+from safeheads._messages import check_choice, check_int
 from safeheads._thresholds import Threshold, check_threshold, cut_points
-from safeheads.errors import HeadConfigError
 
 __all__ = [
     "ExactMatch",
@@ -191,10 +190,7 @@ class _ConfusionMetric(_ThresholdMetric):
         dtype: Any = None,
     ) -> None:
         num_labels = check_int(num_labels, "num_labels")
-        if average not in _AVERAGES:
-            raise HeadConfigError(
-                f"Expected `average` to be one of 'micro', 'macro'. Received: average={average!r}."
-            )
+        check_choice(average, "average", _AVERAGES)
         super().__init__(threshold, from_logits=from_logits, name=name, dtype=dtype)
         if isinstance(self.threshold, tuple):
             check_threshold(self.threshold, int(num_labels))
@@ -243,7 +239,7 @@ _CONFUSION_DOC = """
         A Keras metric whose ``result()`` is a float in [0, 1].
 
     Raises:
-        TypeError: If ``num_labels`` is not an int.
+        TypeError: If ``num_labels`` is not an int or ``average`` not a str.
         HeadConfigError: If ``num_labels`` < 1, ``average`` is unknown, a
             threshold is outside (0, 1) or their number is not ``num_labels``.
 """

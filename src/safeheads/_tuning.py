@@ -25,7 +25,7 @@ import numpy as np
 from keras import ops
 
 from safeheads._labels import encode_labels
-from safeheads._messages import describe_value
+from safeheads._messages import check_choice, describe_value
 from safeheads._ranking import TopKAccuracy
 from safeheads._tasks import Task
 from safeheads._thresholds import cut_points
@@ -319,15 +319,7 @@ def check_tuning_args(
     Returns:
         ``(beta ** 2, min_support, average, prior_slope)``.
     """
-    if not isinstance(metric, str):
-        raise TypeError(
-            f"Expected `metric` to be a str. Received: metric={describe_value(metric)}."
-        )
-    if metric not in METRICS:
-        allowed = ", ".join(repr(value) for value in METRICS)
-        raise HeadConfigError(
-            f"Expected `metric` to be one of {allowed}. Received: metric={metric!r}."
-        )
+    check_choice(metric, "metric", METRICS)
     if not _is_number(beta):
         raise TypeError(f"Expected `beta` to be a float. Received: beta={describe_value(beta)}.")
     beta_value = float(beta)  # type: ignore[arg-type]
@@ -351,15 +343,7 @@ def check_tuning_args(
             f"Expected `min_support` >= 1, or None for no label-own thresholds. Received: "
             f"min_support={int(min_support)}."
         )
-    if not isinstance(average, str):
-        raise TypeError(
-            f"Expected `average` to be a str. Received: average={describe_value(average)}."
-        )
-    if average not in AVERAGES:
-        allowed = ", ".join(repr(value) for value in AVERAGES)
-        raise HeadConfigError(
-            f"Expected `average` to be one of {allowed}. Received: average={average!r}."
-        )
+    average = check_choice(average, "average", AVERAGES)
     slope = None
     if prior_slope is not None:
         if not _is_number(prior_slope):
