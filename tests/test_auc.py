@@ -95,6 +95,36 @@ def test_logit_spacing_equals_numpy_binning(
     assert _batched(metric, Y, scores, w) == pytest.approx(expected, abs=1e-6)
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow graphs only")
+def test_logit_spacing_reads_the_logits_of_a_sigmoid_output_in_a_graph() -> None:
+    import tensorflow as tf
+
+    logits = LOGITS[:200].clip(-30, 30).astype(np.float32)
+    shifted = logits + 3.0  # what the metric bins if it reads the logits Keras kept
+
+    def update(metric: RocAUC, activation) -> None:
+        @tf.function
+        def step(z: tf.Tensor) -> None:
+            output = activation(z)
+            output._keras_logits = z + 3.0  # set by Keras' sigmoid and softmax, here shifted
+            metric.update_state(Y[:200], output)
+
+        step(tf.constant(logits))
+
+    sigmoid = RocAUC(5, spacing="logit")
+    update(sigmoid, keras.ops.sigmoid)
+    expected = _numpy_logit_auc(Y[:200], shifted.astype(np.float64), 200)
+    assert float(sigmoid.result()) == pytest.approx(expected, abs=1e-6)
+    # Any other op (here a softmax, whose logits do not rank one output) is binned on
+    # the logit of its probabilities.
+    softmax = RocAUC(5, spacing="logit")
+    update(softmax, lambda z: keras.ops.softmax(z, axis=-1))
+    p = keras.ops.convert_to_numpy(keras.ops.softmax(logits, axis=-1)).astype(np.float64)
+    with np.errstate(divide="ignore"):
+        expected = _numpy_logit_auc(Y[:200], np.log(p) - np.log1p(-p), 200)
+    assert float(softmax.result()) == pytest.approx(expected, abs=1e-6)
+
+
 def test_logit_spacing_keeps_rare_label_scores_apart() -> None:
     # A many-label head: scores near 0.001, where Keras' 200 thresholds are 0.005 apart.
     rng = np.random.default_rng(5)
