@@ -22,7 +22,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from safeheads._messages import describe_value
+from safeheads._messages import check_number, describe_value
 from safeheads.errors import HeadConfigError
 
 __all__ = [
@@ -38,18 +38,9 @@ __all__ = [
 PosWeight = float | Sequence[float]
 
 
-def _is_number(value: object) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
-
-
 def check_focal_gamma(focal_gamma: object) -> float:
     """Validate ``focal_gamma``: a finite float >= 0 (0 turns the focal factor off)."""
-    if not _is_number(focal_gamma):
-        raise TypeError(
-            "Expected `focal_gamma` to be a float. Received: "
-            f"focal_gamma={describe_value(focal_gamma)}."
-        )
-    gamma = float(focal_gamma)  # type: ignore[arg-type]
+    gamma = check_number(focal_gamma, "focal_gamma")
     if not (math.isfinite(gamma) and gamma >= 0.0):
         raise HeadConfigError(
             f"Expected `focal_gamma` >= 0 (0 turns focal loss off; 2 is the usual value). "
@@ -60,12 +51,7 @@ def check_focal_gamma(focal_gamma: object) -> float:
 
 def check_label_smoothing(label_smoothing: object) -> float:
     """Validate ``label_smoothing``: a float in [0, 1)."""
-    if not _is_number(label_smoothing):
-        raise TypeError(
-            "Expected `label_smoothing` to be a float. Received: "
-            f"label_smoothing={describe_value(label_smoothing)}."
-        )
-    smoothing = float(label_smoothing)  # type: ignore[arg-type]
+    smoothing = check_number(label_smoothing, "label_smoothing")
     if not 0.0 <= smoothing < 1.0:
         raise HeadConfigError(
             "Expected `label_smoothing` in [0, 1) (0.1 is the usual value). Received: "
@@ -103,12 +89,9 @@ def check_pos_weight_values(
 
 
 def _check_weight(value: object, where: str) -> float:
-    if not _is_number(value):
-        raise TypeError(
-            "Expected `pos_weight` to be 'balanced', a float or a sequence of floats. "
-            f"Received: {where}={describe_value(value)}."
-        )
-    number = float(value)  # type: ignore[arg-type]
+    number = check_number(
+        value, "pos_weight", expected="'balanced', a float or a sequence of floats", where=where
+    )
     if not (math.isfinite(number) and number > 0.0):
         raise HeadConfigError(
             f"Expected `pos_weight` > 0 and finite. Received: {where}={number!r}."

@@ -6,7 +6,7 @@ import numpy as np
 
 from safeheads.errors import HeadConfigError
 
-__all__ = ["check_choice", "check_int", "describe_value"]
+__all__ = ["check_choice", "check_int", "check_number", "describe_value", "is_number"]
 
 
 def describe_value(value: object) -> str:
@@ -42,3 +42,24 @@ def check_choice(value: object, name: str, allowed: tuple[str, ...]) -> str:
             f"Expected `{name}` to be one of {choices}. Received: {name}={value!r}."
         )
     return value
+
+
+def is_number(value: object) -> bool:
+    """A real number: a Python or numpy int or float, not a bool."""
+    return not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+
+
+def check_number(
+    value: object, name: str, *, expected: str = "a float", where: str | None = None
+) -> float:
+    """A real number as float: TypeError ("Expected `name` to be <expected>") otherwise.
+
+    ``where`` names the value received when it is not ``name`` itself, e.g. an item
+    ``threshold[2]`` of a sequence.
+    """
+    if not is_number(value):
+        raise TypeError(
+            f"Expected `{name}` to be {expected}. "
+            f"Received: {where or name}={describe_value(value)}."
+        )
+    return float(value)  # type: ignore[arg-type]

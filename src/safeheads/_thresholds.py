@@ -7,7 +7,7 @@ from typing import TypeAlias
 
 import numpy as np
 
-from safeheads._messages import describe_value
+from safeheads._messages import check_number
 from safeheads.errors import HeadConfigError
 
 __all__ = ["Threshold", "check_threshold", "cut_points"]
@@ -17,12 +17,9 @@ Threshold: TypeAlias = float | Sequence[float]
 
 
 def _check_one(value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(
-            f"Expected `threshold` to be a float in (0, 1) or a sequence of them. "
-            f"Received: {where}={describe_value(value)}."
-        )
-    number = float(value)
+    number = check_number(
+        value, "threshold", expected="a float in (0, 1) or a sequence of them", where=where
+    )
     if not 0.0 < number < 1.0:
         raise HeadConfigError(
             f"Expected `threshold` in the open interval (0, 1), a probability. "

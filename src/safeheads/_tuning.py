@@ -25,7 +25,7 @@ import numpy as np
 from keras import ops
 
 from safeheads._labels import encode_labels
-from safeheads._messages import check_choice, describe_value
+from safeheads._messages import check_choice, check_number, describe_value, is_number
 from safeheads._ranking import TopKAccuracy
 from safeheads._tasks import Task
 from safeheads._thresholds import cut_points
@@ -75,14 +75,10 @@ class Frequencies(tuple):  # type: ignore[type-arg]
     __slots__ = ()
 
 
-def _is_number(value: object) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
-
-
 def _frequency_vector(prior: Any, units: int) -> np.ndarray | None:
     """``prior`` as float64 frequencies if it reads as frequencies, else ``None``."""
     if isinstance(prior, (list, tuple)):
-        if not prior or not all(_is_number(value) for value in prior):
+        if not prior or not all(is_number(value) for value in prior):
             return None
         values = np.asarray(prior, dtype=np.float64)
     elif isinstance(prior, np.ndarray) and prior.ndim == 1 and prior.dtype.kind in "fiu":
@@ -114,7 +110,7 @@ def resolve_prior(
         return None
     if isinstance(prior, Frequencies):
         values = np.asarray(prior, dtype=np.float64)
-    elif _is_number(prior) or (isinstance(prior, np.ndarray) and prior.ndim == 0):
+    elif is_number(prior) or (isinstance(prior, np.ndarray) and prior.ndim == 0):
         if task is not Task.BINARY:
             noun = "class" if task is Task.MULTICLASS else "label"
             raise HeadConfigError(
@@ -219,12 +215,7 @@ class PriorBias(keras.initializers.Initializer):  # type: ignore[misc]
 
 def check_logit_adjustment(value: object) -> float:
     """Validate ``logit_adjustment`` (tau): a finite float >= 0."""
-    if not _is_number(value):
-        raise TypeError(
-            "Expected `logit_adjustment` to be a float or None. Received: "
-            f"logit_adjustment={describe_value(value)}."
-        )
-    tau = float(value)  # type: ignore[arg-type]
+    tau = check_number(value, "logit_adjustment", expected="a float or None")
     if not (math.isfinite(tau) and tau >= 0.0):
         raise HeadConfigError(
             "Expected `logit_adjustment` >= 0 (the tau in scores - tau * log(prior); 1 is "
@@ -320,9 +311,7 @@ def check_tuning_args(
         ``(beta ** 2, min_support, average, prior_slope)``.
     """
     check_choice(metric, "metric", METRICS)
-    if not _is_number(beta):
-        raise TypeError(f"Expected `beta` to be a float. Received: beta={describe_value(beta)}.")
-    beta_value = float(beta)  # type: ignore[arg-type]
+    beta_value = check_number(beta, "beta")
     if not (math.isfinite(beta_value) and beta_value > 0.0):
         raise HeadConfigError(f"Expected `beta` > 0. Received: beta={beta_value!r}.")
     if metric == "f1" and beta_value != 1.0:
@@ -346,12 +335,7 @@ def check_tuning_args(
     average = check_choice(average, "average", AVERAGES)
     slope = None
     if prior_slope is not None:
-        if not _is_number(prior_slope):
-            raise TypeError(
-                "Expected `prior_slope` to be a float or None. Received: "
-                f"prior_slope={describe_value(prior_slope)}."
-            )
-        slope = float(prior_slope)  # type: ignore[arg-type]
+        slope = check_number(prior_slope, "prior_slope", expected="a float or None")
         if not math.isfinite(slope):
             raise HeadConfigError(
                 f"Expected a finite `prior_slope`. Received: prior_slope={slope!r}."
