@@ -145,14 +145,13 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         labels, steps = self.num_labels, self.num_thresholds - 1
-        logits = None
-        if self.spacing == "logit" and not self.from_logits:
-            logits = _sigmoid_logits(y_pred)
-        scores = ops.convert_to_tensor(y_pred if logits is None else logits)
-        scores = ops.reshape(ops.cast(scores, "float32"), (-1, labels))
+        scores, to_logit = y_pred, self.spacing == "logit" and not self.from_logits
+        if to_logit and (kept := _sigmoid_logits(y_pred)) is not None:
+            scores, to_logit = kept, False
+        scores = ops.reshape(ops.cast(ops.convert_to_tensor(scores), "float32"), (-1, labels))
         if self.spacing == "linear" and self.from_logits:
             scores = ops.sigmoid(scores)
-        elif self.spacing == "logit" and not self.from_logits and logits is None:
+        elif to_logit:
             scores = ops.log(scores / (1.0 - scores))  # 0 and 1 give -inf and inf
         positive = ops.not_equal(ops.reshape(ops.convert_to_tensor(y_true), (-1, labels)), 0)
         # Keras' bucket of a score s is max(ceil(s * steps) - 1, 0) for s clipped to
