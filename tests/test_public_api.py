@@ -5,7 +5,9 @@ from __future__ import annotations
 import inspect
 import pathlib
 
+import keras
 import pytest
+import tensorflow as tf
 
 import safeheads
 
@@ -40,3 +42,23 @@ def test_documented_with_example(name: str) -> None:
     ):
         assert "Args:" in doc or "Attributes:" in doc, f"{name} needs Args"
         assert "Returns:" in doc or "Attributes:" in doc, f"{name} needs Returns"
+
+
+KERAS_OBJECTS = [
+    (name, method)
+    for name in safeheads.__all__
+    if inspect.isclass(obj := getattr(safeheads, name))
+    for base, methods in (
+        (keras.metrics.Metric, ("update_state", "result")),
+        (keras.losses.Loss, ("call",)),
+        (keras.layers.Layer, ("call",)),
+    )
+    if issubclass(obj, base)
+    for method in methods
+]
+
+
+@pytest.mark.parametrize("name, method", KERAS_OBJECTS, ids=[".".join(c) for c in KERAS_OBJECTS])
+def test_keras_methods_convert_with_autograph(name: str, method: str) -> None:
+    """In a user's tf.function AutoGraph converts these; a failure only warns, at run time."""
+    tf.autograph.to_graph(getattr(getattr(safeheads, name), method))

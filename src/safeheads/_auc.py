@@ -142,16 +142,18 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
             np.triu(np.ones((size, size), "float32"), 1) + np.eye(size, dtype="float32") / 2
         )
         self._above = np.triu(np.ones((self._blocks[0],) * 2, "float32"), 1)
+        # Each label's offset in the flattened histogram, less one bucket (see update_state).
+        self._column = np.arange(self.num_labels, dtype="float32") - float(self.num_labels)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         labels, steps = self.num_labels, self.num_thresholds - 1
-        scores, to_logit = y_pred, self.spacing == "logit" and not self.from_logits
-        if to_logit and (kept := _sigmoid_logits(y_pred)) is not None:
-            scores, to_logit = kept, False
+        to_logit = self.spacing == "logit" and not self.from_logits
+        kept = _sigmoid_logits(y_pred) if to_logit else None
+        scores = y_pred if kept is None else kept
         scores = ops.reshape(ops.cast(ops.convert_to_tensor(scores), "float32"), (-1, labels))
         if self.spacing == "linear" and self.from_logits:
             scores = ops.sigmoid(scores)
-        elif to_logit:
+        elif to_logit and kept is None:
             scores = ops.log(scores / (1.0 - scores))  # 0 and 1 give -inf and inf
         positive = ops.not_equal(ops.reshape(ops.convert_to_tensor(y_true), (-1, labels)), 0)
         # Keras' bucket of a score s is max(ceil(s * steps) - 1, 0) for s clipped to
@@ -161,9 +163,10 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         if self._shift:
             scaled = scaled + self._shift
         bucket = ops.clip(ops.ceil(scaled), 1.0, float(steps))
-        offset = ops.where(positive, float(self.num_thresholds * labels), 0.0)
-        column = ops.arange(labels, dtype="float32") - float(labels)
-        index = ops.cast(ops.reshape(bucket * float(labels) + offset + column, (-1,)), "int32")
+        # The flat index of histogram[positive, bucket - 1, label].
+        column = self._column
+        offset = ops.where(positive, column + float(self.num_thresholds * labels), column)
+        index = ops.reshape(ops.cast(bucket * float(labels) + offset, "int32"), (-1,))
         if sample_weight is None:
             weight = ops.ones_like(index, dtype="float32")
         else:
@@ -178,7 +181,9 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         padded = (
             ops.maximum(segments, ops.size(index) + 1) if rows is None else max(segments, rows + 1)
         )
-        counts = ops.segment_sum(weight, index, num_segments=padded)[:segments]
+        counts = ops.segment_sum(weight, index, num_segments=padded)
+        if rows is None or padded != segments:
+            counts = counts[:segments]
         self.histogram.assign_add(ops.reshape(counts, self.histogram.shape))
 
     def result(self) -> Any:
