@@ -181,9 +181,7 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         padded = (
             ops.maximum(segments, ops.size(index) + 1) if rows is None else max(segments, rows + 1)
         )
-        counts = ops.segment_sum(weight, index, num_segments=padded)
-        if rows is None or padded != segments:
-            counts = counts[:segments]
+        counts = ops.segment_sum(weight, index, num_segments=padded)[:segments]
         self.histogram.assign_add(ops.reshape(counts, self.histogram.shape))
 
     def result(self) -> Any:
