@@ -495,3 +495,28 @@ def test_from_labels() -> None:
         "Head('multilabel', 3, from_logits=True, threshold=0.5, class_names=['a', 'b', 'c'])"
     )
     np.testing.assert_array_equal(head.encode([["c"], ["a", "b"]]), [[0, 0, 1], [1, 1, 0]])
+
+
+@pytest.mark.parametrize(
+    ("options", "received"),
+    [
+        pytest.param({"activation": "linear"}, "units=3, activation='linear'", id="activation"),
+        pytest.param({"units": 7}, "units=7, activation='softmax'", id="units"),
+    ],
+)
+def test_head_layer_refuses_units_and_activation(options: dict, received: str) -> None:
+    message = (
+        "Expected no `units` or `activation` for a HeadLayer: task='multiclass' with n=3 and "
+        f"from_logits=False needs 3 units and activation='softmax'. Received: {received}. "
+        "For a linear output pass from_logits=True."
+    )
+    with pytest.raises(safeheads.HeadConfigError, match=f"^{re.escape(message)}$"):
+        safeheads.HeadLayer("multiclass", 3, **options)
+
+
+def test_zero_d_arrays_read_as_numbers() -> None:
+    head = safeheads.classification_head(
+        "binary", threshold=np.array(0.3), pos_weight=np.array(2.0)
+    )
+    assert head.layer.threshold == 0.3
+    assert head.loss.pos_weight == 2.0

@@ -169,6 +169,24 @@ ENCODE = [
         np.array([[0.0, 1], [1, 1]]),
         id="lists-of-names",
     ),
+    pytest.param(
+        ("multiclass", 3, {"class_names": [1, 2, 3]}),
+        [1, 2, 1],
+        np.array([0, 1, 0]),
+        id="int-names-map-to-ids",
+    ),
+    pytest.param(
+        ("multilabel", 3, {"class_names": [10, 20, 30]}),
+        [[10], [20, 30]],
+        np.array([[1.0, 0, 0], [0, 1, 1]]),
+        id="lists-of-int-names",
+    ),
+    pytest.param(
+        ("multiclass", 2, {"class_names": ["cat", "dog"]}),
+        np.array([b"dog", b"cat"]),
+        np.array([1, 0]),
+        id="bytes-names",
+    ),
 ]
 
 
@@ -261,6 +279,27 @@ ENCODE_ERRORS = [
         "Expected class ids in [0, 3). Received: y[1][0]=5 (1 of 3 labels out of range). Build "
         "the head with n=6, or fix those labels.",
         id="lists-out-of-range",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"class_names": [1, 2, 3]}),
+        [1, 4],
+        "Expected labels among the head's class names [1, 2, 3]. Received: y[1]=4 (1 of 2 "
+        "labels unknown). Add the missing names to class_names, or drop those samples.",
+        id="int-names-unknown",
+    ),
+    pytest.param(
+        ("multilabel", 3, {"class_names": [10, 20, 30]}),
+        [[10], [40, 20]],
+        "Expected labels among the head's class names [10, 20, 30]. Received: y[1][0]=40 (1 of "
+        "3 labels unknown). Add the missing names to class_names, or drop those samples.",
+        id="lists-int-names-unknown",
+    ),
+    pytest.param(
+        ("multiclass", 3, {}),
+        np.array([0.0, 1e20]),
+        "Expected class ids below 2**53. Received: y[1]=1e+20 (1 of 2 values too large). These "
+        "are not class ids; fix those samples, or map the labels to 0..n-1.",
+        id="huge-float-ids",
     ),
 ]
 
@@ -470,3 +509,21 @@ def test_to_multi_hot() -> None:
 def test_to_multi_hot_errors(lists: object, n: object, error: type, message: str) -> None:
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         safeheads.to_multi_hot(lists, n)  # type: ignore[arg-type]
+
+
+def test_string_tensor_labels_read_as_names() -> None:
+    y = tf.constant(["cat", "dog", "cat"])
+    head = safeheads.Head.from_labels(y)
+    assert head.class_names == ("cat", "dog")
+    np.testing.assert_array_equal(head.encode(y), np.array([[0.0], [1.0], [0.0]]))
+
+
+def test_from_labels_warns_about_one_based_ids() -> None:
+    with pytest.warns(SafeheadsWarning, match=r"^1 of 4 classes have no examples \(class ids 0\)"):
+        head = safeheads.Head.from_labels([1, 2, 3, 2, 1])
+    assert head.n == 4
+
+
+def test_int_class_names_prior_counts_by_name() -> None:
+    head = classification_head("multiclass", 3, class_names=[1, 2, 3], prior=[1, 2, 2, 1])
+    assert head.prior == (0.5, 0.5, 0.0)

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 
 from safeheads._auc import RocAUC
-from safeheads._labels import encode_labels, parse_labels
+from safeheads._labels import _warn_suspicious, encode_labels, parse_labels
 from safeheads._layer import HeadLayer
 from safeheads._losses import PosWeight, SigmoidCrossentropy, SoftmaxCrossentropy
 from safeheads._metrics import (
@@ -544,6 +544,7 @@ class Head:
             Head('multiclass', 3, from_logits=False, labels='sparse', class_names=['bird', 'cat', 'dog'])
         """
         parsed = parse_labels(y)
+        _warn_suspicious(parsed)  # 1-based or far-apart ids would become dead classes
         return classification_head(
             parsed.task,
             parsed.n,

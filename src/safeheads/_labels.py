@@ -207,7 +207,9 @@ def parse_labels(y: Any) -> _Parsed:
 
 def _column_kind(array: np.ndarray) -> tuple[str, np.ndarray]:
     """Return ("names" | "numbers", array) for a 1-D array, refusing mixed objects."""
-    if array.dtype.kind in "US":
+    if array.dtype.kind == "S":  # bytes, as numpy keeps them: read as UTF-8 names
+        array = array.astype(object)
+    if array.dtype.kind == "U":
         return "names", array
     if array.dtype.kind != "O":
         return "numbers", array
@@ -220,6 +222,9 @@ def _column_kind(array: np.ndarray) -> tuple[str, np.ndarray]:
             f"{where} is {_object_kind(array[np.flatnonzero(bad)[0]])} ({count} of "
             f"{array.size} values differ). Convert all labels to ints, or all to strings."
         )
+    if kinds[0] == "bytes":  # string tensors and numpy "S" arrays: UTF-8, as LabelMap reads them
+        array = np.array([value.decode("utf-8") for value in array.tolist()], dtype=object)
+        kinds = np.full(kinds.shape, "str")
     if kinds[0] == "str":
         if "\x00" in "".join(array.tolist()):  # numpy strings would drop trailing NULs
             return "names", array  # Python strings: np.unique sorts them exactly
@@ -239,8 +244,10 @@ def _object_kind(value: Any) -> str:
         return "int"
     if isinstance(value, (float, np.floating)):
         return "float"
-    if isinstance(value, (str, bytes)):
+    if isinstance(value, str):
         return "str"
+    if isinstance(value, bytes):
+        return "bytes"
     return "other"
 
 
@@ -269,6 +276,15 @@ def _check_numeric_values(array: np.ndarray) -> np.ndarray:
         if not integral.all():
             _raise_non_integral(array, integral)
         array = rounded
+        huge = np.abs(array) >= 2.0**53  # beyond exact float integers: the int cast would wrap
+        if huge.any():
+            _raise(
+                "class ids below 2**53",
+                huge,
+                array,
+                "values too large",
+                "These are not class ids; fix those samples, or map the labels to 0..n-1.",
+            )
     if array.min() < 0:
         negative = array < 0
         values = set(np.unique(array).tolist())
@@ -603,6 +619,37 @@ def _ids_for_names(
     return ids
 
 
+def _ids_for_int_names(values: np.ndarray, class_names: Sequence[Hashable] | None) -> np.ndarray:
+    """Integer labels of a head whose class names are ints (e.g. ``[1, 2, 3]``): their ids.
+
+    Without such names, or with names ``0 .. n-1``, the labels already are the ids.
+    """
+    if class_names is None:
+        return values
+    names = [
+        int(name)
+        for name in class_names
+        if isinstance(name, (int, np.integer)) and not isinstance(name, bool)
+    ]
+    if len(names) != len(class_names):
+        return values
+    if names == list(range(len(names))):
+        return values
+    lookup = {name: i for i, name in enumerate(names)}
+    ids = np.array([lookup.get(int(value), -1) for value in values.ravel()], dtype=np.int64)
+    ids = ids.reshape(values.shape)
+    unknown = ids < 0
+    if unknown.any():
+        _raise(
+            f"labels among the head's class names {names}",
+            unknown,
+            values,
+            "labels unknown",
+            "Add the missing names to class_names, or drop those samples.",
+        )
+    return ids
+
+
 def _check_ids_in_range(ids: np.ndarray, n: int, array_name: str = "y") -> None:
     if ids.size and int(ids.max()) >= n:
         bad = ids >= n
@@ -639,13 +686,13 @@ def encode_labels(
                 raise _width_error(parsed, n, "labels")
             return parsed.values.astype(np.float32, copy=False)
         if fmt == "label-lists":
-            ids = (
-                _ids_for_names(parsed, class_names, task)
-                if parsed.class_names is not None
-                else parsed.values
-            )
             assert parsed.lengths is not None
             try:
+                ids = (
+                    _ids_for_names(parsed, class_names, task)
+                    if parsed.class_names is not None
+                    else _ids_for_int_names(parsed.values, class_names)
+                )
                 _check_ids_in_range(ids, n)
             except LabelFormatError as err:
                 raise LabelFormatError(_in_lists(str(err), parsed.lengths)) from None
@@ -676,7 +723,7 @@ def encode_labels(
     elif fmt == "class-names":
         ids = _ids_for_names(parsed, class_names, task)
     else:
-        ids = parsed.values
+        ids = _ids_for_int_names(parsed.values, class_names)
     if task is Task.BINARY:
         if int(ids.max()) > 1:
             raise _mismatch(

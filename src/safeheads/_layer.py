@@ -214,6 +214,8 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
         top_k: Multilabel: the ``k`` of the precision@k / recall@k metrics.
         **kwargs: Other ``keras.layers.Dense`` arguments (``name``,
             ``kernel_initializer``, ``bias_initializer``, regularizers, ...).
+            ``units`` and ``activation`` follow from the task and are refused
+            when they differ.
 
     Returns:
         A Keras layer.
@@ -287,8 +289,18 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
             activation = "linear"
         else:
             activation = "softmax" if task is Task.MULTICLASS else "sigmoid"
-        kwargs.pop("units", None)
-        kwargs.pop("activation", None)
+        # A saved config carries the units and activation this layer chose; others are refused.
+        given_units = kwargs.pop("units", units)
+        given = kwargs.pop("activation", activation)
+        if given_units != units or keras.activations.get(given) is not keras.activations.get(
+            activation
+        ):
+            raise HeadConfigError(
+                f"Expected no `units` or `activation` for a HeadLayer: task={task.value!r} "
+                f"with n={n} and from_logits={from_logits} needs {units} units and "
+                f"activation={activation!r}. Received: units={given_units!r}, "
+                f"activation={given!r}. For a linear output pass from_logits=True."
+            )
         kwargs["dtype"] = "float32"
         super().__init__(units, activation=activation, **kwargs)
         self.task = task

@@ -76,6 +76,8 @@ def check_pos_weight_values(
         TypeError: If a value is not a number.
         HeadConfigError: If a value is not finite and > 0, or the length is wrong.
     """
+    if isinstance(pos_weight, np.ndarray) and pos_weight.ndim == 0:
+        pos_weight = pos_weight.item()
     if isinstance(pos_weight, (Sequence, np.ndarray)) and not isinstance(pos_weight, str):
         values = tuple(
             _check_weight(value, f"pos_weight[{i}]") for i, value in enumerate(pos_weight)

@@ -43,6 +43,8 @@ def check_threshold(threshold: object, units: int | None = None) -> float | tupl
         TypeError: If the threshold is not a number or a sequence of numbers.
         HeadConfigError: If a value is outside (0, 1) or the sequence length is wrong.
     """
+    if isinstance(threshold, np.ndarray) and threshold.ndim == 0:
+        threshold = threshold.item()
     if isinstance(threshold, (Sequence, np.ndarray)) and not isinstance(threshold, str):
         values = tuple(_check_one(value, f"threshold[{i}]") for i, value in enumerate(threshold))
         if units is not None and len(values) != units:
