@@ -520,3 +520,25 @@ def test_zero_d_arrays_read_as_numbers() -> None:
     )
     assert head.layer.threshold == 0.3
     assert head.loss.pos_weight == 2.0
+
+
+@pytest.mark.parametrize(
+    ("task", "n", "y", "count"),
+    [
+        pytest.param("binary", None, [0, 0, 0, 0], 4, id="binary"),
+        pytest.param("multilabel", 2, [[0, 0], [0, 0]], 4, id="multilabel"),
+    ],
+)
+def test_tune_thresholds_refuses_labels_without_positives(
+    task: str, n: int | None, y: list, count: int
+) -> None:
+    head = classification_head(task, n)
+    scores = np.full((4 if task == "binary" else 2, head.units), 0.3, dtype="float32")
+    message = (
+        f"Expected at least one positive label to tune thresholds on. Received: {count} "
+        "labels, all 0. Every threshold scores 0 there: keep the current threshold, or tune "
+        "on validation data that has positives."
+    )
+    with pytest.raises(safeheads.LabelFormatError, match=f"^{re.escape(message)}$"):
+        head.tune_thresholds(y, scores)
+    assert head.layer.threshold == 0.5

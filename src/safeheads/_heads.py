@@ -9,7 +9,7 @@ import keras
 import numpy as np
 
 from safeheads._auc import RocAUC
-from safeheads._labels import _warn_suspicious, encode_labels, parse_labels
+from safeheads._labels import encode_labels, parse_labels, warn_empty_classes
 from safeheads._layer import HeadLayer
 from safeheads._losses import PosWeight, SigmoidCrossentropy, SoftmaxCrossentropy
 from safeheads._metrics import (
@@ -32,7 +32,7 @@ from safeheads._tuning import (
     tune_columns,
     tune_tau,
 )
-from safeheads.errors import HeadConfigError
+from safeheads.errors import HeadConfigError, LabelFormatError
 
 __all__ = ["Head", "classification_head"]
 
@@ -430,7 +430,8 @@ class Head:
             TypeError: If an option has the wrong type.
             HeadConfigError: If an option has a wrong value, or a multiclass
                 head has no ``prior``.
-            LabelFormatError: If ``y`` does not fit the head.
+            LabelFormatError: If ``y`` does not fit the head, or a binary or
+                multilabel ``y`` holds no positive label (every cut scores 0).
             ValueError: If ``scores`` has the wrong shape, non-finite values, or
                 another number of rows than ``y``.
 
@@ -459,6 +460,12 @@ class Head:
             raise ValueError(
                 f"Expected one row of scores per label. Received: {len(truth)} labels and "
                 f"{len(values)} rows of scores."
+            )
+        if self.task is not Task.MULTICLASS and not truth.any():
+            raise LabelFormatError(
+                f"Expected at least one positive label to tune thresholds on. Received: "
+                f"{truth.size} labels, all 0. Every threshold scores 0 there: keep the "
+                "current threshold, or tune on validation data that has positives."
             )
         layer = self.layer
         if self.task is Task.MULTICLASS:
@@ -544,7 +551,7 @@ class Head:
             Head('multiclass', 3, from_logits=False, labels='sparse', class_names=['bird', 'cat', 'dog'])
         """
         parsed = parse_labels(y)
-        _warn_suspicious(parsed)  # 1-based or far-apart ids would become dead classes
+        warn_empty_classes(parsed)  # 1-based or far-apart ids would become dead classes
         return classification_head(
             parsed.task,
             parsed.n,

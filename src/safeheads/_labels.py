@@ -553,6 +553,19 @@ def _suspicious(parsed: _Parsed) -> str | None:
                 f"{singletons} of {parsed.n_samples} samples have a class that no other sample "
                 "has: are these ids or a continuous target rather than class labels?"
             )
+    return _empty_classes(parsed, present)
+
+
+def warn_empty_classes(parsed: _Parsed) -> None:
+    """Warn when some of the ``n`` classes (labels) have no example (1-based or far-apart ids)."""
+    if _every_class_in_prefix(parsed):
+        return
+    message = _empty_classes(parsed, _present_counts(parsed)[0])
+    if message:
+        warnings.warn(message, SafeheadsWarning, stacklevel=3)
+
+
+def _empty_classes(parsed: _Parsed, present: np.ndarray) -> str | None:
     n_empty = parsed.n - present.size
     if n_empty:
         noun, nouns = (
