@@ -727,3 +727,12 @@ def test_tuple_names_are_refused_by_heads_with_the_heads_message() -> None:
     label_map = LabelMap([("a", 1), ("b", 2)])
     with pytest.raises(TypeError, match=r"^Expected `class_names` to hold str or int"):
         safeheads.classification_head("multiclass", 2, class_names=label_map.class_names)
+
+
+def test_from_labels_refuses_nan() -> None:
+    message = (
+        "Expected finite labels for LabelMap.from_labels. Received: y[1]=nan. Drop or fix "
+        "those samples; a NaN is no class name."
+    )
+    with pytest.raises(safeheads.LabelFormatError, match=f"^{re.escape(message)}$"):
+        safeheads.LabelMap.from_labels(np.array([1.0, np.nan, 2.0]))

@@ -240,6 +240,13 @@ class LabelMap:
             if values.dtype.kind in "US":
                 items: Iterable[Any] = values.tolist()
             else:
+                if values.dtype.kind in "fc" and not np.isfinite(values).all():
+                    bad = int(np.flatnonzero(~np.isfinite(values))[0])
+                    raise LabelFormatError(
+                        f"Expected finite labels for LabelMap.from_labels. Received: "
+                        f"y[{bad}]={float(values[bad].real)!r}. Drop or fix those samples; a NaN is no "
+                        "class name."
+                    )
                 return cls(np.unique(values).tolist())
         else:
             if isinstance(y, (str, bytes)) or not isinstance(y, Iterable):
