@@ -52,6 +52,7 @@ __all__ = [
     "to_categorical",
     "to_multi_hot",
     "to_sparse",
+    "warn_empty_classes",
 ]
 
 FORMATS = ("binary-column", "sparse", "one-hot", "multi-hot", "class-names", "label-lists")
