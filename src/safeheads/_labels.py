@@ -649,10 +649,11 @@ def _ids_for_int_names(values: np.ndarray, class_names: Sequence[Hashable] | Non
         return values
     if names == list(range(len(names))):
         return values
-    lookup = {name: i for i, name in enumerate(names)}
-    ids = np.array([lookup.get(int(value), -1) for value in values.ravel()], dtype=np.int64)
-    ids = ids.reshape(values.shape)
-    unknown = ids < 0
+    order = np.argsort(names)  # vectorised lookup: no Python loop over the labels
+    ordered = np.asarray(names, dtype=np.int64)[order]
+    where = np.minimum(np.searchsorted(ordered, values), len(names) - 1)
+    unknown = ordered[where] != values
+    ids = order[where].astype(np.int64)
     if unknown.any():
         _raise(
             f"labels among the head's class names {names}",
