@@ -244,8 +244,8 @@ class LabelMap:
                     bad = int(np.flatnonzero(~np.isfinite(values))[0])
                     raise LabelFormatError(
                         f"Expected finite labels for LabelMap.from_labels. Received: "
-                        f"y[{bad}]={float(values[bad].real)!r}. Drop or fix those samples; a NaN is no "
-                        "class name."
+                        f"y[{bad}]={float(values[bad].real)!r}. Drop or fix those samples; "
+                        "a NaN is no class name."
                     )
                 return cls(np.unique(values).tolist())
         else:
