@@ -713,6 +713,39 @@ HEAD_ERRORS = [
         id="prior-bad-labels",
     ),
     pytest.param(
+        ("multiclass", 3, {"prior": [10, 20, 30]}),
+        LabelFormatError,
+        "Expected class ids in [0, 3). Received: y[0]=10 (3 of 3 values out of range). Build "
+        "the head with n=31, or fix those labels. If `prior` holds one count per class, pass "
+        "frequencies, prior=counts / sum(counts).",
+        id="prior-counts-multiclass",
+    ),
+    pytest.param(
+        ("multilabel", 3, {"prior": np.array([10, 20, 30])}),
+        LabelFormatError,
+        "Expected labels for task='multilabel'. Received: sparse labels (3 values, n=31). A "
+        "multilabel head needs a multi-hot (N, n) matrix or one list of labels per sample: wrap "
+        "each label in a list, or use task='multiclass'. If `prior` holds one count per label, "
+        "pass frequencies, prior=counts / number_of_samples.",
+        id="prior-counts-multilabel",
+    ),
+    pytest.param(
+        ("binary", None, {"prior": [900, 100]}),
+        LabelFormatError,
+        "Expected labels for task='binary'. Received: sparse labels (2 values, n=901). A binary "
+        "head takes 0/1 labels; these hold 901 classes: use task='multiclass' with n=901. If "
+        "`prior` holds one count per class, pass the positive rate, prior=counts[1] / "
+        "sum(counts).",
+        id="prior-counts-binary",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"prior": [1, 2, 5, 6]}),
+        LabelFormatError,
+        "Expected class ids in [0, 3). Received: y[2]=5 (2 of 4 values out of range). Build "
+        "the head with n=7, or fix those labels.",
+        id="prior-labels-not-counts",
+    ),
+    pytest.param(
         ("multiclass", 3, {"logit_adjustment": 1.0}),
         HeadConfigError,
         "Expected `prior` with `logit_adjustment`: it subtracts tau * log(prior). Received: "

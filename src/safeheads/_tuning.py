@@ -29,7 +29,7 @@ from safeheads._messages import check_choice, check_number, describe_value, is_n
 from safeheads._ranking import TopKAccuracy
 from safeheads._tasks import Task
 from safeheads._thresholds import cut_points
-from safeheads.errors import HeadConfigError
+from safeheads.errors import HeadConfigError, LabelFormatError
 
 __all__ = [
     "AVERAGES",
@@ -121,7 +121,13 @@ def resolve_prior(
     else:
         found = _frequency_vector(prior, units)
         if found is None:
-            return _prior_from_labels(prior, task, n, class_names)
+            try:
+                return _prior_from_labels(prior, task, n, class_names)
+            except LabelFormatError as error:
+                hint = _counts_hint(prior, task, n)
+                if hint is None:
+                    raise
+                raise LabelFormatError(f"{error} {hint}") from None
         values = found
     if not (np.isfinite(values).all() and values.min() >= 0.0 and values.max() <= 1.0):
         bad = int(np.flatnonzero(~(np.isfinite(values) & (values >= 0) & (values <= 1)))[0])
@@ -151,6 +157,26 @@ def _prior_from_labels(
     else:
         frequencies = encoded.mean(axis=0, dtype=np.float64)
     return tuple(float(value) for value in frequencies)
+
+
+def _counts_hint(prior: Any, task: Task, n: int) -> str | None:
+    """A hint when ``prior``, refused as labels, looks like one count per class."""
+    if not isinstance(prior, (list, tuple, np.ndarray)) or np.ndim(prior) != 1:
+        return None
+    if isinstance(prior, (list, tuple)) and not all(is_number(value) for value in prior):
+        return None
+    values = np.asarray(prior)
+    if values.dtype.kind not in "fiu" or values.size != (2 if task is Task.BINARY else n):
+        return None
+    if not (np.isfinite(values).all() and values.min() >= 0 and (values == np.round(values)).all()):
+        return None
+    fix = {
+        Task.BINARY: "the positive rate, prior=counts[1] / sum(counts)",
+        Task.MULTICLASS: "frequencies, prior=counts / sum(counts)",
+        Task.MULTILABEL: "frequencies, prior=counts / number_of_samples",
+    }[task]
+    noun = "label" if task is Task.MULTILABEL else "class"
+    return f"If `prior` holds one count per {noun}, pass {fix}."
 
 
 def prior_bias(prior: Sequence[float], task: Task) -> np.ndarray:
