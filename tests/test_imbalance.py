@@ -126,8 +126,9 @@ def test_prior_bias_initializer_serializes() -> None:
 
 
 def _candidates(scores: np.ndarray) -> np.ndarray:
+    """Every midpoint of the sorted unique scores, and a cut below them all."""
     unique = np.unique(scores.astype(np.float32).astype(np.float64))
-    return (unique[:-1] + unique[1:]) / 2.0
+    return np.concatenate([unique[:1] - 1.0, (unique[:-1] + unique[1:]) / 2.0])
 
 
 def _fbeta(y: np.ndarray, predicted: np.ndarray, beta: float) -> float:
@@ -137,7 +138,7 @@ def _fbeta(y: np.ndarray, predicted: np.ndarray, beta: float) -> float:
 
 
 def _brute_force(y: np.ndarray, scores: np.ndarray, beta: float) -> float:
-    """The best F-beta of ``scores > cut`` over every midpoint of the sorted unique scores."""
+    """The best F-beta of ``scores > cut`` over every candidate cut."""
     return max(_fbeta(y, (scores > cut).astype(float), beta) for cut in _candidates(scores))
 
 
@@ -280,6 +281,26 @@ def test_tuned_threshold_between_adjacent_float32_scores() -> None:
         y = np.array([0, 1, 1, 0])
         tuned = classification_head("binary", from_logits=from_logits).tune_thresholds(y, scores)
         assert tuned.decode(scores).tolist() == [0, 1, 1, 0]
+
+
+@pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
+def test_tuned_threshold_can_predict_every_sample_positive(from_logits: bool) -> None:
+    # F1 6/7 with every sample positive, 4/6 at the best cut between two scores.
+    probabilities = np.array([0.2, 0.5, 0.6, 0.9], dtype="float32")
+    scores = _logit64(probabilities, False).astype("float32") if from_logits else probabilities
+    y = np.array([1, 1, 0, 1])
+    tuned = classification_head("binary", from_logits=from_logits).tune_thresholds(y, scores)
+    assert tuned.decode(scores).tolist() == [1, 1, 1, 1]
+    assert 0.0 < tuned.threshold < 0.2
+
+
+def test_every_sample_positive_needs_a_threshold_above_zero() -> None:
+    # A probability of exactly 0 is never > a threshold in (0, 1): the best cut between
+    # two scores is kept (F1 4/6 above 0, against 6/7 with every sample positive).
+    scores = np.array([0.0, 0.5, 0.6, 0.9], dtype="float32")
+    tuned = classification_head("binary").tune_thresholds([1, 1, 0, 1], scores)
+    assert tuned.decode(scores).tolist() == [0, 1, 1, 1]
+    assert 0.0 < tuned.threshold < 0.5
 
 
 def test_tuning_keeps_threshold_when_scores_are_all_equal() -> None:
@@ -976,6 +997,44 @@ def test_tune_errors_on_data() -> None:
         ),
     ):
         classification_head("multiclass", 3).tune_thresholds([0, 1, 2], np.eye(3))
+
+
+@pytest.mark.parametrize(
+    ("task", "options", "message"),
+    [
+        pytest.param(
+            "binary",
+            {"average": "macro"},
+            "Received: average='macro' for task='binary'. A binary head tunes one threshold, "
+            "for the F-beta of the positive class: leave them out.",
+            id="binary-average",
+        ),
+        pytest.param(
+            "multiclass",
+            {"prior_slope": 0.5, "min_support": 3},
+            "Received: min_support=3, prior_slope=0.5 for task='multiclass'. A multiclass head "
+            "tunes its logit adjustment, for macro-F-beta: leave them out.",
+            id="multiclass-support-slope",
+        ),
+    ],
+)
+def test_tune_refuses_multilabel_options_for_other_tasks(
+    task: str, options: dict, message: str
+) -> None:
+    head = classification_head(task, 3, prior=[0, 1, 2]) if task == "multiclass" else _binary()
+    before = head.layer.get_config()
+    with pytest.raises(
+        HeadConfigError,
+        match="^"
+        + re.escape(
+            "Expected `min_support`, `average` and `prior_slope` only for task='multilabel': "
+            "they choose per-label thresholds. " + message
+        )
+        + "$",
+    ):
+        scores = np.eye(3)[:, :1] if task == "binary" else np.eye(3)
+        head.tune_thresholds([0, 1, 1], scores, **options)
+    assert head.layer.get_config() == before  # nothing tuned
 
 
 LOSS_ERRORS = [

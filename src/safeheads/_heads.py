@@ -391,7 +391,9 @@ class Head:
         either; the prior slope raised both (see ``docs/imbalance.md``).
 
         Thresholds are tuned exactly: for each slope, the candidate cuts are
-        the midpoints between consecutive distinct (adjusted) scores, and the
+        the midpoints between consecutive distinct (adjusted) scores and a cut
+        below the lowest one (every sample positive, where a threshold in
+        (0, 1) can express it: not below a probability of exactly 0), and the
         best is kept (the highest of equal ones). Scores are what
         ``model.predict`` returns (float32), logits for ``from_logits=True``;
         the stored thresholds are probabilities that reproduce, on these
@@ -428,8 +430,9 @@ class Head:
 
         Raises:
             TypeError: If an option has the wrong type.
-            HeadConfigError: If an option has a wrong value, or a multiclass
-                head has no ``prior``.
+            HeadConfigError: If an option has a wrong value, a multilabel-only
+                option is set for another task, or a multiclass head has no
+                ``prior``.
             LabelFormatError: If ``y`` does not fit the head, or a binary or
                 multilabel ``y`` holds no positive label (every cut scores 0).
             ValueError: If ``scores`` has the wrong shape, non-finite values, or
@@ -449,6 +452,28 @@ class Head:
         beta2, support, average, slope = check_tuning_args(
             metric, beta, min_support, average, prior_slope
         )
+        if self.task is not Task.MULTILABEL:
+            given = [
+                f"{name}={value!r}"
+                for name, value, default in (
+                    ("min_support", support, None),
+                    ("average", average, "micro"),
+                    ("prior_slope", slope, None),
+                )
+                if value != default
+            ]
+            if given:
+                tuned = (
+                    "one threshold, for the F-beta of the positive class"
+                    if self.task is Task.BINARY
+                    else "its logit adjustment, for macro-F-beta"
+                )
+                raise HeadConfigError(
+                    f"Expected `min_support`, `average` and `prior_slope` only for "
+                    f"task='multilabel': they choose per-label thresholds. Received: "
+                    f"{', '.join(given)} for task={self.task.value!r}. A {self.task.value} "
+                    f"head tunes {tuned}: leave them out."
+                )
         if self.task is Task.MULTICLASS and self.prior is None:
             raise HeadConfigError(
                 "Expected a multiclass head built with `prior` to tune its logit adjustment. "

@@ -422,24 +422,27 @@ class _Cut(NamedTuple):
 
 
 def _best_global_cut(
-    adjusted: np.ndarray, truth: np.ndarray, beta2: float, average: str
+    adjusted: np.ndarray, truth: np.ndarray, beta2: float, average: str, all_positive: bool
 ) -> _Cut | None:
     """Best ``adjusted > cut`` over the midpoints of the sorted unique adjusted values.
 
-    The objective is micro-F-beta, macro-F-beta, or their mean over the columns;
-    of equal values the highest cut wins. ``None`` with fewer than two unique values.
+    With ``all_positive``, a cut below the lowest value (every cell positive) is a
+    candidate too. The objective is micro-F-beta, macro-F-beta, or their mean over
+    the columns; of equal values the highest cut wins. ``None`` with fewer than two
+    unique values.
     """
     unique = np.unique(adjusted)
     if unique.size < 2:
         return None
     size = unique.size
+    first = 0 if all_positive else 1  # candidate k predicts ``adjusted >= unique[k]``
 
     def counts(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Cells and true cells predicted positive by each candidate (``>= unique[k + 1]``)."""
+        """Cells and true cells predicted positive by each candidate."""
         where = np.searchsorted(unique, values)  # index of each value among the unique ones
         cells = np.cumsum(np.bincount(where, minlength=size)[::-1])[::-1]
         true = np.cumsum(np.bincount(where, weights=weights, minlength=size)[::-1])[::-1]
-        return cells[1:].astype(np.float64), true[1:]
+        return cells[first:].astype(np.float64), true[first:]
 
     def fbeta(tp: np.ndarray, pp: np.ndarray, positives: float) -> np.ndarray:
         denominator = beta2 * positives + pp
@@ -452,14 +455,15 @@ def _best_global_cut(
     if average == "micro":
         score = micro
     else:  # the per-column counts, column by column
-        macro = np.zeros(size - 1)
+        macro = np.zeros(size - first)
         for j in range(adjusted.shape[1]):
             pp, tp = counts(adjusted[:, j], truth[:, j])
             macro += fbeta(tp, pp, float(truth[:, j].sum()))
         macro /= adjusted.shape[1]
         score = macro if average == "macro" else (micro + macro) / 2.0
-    best = int(np.flatnonzero(score == score.max())[-1])
-    return _Cut(float(unique[best]), float(unique[best + 1]), float(score[best]))
+    best = int(np.flatnonzero(score == score.max())[-1]) + first
+    lower = float(unique[best - 1]) if best else -math.inf
+    return _Cut(lower, float(unique[best]), float(score[best - first]))
 
 
 def _column_thresholds(
@@ -470,7 +474,8 @@ def _column_thresholds(
     from_logits: bool,
 ) -> list[float]:
     """Per-column thresholds that reproduce ``logits - offsets > cut`` on ``scores``."""
-    middle = (cut.lower + cut.upper) / 2.0
+    # Below the lowest value (every cell positive), one logit under it.
+    middle = cut.upper - 1.0 if cut.lower == -math.inf else (cut.lower + cut.upper) / 2.0
     thresholds = []
     for j in range(scores.shape[1]):
         positive = logits[:, j] - offsets[j] >= cut.upper
@@ -498,8 +503,8 @@ def tune_columns(
     ``a`` (the prior slope) is ``prior_slope``, or the best of `SLOPE_GRID`
     (the smallest of equal ones) when ``None`` (0 without a prior); for each
     ``a``, ``c`` is the exact best
-    of the midpoints of the sorted unique adjusted scores for the ``average``
-    F-beta. Then every column with at least ``min_support`` positives gets the
+    of the midpoints of the sorted unique adjusted scores (and a cut below them
+    all, where a threshold can express it) for the ``average`` F-beta. Then every column with at least ``min_support`` positives gets the
     threshold that maximises its own F-beta (if above 0). ``None`` when all
     scores are equal.
     """
@@ -513,9 +518,11 @@ def tune_columns(
         p = np.clip(np.asarray(prior, dtype=np.float64), PRIOR_EPS, 1.0 - PRIOR_EPS)
         unit = np.log(p) - np.log1p(-p)
         slopes = SLOPE_GRID if prior_slope is None else (prior_slope,)
+    # Every cell positive is a candidate where a threshold in (0, 1) can say so.
+    all_positive = bool(cells.min() > cut_points(math.ulp(0.0), from_logits))
     best: tuple[_Cut, float] | None = None
     for slope in slopes:
-        found = _best_global_cut(logits - slope * unit, truth, beta2, average)
+        found = _best_global_cut(logits - slope * unit, truth, beta2, average, all_positive)
         if found is not None and (best is None or found.score > best[0].score):
             best = (found, slope)
     if best is None:
@@ -526,7 +533,9 @@ def tune_columns(
         for j in range(cells.shape[1]):
             if truth[:, j].sum() < min_support:
                 continue
-            own = _best_global_cut(logits[:, j : j + 1], truth[:, j : j + 1], beta2, "micro")
+            own = _best_global_cut(
+                logits[:, j : j + 1], truth[:, j : j + 1], beta2, "micro", all_positive
+            )
             if own is not None and own.score > 0.0:
                 thresholds[j] = _column_thresholds(
                     cells[:, j : j + 1], logits[:, j : j + 1], np.zeros(1), own, from_logits
