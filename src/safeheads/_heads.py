@@ -463,7 +463,7 @@ class Head:
                 if value != default
             ]
             if given:
-                tuned = (
+                what = (
                     "one threshold, for the F-beta of the positive class"
                     if self.task is Task.BINARY
                     else "its logit adjustment, for macro-F-beta"
@@ -472,7 +472,7 @@ class Head:
                     f"Expected `min_support`, `average` and `prior_slope` only for "
                     f"task='multilabel': they choose per-label thresholds. Received: "
                     f"{', '.join(given)} for task={self.task.value!r}. A {self.task.value} "
-                    f"head tunes {tuned}: leave them out."
+                    f"head tunes {what}: leave them out."
                 )
         if self.task is Task.MULTICLASS and self.prior is None:
             raise HeadConfigError(
