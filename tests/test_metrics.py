@@ -73,6 +73,43 @@ def test_sample_weights_match_scikit_learn() -> None:
     )
 
 
+CELL_W = RNG.random((300, 6)).astype(np.float32)
+
+
+def test_per_cell_sample_weights_weigh_each_output() -> None:
+    """Weights of shape (N, units) weigh each cell, as Keras' BinaryAccuracy does."""
+    decided = (P > 0.5).astype(np.float32)
+    accuracy = ThresholdAccuracy()
+    keras_accuracy = keras.metrics.BinaryAccuracy()
+    expected = np.average(decided == Y, weights=CELL_W)
+    assert _batched(accuracy, Y, P, CELL_W) == pytest.approx(expected, abs=1e-6)
+    assert _batched(keras_accuracy, Y, P, CELL_W) == pytest.approx(expected, abs=1e-6)
+    tp = (CELL_W * decided * Y).sum(axis=0)
+    fp = (CELL_W * decided * (1 - Y)).sum(axis=0)
+    fn = (CELL_W * (1 - decided) * Y).sum(axis=0)
+    precision = _batched(ThresholdPrecision(6), Y, P, CELL_W)
+    assert precision == pytest.approx(tp.sum() / (tp.sum() + fp.sum()), abs=1e-6)
+    per_label = np.divide(2 * tp, 2 * tp + fp + fn, out=np.zeros(6), where=2 * tp + fp + fn > 0)
+    macro = _batched(ThresholdF1(6, average="macro"), Y, P, CELL_W)
+    assert macro == pytest.approx(per_label.mean(), abs=1e-6)
+    # (N, 1) weights are row weights, as (N,) ones.
+    assert _batched(ThresholdF1(6), Y, P, W[:, None]) == pytest.approx(
+        f1_score(Y, decided, average="micro", sample_weight=W, zero_division=0), abs=1e-6
+    )
+
+
+def test_exact_match_refuses_per_cell_sample_weights() -> None:
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "Expected `sample_weight` of shape (N,) or (N, 1) for exact_match: it scores "
+            "whole samples. Received: sample_weight of shape (300, 6). Pass one weight per "
+            "sample."
+        ),
+    ):
+        ExactMatch().update_state(Y, P, sample_weight=CELL_W)
+
+
 def test_binary_column_shapes() -> None:
     metric = ThresholdAccuracy()
     metric.update_state(np.array([1, 0, 1]), np.array([[0.7], [0.6], [0.2]]))

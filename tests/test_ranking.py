@@ -211,6 +211,20 @@ ERRORS = [
         "shape (2, 3).",
         id="k-above-width",
     ),
+    pytest.param(
+        lambda: RecallAtK(1).update_state(np.eye(3), np.eye(3), sample_weight=np.ones((3, 3))),
+        ValueError,
+        "Expected `sample_weight` of shape (N,) or (N, 1) for recall_at_1: it scores whole "
+        "samples. Received: sample_weight of shape (3, 3). Pass one weight per sample.",
+        id="per-cell-weight",
+    ),
+    pytest.param(
+        lambda: TopKAccuracy(1).update_state([0, 1], np.eye(2), sample_weight=np.ones((2, 1, 1))),
+        ValueError,
+        "Expected `sample_weight` of shape (N,) or (N, 1) for accuracy: it scores whole "
+        "samples. Received: sample_weight of shape (2, 1, 1). Pass one weight per sample.",
+        id="top-k-accuracy-rank-3-weight",
+    ),
 ]
 
 

@@ -16,6 +16,7 @@ import keras
 from keras import ops
 
 from safeheads._messages import check_choice, check_int
+from safeheads._ranking import row_weights
 from safeheads._thresholds import Threshold, check_threshold, cut_points
 
 __all__ = [
@@ -46,8 +47,9 @@ class _ThresholdMetric(keras.metrics.Metric):  # type: ignore[misc]
         self._cut = cut_points(self.threshold, self.from_logits)
 
     def _binarize(self, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple[Any, Any, Any]:
-        """Return float32 (true, predicted) shaped like ``y_pred`` as 2-D, and the (N, 1)
-        weights, or ``None`` without sample weights (the unweighted path skips them)."""
+        """Return float32 (true, predicted) shaped like ``y_pred`` as 2-D, and the weight
+        of each cell: ``sample_weight`` of shape (N,), (N, 1) or (N, units) broadcast to
+        that shape, or ``None`` without sample weights (the unweighted path skips them)."""
         y_pred = ops.cast(ops.convert_to_tensor(y_pred), "float32")
         if len(y_pred.shape) == 1:
             y_pred = ops.expand_dims(y_pred, -1)
@@ -55,7 +57,10 @@ class _ThresholdMetric(keras.metrics.Metric):  # type: ignore[misc]
         predicted = ops.cast(ops.greater(y_pred, self._cut), "float32")
         if sample_weight is None:
             return y_true, predicted, None
-        return y_true, predicted, ops.reshape(ops.cast(sample_weight, "float32"), (-1, 1))
+        weight = ops.cast(ops.convert_to_tensor(sample_weight), "float32")
+        if len(weight.shape) <= 1:
+            weight = ops.reshape(weight, (-1, 1))
+        return y_true, predicted, ops.broadcast_to(weight, ops.shape(y_pred))
 
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = super().get_config()
@@ -117,7 +122,7 @@ class ThresholdAccuracy(_ThresholdMetric):
             self.total.assign_add(ops.cast(ops.size(equal), "float32"))
         else:
             self.correct.assign_add(ops.sum(equal * weight))
-            self.total.assign_add(ops.sum(weight) * ops.cast(ops.shape(equal)[1], "float32"))
+            self.total.assign_add(ops.sum(weight))
 
     def result(self) -> Any:
         return ops.divide_no_nan(self.correct, self.total)
@@ -163,13 +168,14 @@ class ExactMatch(_ThresholdMetric):
         self.total = self.add_variable(shape=(), initializer="zeros", name="total")
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        y_true, predicted, weight = self._binarize(y_true, y_pred, sample_weight)
+        y_true, predicted, _ = self._binarize(y_true, y_pred, None)
         row_match = ops.cast(ops.all(ops.equal(y_true, predicted), axis=1), "float32")
-        if weight is None:
+        if sample_weight is None:
             self.matches.assign_add(ops.sum(row_match))
             self.total.assign_add(ops.cast(ops.shape(row_match)[0], "float32"))
         else:
-            self.matches.assign_add(ops.sum(row_match * weight[:, 0]))
+            weight = row_weights(sample_weight, self.name)
+            self.matches.assign_add(ops.sum(row_match * weight))
             self.total.assign_add(ops.sum(weight))
 
     def result(self) -> Any:

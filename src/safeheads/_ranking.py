@@ -27,6 +27,7 @@ __all__ = [
     "RecallAtK",
     "TopKAccuracy",
     "check_k",
+    "row_weights",
 ]
 
 
@@ -38,6 +39,23 @@ def check_k(k: object, name: str = "k", n: int | None = None) -> int:
             f"Expected `{name}` <= n={n}, the number of labels. Received: {name}={int(k)}."
         )
     return k
+
+
+def row_weights(sample_weight: Any, name: str) -> Any:
+    """``sample_weight`` as one float32 weight per sample, shape ``(N,)``.
+
+    A metric that scores whole samples (rows) has no use for one weight per output:
+    a weight of shape ``(N, units)`` with ``units`` > 1 gets a ``ValueError``
+    instead of being flattened into ``N * units`` row weights.
+    """
+    weight = ops.cast(ops.convert_to_tensor(sample_weight), "float32")
+    shape = tuple(weight.shape)
+    if len(shape) > 2 or (len(shape) == 2 and shape[1] is not None and shape[1] != 1):
+        raise ValueError(
+            f"Expected `sample_weight` of shape (N,) or (N, 1) for {name}: it scores whole "
+            f"samples. Received: sample_weight of shape {shape}. Pass one weight per sample."
+        )
+    return ops.reshape(weight, (-1,))
 
 
 def top_k_hits(ids: Any, scores: Any, k: int) -> Any:
@@ -116,7 +134,7 @@ class TopKAccuracy(keras.metrics.Metric):  # type: ignore[misc]
             self.correct.assign_add(ops.sum(hit))
             self.total.assign_add(ops.cast(ops.shape(hit)[0], "float32"))
             return
-        weight = ops.reshape(ops.cast(sample_weight, "float32"), (-1,))
+        weight = row_weights(sample_weight, self.name)
         self.correct.assign_add(ops.sum(hit * weight))
         self.total.assign_add(ops.sum(weight))
 
@@ -154,7 +172,7 @@ class _AtK(keras.metrics.Metric):  # type: ignore[misc]
         if sample_weight is None:
             weight = ops.ones_like(hits)
         else:
-            weight = ops.reshape(ops.cast(sample_weight, "float32"), (-1,))
+            weight = row_weights(sample_weight, self.name)
         return hits, positives, weight
 
     def result(self) -> Any:
