@@ -87,6 +87,14 @@ VALID_LABELS = [
         ),
         id="lists-tuples-names",
     ),
+    pytest.param(
+        Valid([["a", "c"], ["b", "c"]], "multilabel", "label-lists", 3, ("a", "b", "c")),
+        id="lists-equal-length-names",
+    ),
+    pytest.param(
+        Valid(np.array([[b"x", b"y"], [b"y", b"y"]]), "multilabel", "label-lists", 2, ("x", "y")),
+        id="lists-bytes-matrix",
+    ),
 ]
 
 
@@ -220,11 +228,12 @@ INVALID_LABELS = [
     ),
     pytest.param(
         Invalid(
-            np.array([["a", "b"], ["b", "a"]]),
-            "Expected a numeric 0/1 matrix. Received: dtype <U1 with shape (2, 2). For lists of "
-            "class names per sample pass a list of lists, or use safeheads.LabelMap.",
+            np.array([[None, 1], [0, 1]], dtype=object),
+            "Expected a numeric 0/1 matrix or class names. Received: y[0, 0]=None in a matrix "
+            "of dtype object with shape (2, 2). Convert the labels to ints, or the names to "
+            "strings.",
         ),
-        id="string-matrix",
+        id="object-matrix",
     ),
     pytest.param(
         Invalid(

@@ -170,6 +170,12 @@ ENCODE = [
         id="lists-of-names",
     ),
     pytest.param(
+        ("multilabel", 3, {"class_names": ["a", "b", "c"]}),
+        [["a", "c"], ["b", "c"]],
+        np.array([[1.0, 0, 1], [0, 1, 1]]),
+        id="equal-length-lists-of-names",
+    ),
+    pytest.param(
         ("multiclass", 3, {"class_names": [1, 2, 3]}),
         [1, 2, 1],
         np.array([0, 1, 0]),

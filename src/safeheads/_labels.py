@@ -203,6 +203,10 @@ def parse_labels(y: Any) -> _Parsed:
         array = array[:, 0]
     if array.ndim == 1:
         return _parse_column(array)
+    if array.dtype.kind in "US" or (
+        array.dtype.kind == "O" and isinstance(array.flat[0], (str, bytes))
+    ):  # names are never 0/1 cells: rows of equal length, each a list of labels
+        return _parse_label_lists(array.tolist())
     return _parse_matrix(array)
 
 
@@ -362,11 +366,11 @@ def _parse_matrix(array: np.ndarray) -> _Parsed:
     if array.dtype.kind == "b":
         cells = array.view(np.uint8)
     else:
-        if array.dtype.kind in "OUS":
+        if array.dtype.kind == "O":  # matrices of names were read as label lists
             raise LabelFormatError(
-                f"Expected a numeric 0/1 matrix. Received: dtype {array.dtype} with shape "
-                f"{array.shape}. For lists of class names per sample pass a list of lists, "
-                "or use safeheads.LabelMap."
+                f"Expected a numeric 0/1 matrix or class names. Received: y[0, 0]="
+                f"{describe_value(array[0, 0])} in a matrix of dtype object with shape "
+                f"{array.shape}. Convert the labels to ints, or the names to strings."
             )
         if array.dtype.kind == "f":
             finite = np.isfinite(array)
