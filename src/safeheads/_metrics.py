@@ -79,6 +79,7 @@ class ThresholdAccuracy(_ThresholdMetric):
     For a binary head (one output) this is the usual accuracy. For a multilabel
     head it is the per-label (Hamming) accuracy, which safeheads names
     ``label_accuracy``: it is high for a model that predicts no label at all.
+    ``sample_weight`` may hold one weight per sample or one per output cell.
 
     Args:
         threshold: Probability threshold in (0, 1), or one per output.
@@ -133,6 +134,7 @@ class ExactMatch(_ThresholdMetric):
     """Share of samples whose whole predicted label set equals the true one.
 
     Also called subset accuracy: the accuracy a person means for a multilabel task.
+    ``sample_weight`` holds one weight per sample (a ``ValueError`` for one per cell).
 
     Args:
         threshold: Probability threshold in (0, 1), or one per label.
@@ -230,6 +232,8 @@ class _ConfusionMetric(_ThresholdMetric):
 
 
 _CONFUSION_DOC = """
+
+    ``sample_weight`` may hold one weight per sample or one per output cell.
 
     Args:
         num_labels: Number of outputs (1 for a binary head).
