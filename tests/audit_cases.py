@@ -102,6 +102,9 @@ def _stack(case: Case, inputs: Any) -> Any:
         return keras.ops.sigmoid(logits)
     if case.shape == "log-softmax":
         return keras.activations.log_softmax(logits)
+    if case.shape == "then-linear":  # an identity after the activation
+        out = keras.layers.Dense(case.units, case.activation)(inputs)
+        return keras.layers.Activation("linear", name="out")(out)
     if case.shape == "nested":
         head = keras.Sequential(
             [keras.Input((8,)), keras.layers.Dense(case.units, case.activation)], name="head"
@@ -115,6 +118,10 @@ def build_model(case: Case) -> keras.Model:
     inputs = keras.Input((4,))
     if case.shape == "sequential":
         model = keras.Sequential([inputs, keras.layers.Dense(case.units, case.activation)])
+    elif case.shape == "sequential-then-linear":
+        model = keras.Sequential([
+            inputs, keras.layers.Dense(case.units, case.activation), keras.layers.Activation("linear")
+        ])  # fmt: skip
     else:
         model = keras.Model(inputs, _stack(case, inputs))
     if case.compile and case.loss is not None:
@@ -177,6 +184,34 @@ CASES = [
     _case("ok-binary-bce-function", 1, "sigmoid", BCE_FN, (AUC_PLAIN, PRECISION), "binary"),
     _case("ok-binary-focal", 1, "sigmoid", FOCAL, ("binary_accuracy",), "binary"),
     _case("ok-binary-sequential", 1, "sigmoid", "bce", ("accuracy",), "binary", shape="sequential"),
+    _case(
+        "ok-binary-sigmoid-then-linear",
+        1,
+        "sigmoid",
+        "binary_crossentropy",
+        ("accuracy",),
+        "binary",
+        shape="then-linear",
+    ),
+    _case(
+        "ok-multiclass-softmax-then-linear-sequential",
+        3,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        ("accuracy",),
+        "sparse3",
+        shape="sequential-then-linear",
+    ),
+    _case(
+        "linear-then-linear-is-logits",
+        3,
+        None,
+        "sparse_categorical_crossentropy",
+        ("accuracy",),
+        "sparse3",
+        expected=("SH201",),
+        shape="then-linear",
+    ),
     _case(
         "ok-binary-softmax2-scce",
         2,

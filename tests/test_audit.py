@@ -279,6 +279,43 @@ def test_mixed_precision_output_layer_warns() -> None:
     assert safeheads.check(fixed).findings == ()
 
 
+def test_mixed_precision_reads_the_layers_not_a_wrapping_model() -> None:
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        head = safeheads.classification_head("multiclass", 3)
+        inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8), head.layer])
+        outer = keras.Sequential([keras.Input((4,)), inner])  # its policy is mixed_float16
+        outer.compile("adam", loss=head.loss, metrics=head.metrics)
+        # softmax in float16, then a float32 identity: the softmax is still float16
+        cast_after = keras.Sequential([
+            keras.Input((4,)),
+            keras.layers.Dense(3, "softmax", name="out"),
+            keras.layers.Activation("linear", dtype="float32"),
+        ])  # fmt: skip
+        cast_after.compile("adam", loss="sparse_categorical_crossentropy")
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    y = np.array([0, 1, 2] * 4)
+    assert safeheads.check(outer, y).findings == ()
+    report = safeheads.check(cast_after, y)
+    assert report.codes == ("SH103",)
+    assert "The output layer 'out' computes in float16" in report.findings[0].message
+
+
+def test_labels_in_a_one_element_list_for_a_single_output() -> None:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")])
+    model.compile("adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    y = np.array([0, 1, 2] * 4)
+    assert safeheads.check(model, [y]).findings == ()  # fit(x, [y]) trains: Keras unwraps it
+    assert safeheads.check(model, (y,)).findings == ()
+    guard = safeheads.HeadGuard()
+    model.fit(np.zeros((12, 4)), [y], epochs=1, verbose=0, callbacks=[guard])
+    assert guard.report is not None and guard.report.findings == ()
+    bad = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, "sigmoid")])
+    bad.compile("adam", loss="binary_crossentropy", metrics=["accuracy"])
+    assert "SH402" in safeheads.check(bad, [y]).codes  # still read as the labels they are
+
+
 def test_backend_specific_explanations() -> None:
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, "softmax")])
     model.compile("adam", loss="binary_crossentropy")

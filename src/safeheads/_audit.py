@@ -325,18 +325,20 @@ def _walk_layers(layers: Sequence[Any], name: str) -> _Output:
         kind = type(layer).__name__
         if kind in _PASS_THROUGH:
             continue
-        dtype = _compute_dtype(layer)
-        if dtype:
-            low.append((layer.name, *dtype))
-        if isinstance(layer, keras.Model):
+        if isinstance(layer, keras.Model):  # its own layers' dtypes count, not its policy
             inner = _outputs_of(layer)
             if len(inner) == 1:
                 below = inner[0]
                 return _merge(below, final, source, low, name)
             return _Output(name, None, final, source, None, None, tuple(low))
+        dtype = _compute_dtype(layer)
+        if dtype:
+            low.append((layer.name, *dtype))
         activation: str | None
         if kind == "Activation":
             activation = _activation_name(getattr(layer, "activation", None))
+            if activation == "linear":  # the identity: the activation is below it
+                continue
         elif kind in _ACTIVATION_LAYERS:
             activation = _ACTIVATION_LAYERS[kind]
         else:
@@ -394,21 +396,23 @@ def _walk_tensor(tensor: Any, name: str) -> _Output:
             break
         operation = history.operation
         kind = type(operation).__name__
-        dtype = _compute_dtype(operation)
-        if dtype:
-            low.append((operation.name, *dtype))
         activation: str | None = None
-        if isinstance(operation, keras.Model):
+        if isinstance(operation, keras.Model):  # its own layers' dtypes count, not its policy
             inner = _outputs_of(operation)
             if len(inner) == 1:
                 merged = _merge(inner[0], final, source, low, name)
                 return dataclasses.replace(merged, units=units, rank=rank)
             break
+        dtype = _compute_dtype(operation)
+        if dtype:
+            low.append((operation.name, *dtype))
         if isinstance(operation, keras.layers.Layer):
             if kind in _PASS_THROUGH:
                 pass
             elif kind == "Activation":
                 activation = _activation_name(getattr(operation, "activation", None))
+                if activation == "linear":  # the identity: the activation is below it
+                    activation = None
             elif kind in _ACTIVATION_LAYERS:
                 activation = _ACTIVATION_LAYERS[kind]
             else:
@@ -718,6 +722,8 @@ def _split_labels(y: Any, outputs: list[_Output]) -> list[Any]:
         if isinstance(y, (list, tuple)) and len(y) == len(outputs):
             return list(y)
         return [None] * len(outputs)
+    if isinstance(y, (list, tuple)) and len(y) == 1 and len(getattr(y[0], "shape", ())) >= 1:
+        return [y[0]]  # fit(x, [y]) on a single output: Keras unwraps it too
     return [y]
 
 
