@@ -203,7 +203,43 @@ def test_custom_loss_function_is_unrecognised_warning() -> None:
     model.compile("adam", loss=my_loss)
     report = safeheads.check(model)
     assert report.codes == ("SH206",) and report.ok
-    assert "my_loss" in report.findings[0].message
+    assert report.findings[0].message.startswith(
+        "The loss my_loss is not a classification crossentropy that safeheads recognises, so "
+        "it cannot check it against the output layer;"
+    )
+
+
+def test_metric_scale_messages_match_the_metric() -> None:
+    softmax = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")])
+    softmax.compile(
+        "adam",
+        loss="sparse_categorical_crossentropy",
+        metrics=[keras.metrics.SparseCategoricalCrossentropy(from_logits=True)],
+    )
+    (finding,) = safeheads.check(softmax).findings
+    assert finding.message == (
+        "The metric SparseCategoricalCrossentropy has from_logits=True but the output applies "
+        "softmax: it applies a softmax to probabilities, which pulls every row toward uniform."
+    )
+    sigmoid = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, "sigmoid")])
+    sigmoid.compile("adam", loss="bce", metrics=[keras.metrics.AUC(from_logits=True)])
+    (finding,) = safeheads.check(sigmoid).findings
+    assert finding.message == (
+        "The metric AUC has from_logits=True but the output applies sigmoid: it reads "
+        "probabilities as logits, i.e. as scores in [0.5, 0.73] after its sigmoid, so its "
+        "thresholds are wrong."
+    )
+    linear = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    linear.compile(
+        "adam",
+        loss=keras.losses.BinaryCrossentropy(from_logits=True),
+        metrics=[keras.metrics.BinaryCrossentropy()],
+    )
+    (finding,) = safeheads.check(linear).findings
+    assert finding.message == (
+        "The metric BinaryCrossentropy reads the output as probabilities, but the output is "
+        "linear (logits): it has from_logits=False, so it reads each logit as a probability."
+    )
 
 
 def test_safeheads_loss_trusted_on_head_layer_checked_elsewhere() -> None:

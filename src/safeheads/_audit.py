@@ -25,7 +25,7 @@ SH202    error     sigmoid/softmax output with ``from_logits=True``
 SH203    error     sigmoid output (several units) with a categorical crossentropy
 SH204    error     softmax output (several units) with binary crossentropy
 SH205    error     categorical crossentropy over a single output unit
-SH206    warning   a loss that is not a classification crossentropy
+SH206    warning   a loss not recognised as a classification crossentropy
 SH301    error     argmax accuracy (``'accuracy'`` resolved by shape) on a
                    multilabel output
 SH302    warning   ``'binary_accuracy'`` on a multilabel output
@@ -87,7 +87,7 @@ CODES: dict[str, tuple[str, str]] = {
     "SH203": ("error", "sigmoid output with categorical crossentropy"),
     "SH204": ("error", "softmax output with binary crossentropy"),
     "SH205": ("error", "categorical crossentropy over a single output unit"),
-    "SH206": ("warning", "loss is not a classification crossentropy"),
+    "SH206": ("warning", "loss not recognised as a classification crossentropy"),
     "SH301": ("error", "argmax accuracy on a multilabel output"),
     "SH302": ("warning", "binary_accuracy on a multilabel output"),
     "SH303": ("warning", "metric reads logits as probabilities or the reverse"),
@@ -948,9 +948,10 @@ class _OutputCheck:
         if family == "other":
             self.add(
                 "SH206",
-                f"The loss {loss} is not a classification crossentropy, so training may be slow "
-                "or biased (e.g. squared error gives vanishing gradients on confident mistakes) "
-                "and safeheads cannot check it against the output layer.",
+                f"The loss {loss} is not a classification crossentropy that safeheads "
+                "recognises, so it cannot check it against the output layer; if it is not a "
+                "crossentropy at all, training may be slow or biased (squared error gives "
+                "vanishing gradients on confident mistakes).",
                 "For the crossentropy that matches the output, "
                 + _replace_with(task, n, **self.options(task)),
             )
@@ -1134,7 +1135,7 @@ class _OutputCheck:
                     "every logit above 1 as 1"
                 )
             elif metric_logits is False:
-                detail = "it compares logits with a probability threshold"
+                detail = "it has from_logits=False, so it reads each logit as a probability"
             if detail:
                 self.add(
                     "SH303",
@@ -1145,11 +1146,16 @@ class _OutputCheck:
                     f"`{_head_call(task, n, from_logits=True)}`.",
                 )
         elif probabilities and metric_logits is True:
+            effect = (
+                "it applies a softmax to probabilities, which pulls every row toward uniform"
+                if "Categorical" in resolved
+                else "it reads probabilities as logits, i.e. as scores in [0.5, 0.73] after "
+                "its sigmoid, so its thresholds are wrong"
+            )
             self.add(
                 "SH303",
                 f"The metric {metric.name} has from_logits=True but the output applies "
-                f"{self.act}: it applies a sigmoid to probabilities, so every score lands in "
-                "[0.5, 0.73] and its thresholds are wrong.",
+                f"{self.act}: {effect}.",
                 f"Pass from_logits=False to the metric, or use the metrics of "
                 f"`{_head_call(task, n)}`.",
             )
