@@ -157,6 +157,11 @@ F1_MICRO = obj("F1Score(micro, 0.5)", lambda: keras.metrics.F1Score(average="mic
 F1_ARGMAX = obj("F1Score()", lambda: keras.metrics.F1Score())
 PRECISION = obj("Precision()", lambda: keras.metrics.Precision())
 AUC_PLAIN = obj("AUC()", lambda: keras.metrics.AUC())
+SH_SIGMOID_CE = obj("SigmoidCrossentropy()", lambda: safeheads.SigmoidCrossentropy())
+SH_SOFTMAX_CE = obj("SoftmaxCrossentropy()", lambda: safeheads.SoftmaxCrossentropy())
+SH_SOFTMAX_CE_ONE_HOT = obj(
+    "SoftmaxCrossentropy(sparse=False)", lambda: safeheads.SoftmaxCrossentropy(sparse=False)
+)
 SH_ACC_LOGITS = obj(
     "ThresholdAccuracy(from_logits=True)",
     lambda: safeheads.ThresholdAccuracy(from_logits=True),
@@ -408,6 +413,38 @@ CASES = [
         expected=("SH205",),
     ),
     _case("mse-loss", 1, "sigmoid", "mse", ("accuracy",), "binary", expected=("SH206",)),
+    # safeheads' losses on a hand-written output are checked like Keras' own
+    _case("ok-safeheads-sigmoid-ce", 3, "sigmoid", SH_SIGMOID_CE, (), "multi-hot3"),
+    _case("ok-safeheads-softmax-ce", 3, "softmax", SH_SOFTMAX_CE, (), "sparse3"),
+    _case("safeheads-sigmoid-ce-on-softmax", 3, "softmax", SH_SIGMOID_CE, expected=("SH204",)),
+    _case("safeheads-softmax-ce-on-1-unit", 1, "sigmoid", SH_SOFTMAX_CE, expected=("SH205",)),
+    _case(
+        "safeheads-softmax-ce-on-sigmoid",
+        3,
+        "sigmoid",
+        SH_SOFTMAX_CE,
+        (),
+        "sparse3",
+        expected=("SH203",),
+    ),
+    _case(
+        "safeheads-sparse-ce-with-one-hot",
+        3,
+        "softmax",
+        SH_SOFTMAX_CE,
+        (),
+        "one-hot3",
+        expected=("SH407",),
+    ),
+    _case(
+        "safeheads-one-hot-ce-on-multi-hot",
+        3,
+        "sigmoid",
+        SH_SOFTMAX_CE_ONE_HOT,
+        (),
+        "multi-hot3",
+        expected=("SH203", "SH405"),
+    ),
     # ---- SH3xx: metrics as Keras resolves them
     _case(
         "multilabel-accuracy",

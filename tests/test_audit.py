@@ -252,6 +252,14 @@ def test_safeheads_loss_trusted_on_head_layer_checked_elsewhere() -> None:
     assert safeheads.check(hand).codes == ("SH202",)
 
 
+def test_safeheads_loss_of_another_head_is_checked() -> None:
+    layer = safeheads.classification_head("binary", pos_weight=3.0).layer  # sigmoid
+    loss = safeheads.classification_head("binary", pos_weight=3.0, from_logits=True).loss
+    model = keras.Sequential([keras.Input((4,)), layer])
+    model.compile("adam", loss=loss)
+    assert safeheads.check(model).codes == ("SH202",)
+
+
 def test_keras_loss_on_head_layer_is_still_checked() -> None:
     layer = safeheads.classification_head("multiclass", 3).layer
     model = keras.Sequential([keras.Input((4,)), layer])

@@ -72,6 +72,7 @@ import numpy as np
 
 from safeheads._labels import _Parsed, _suspicious, parse_labels
 from safeheads._layer import HeadLayer
+from safeheads._losses import SigmoidCrossentropy, SoftmaxCrossentropy
 from safeheads._tasks import Task, parse_task
 from safeheads.errors import HeadMismatchError, LabelFormatError, SafeheadsWarning
 
@@ -466,8 +467,9 @@ def _outputs_of(model: Any) -> list[_Output]:
 @dataclasses.dataclass(frozen=True)
 class _Loss:
     name: str
-    family: str  # "bce" | "cce" | "scce" | "auto" | "other" | "safeheads"
+    family: str  # "bce" | "cce" | "scce" | "auto" | "other"
     from_logits: bool | None
+    safeheads: bool = False  # a safeheads loss object
 
     def describe(self) -> str:
         if self.from_logits is None:
@@ -522,8 +524,13 @@ def _resolve_loss(identifier: Any) -> _Loss:
     else:
         obj = identifier
     if _is_safeheads(obj):
-        value = getattr(obj, "from_logits", None)
-        return _Loss(name, "safeheads", value if isinstance(value, bool) else None)
+        if isinstance(obj, SigmoidCrossentropy):
+            family = "bce"
+        elif isinstance(obj, SoftmaxCrossentropy):
+            family = "scce" if obj.sparse else "cce"
+        else:
+            return _Loss(name, "other", None)
+        return _Loss(name, family, bool(obj.from_logits), safeheads=True)
     kwargs: dict[str, Any] = {}
     if isinstance(obj, functools.partial):
         kwargs = dict(obj.keywords)
@@ -787,13 +794,8 @@ class _OutputCheck:
 
     def _family(self) -> str | None:
         """The loss family after Keras' resolution; ``None`` when there is no loss."""
-        head = self.out.head
         if self.loss is None:
             return None
-        if self.loss.family == "safeheads" and head is not None:
-            if head.task is Task.MULTICLASS:
-                return "cce" if head.labels == "one_hot" else "scce"
-            return "bce"
         if self.loss.family == "auto":
             if self.units == 1:
                 return "bce"
@@ -806,10 +808,14 @@ class _OutputCheck:
 
     @property
     def trusted(self) -> bool:
-        """A safeheads loss on a safeheads HeadLayer: matching by construction."""
-        return (
-            self.loss is not None and self.loss.family == "safeheads" and self.out.head is not None
-        )
+        """A safeheads loss made for this safeheads HeadLayer: matching by construction."""
+        head, loss = self.out.head, self.loss
+        if head is None or loss is None or not loss.safeheads:
+            return False
+        family = "bce"
+        if head.task is Task.MULTICLASS:
+            family = "cce" if head.labels == "one_hot" else "scce"
+        return loss.family == family and loss.from_logits == bool(head.from_logits)
 
     @property
     def crossentropy(self) -> bool:
@@ -819,10 +825,6 @@ class _OutputCheck:
     def from_logits(self) -> bool | None:
         if self.loss is None:
             return None
-        if self.trusted:
-            head = self.out.head
-            assert head is not None
-            return bool(head.from_logits)
         return self.loss.from_logits
 
     def guess_task(self) -> Task | None:
