@@ -525,12 +525,12 @@ def _resolve_loss(identifier: Any) -> _Loss:
         obj = identifier
     if _is_safeheads(obj):
         if isinstance(obj, SigmoidCrossentropy):
-            family = "bce"
+            kind = "bce"
         elif isinstance(obj, SoftmaxCrossentropy):
-            family = "scce" if obj.sparse else "cce"
+            kind = "scce" if obj.sparse else "cce"
         else:
             return _Loss(name, "other", None)
-        return _Loss(name, family, bool(obj.from_logits), safeheads=True)
+        return _Loss(name, kind, bool(obj.from_logits), safeheads=True)
     kwargs: dict[str, Any] = {}
     if isinstance(obj, functools.partial):
         kwargs = dict(obj.keywords)
