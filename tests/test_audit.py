@@ -241,6 +241,16 @@ def test_metric_scale_messages_match_the_metric() -> None:
         "The metric BinaryCrossentropy reads the output as probabilities, but the output is "
         "linear (logits): it has from_logits=False, so it reads each logit as a probability."
     )
+    sigmoid.compile("adam", loss="bce", metrics=[keras.metrics.BinaryAccuracy(threshold=1.0)])
+    (finding,) = safeheads.check(sigmoid).findings
+    assert finding.message == (
+        "The metric BinaryAccuracy cuts the output at threshold=1, but the output applies "
+        "sigmoid (probabilities in [0, 1]): it counts every output as negative."
+    )
+    assert finding.fix == (
+        "Pass a probability threshold in (0, 1), e.g. threshold=0.5 (0 is the matching cut for "
+        "logits), or use the metrics of `safeheads.classification_head('binary')`."
+    )
 
 
 def test_safeheads_loss_trusted_on_head_layer_checked_elsewhere() -> None:

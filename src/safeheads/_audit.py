@@ -1138,15 +1138,20 @@ class _OutputCheck:
         resolved, obj = metric.resolved, metric.obj
         metric_logits = _metric_from_logits(obj)
         task, n = self.guess_task(), self.guess_n()
+        threshold: float | None = None  # the probability threshold of a thresholding metric
+        if resolved in ("BinaryAccuracy", "binary_accuracy"):
+            threshold = float(getattr(obj, "threshold", 0.5)) if obj is not None else 0.5
+        elif resolved in ("F1Score", "FBetaScore") and obj is not None:
+            value = getattr(obj, "threshold", None)
+            threshold = float(value) if isinstance(value, (int, float)) else None
         if logits:
             detail = None
-            if resolved in ("BinaryAccuracy", "binary_accuracy"):
-                threshold = 0.5 if obj is None or not hasattr(obj, "threshold") else obj.threshold
+            if threshold is not None:
                 if threshold != 0:
-                    cut = 1 / (1 + math.exp(-float(threshold)))
+                    cut = 1 / (1 + math.exp(-threshold))
                     detail = (
                         f"it cuts logits at {threshold:g}, i.e. at probability {cut:.2f} instead "
-                        "of 0.5"
+                        f"of {threshold:g}"
                     )
             elif resolved in _CLIPPING_METRICS or (resolved == "AUC" and metric_logits is False):
                 detail = (
@@ -1164,6 +1169,16 @@ class _OutputCheck:
                     "`keras.metrics.BinaryAccuracy(threshold=0.0)`, or the metrics of "
                     f"`{_head_call(task, n, from_logits=True)}`.",
                 )
+        elif probabilities and threshold is not None and not 0 < threshold < 1:
+            every = "positive" if threshold <= 0 else "negative"
+            self.add(
+                "SH303",
+                f"The metric {metric.name} cuts the output at threshold={threshold:g}, but the "
+                f"output applies {self.act} (probabilities in [0, 1]): it counts every output "
+                f"as {every}.",
+                "Pass a probability threshold in (0, 1), e.g. threshold=0.5 (0 is the matching "
+                f"cut for logits), or use the metrics of `{_head_call(task, n)}`.",
+            )
         elif probabilities and metric_logits is True:
             effect = (
                 "it applies a softmax to probabilities, which pulls every row toward uniform"
