@@ -55,6 +55,18 @@ def test_describe_refuses_ragged_tensor() -> None:
         safeheads.describe_labels(tf.ragged.constant([[1, 2], [3]]))
 
 
+def test_describe_refuses_scipy_sparse_matrix() -> None:
+    scipy_sparse = pytest.importorskip("scipy.sparse")
+    message = (
+        "Expected a dense label array. Received: a scipy.sparse csr_matrix of shape (2, 3). For "
+        "a sparse indicator matrix pass y.toarray()."
+    )
+    y = scipy_sparse.csr_matrix(np.array([[1, 0, 1], [0, 1, 0]]))
+    with pytest.raises(LabelFormatError, match=f"^{re.escape(message)}$"):
+        safeheads.describe_labels(y)
+    assert safeheads.describe_labels(y.toarray()).format == "multi-hot"
+
+
 def test_label_info_is_frozen() -> None:
     info = safeheads.describe_labels([0, 1])
     with pytest.raises(AttributeError):

@@ -150,6 +150,11 @@ def _to_numpy(y: Any) -> Any:
             "For lists of labels per sample pass y.to_list(); for a sparse indicator "
             "matrix pass tf.sparse.to_dense(y)."
         )
+    if type(y).__module__.startswith("scipy.sparse"):
+        raise LabelFormatError(
+            f"Expected a dense label array. Received: a scipy.sparse {type(y).__name__} of shape "
+            f"{tuple(y.shape)}. For a sparse indicator matrix pass y.toarray()."
+        )
     if isinstance(y, np.ndarray):
         return y
     if hasattr(y, "detach") and hasattr(y, "cpu"):  # torch.Tensor
