@@ -8,6 +8,7 @@ import re
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from sklearn.metrics import f1_score, fbeta_score
 
 import safeheads
@@ -565,6 +566,26 @@ def test_softmax_crossentropy_matches_keras(from_logits: bool) -> None:
     ]
     for ours, theirs in pairs:
         assert float(ours) == pytest.approx(float(theirs), rel=1e-4)
+
+
+@pytest.mark.parametrize("gamma", [0.5, 2.0])
+@pytest.mark.parametrize(
+    ("loss", "y_true"),
+    [
+        pytest.param(lambda g: SigmoidCrossentropy(focal_gamma=g, from_logits=True), [[1.0, 0.0]]),
+        pytest.param(lambda g: SoftmaxCrossentropy(focal_gamma=g, from_logits=True), [0]),
+    ],
+    ids=["sigmoid", "softmax"],
+)
+def test_focal_gradient_is_finite_for_confidently_right_outputs(loss, y_true, gamma) -> None:
+    """1 - p_t is exactly 0 in float32 at logit 40: the gradient of its power must stay finite."""
+    logits = tf.Variable([[40.0, -40.0]])
+    with tf.GradientTape() as tape:
+        value = loss(gamma)(np.array(y_true), logits)
+    gradient = tape.gradient(value, logits).numpy()
+    assert np.isfinite(float(value)) and float(value) == pytest.approx(0.0, abs=1e-12)
+    assert np.isfinite(gradient).all()
+    np.testing.assert_allclose(gradient, 0.0, atol=1e-12)
 
 
 # --------------------------------------------------------------------------- head options

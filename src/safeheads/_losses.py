@@ -101,6 +101,18 @@ def _check_weight(value: object, where: str) -> float:
     return number
 
 
+def _focal_factor(miss: Any, gamma: float) -> Any:
+    """``miss ** gamma`` (``miss`` is ``1 - p_t``) with a finite gradient everywhere.
+
+    A confidently right output gives ``miss`` exactly 0 in floating point, where the
+    gradient of ``miss ** gamma`` is infinite for ``gamma < 1`` (a NaN after one
+    step). Clamping ``miss`` to the dtype's smallest normal number keeps the value
+    (to below 1e-19 for float32) and gives a zero gradient at the clamp.
+    """
+    tiny = float(np.finfo(keras.backend.standardize_dtype(miss.dtype)).tiny)
+    return ops.power(ops.maximum(miss, tiny), gamma)
+
+
 def _check_from_logits(from_logits: object) -> bool:
     if not isinstance(from_logits, bool):
         raise TypeError(
@@ -200,7 +212,7 @@ class SigmoidCrossentropy(keras.losses.Loss):  # type: ignore[misc]
         if self.focal_gamma:
             p = ops.exp(log_p)
             p_t = target * p + (1.0 - target) * (1.0 - p)
-            cross_entropy = ops.power(1.0 - p_t, self.focal_gamma) * cross_entropy
+            cross_entropy = _focal_factor(1.0 - p_t, self.focal_gamma) * cross_entropy
         return ops.mean(cross_entropy, axis=-1)
 
     def get_config(self) -> dict[str, Any]:
@@ -298,7 +310,7 @@ class SoftmaxCrossentropy(keras.losses.Loss):  # type: ignore[misc]
             log_p = ops.log(ops.clip(p, eps, 1.0 - eps))
         terms = log_p
         if self.focal_gamma:
-            terms = ops.power(1.0 - ops.exp(log_p), self.focal_gamma) * log_p
+            terms = _focal_factor(1.0 - ops.exp(log_p), self.focal_gamma) * log_p
         smoothing = self.label_smoothing
         if self.sparse:
             if len(y_true.shape) == len(y_pred.shape):
