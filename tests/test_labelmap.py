@@ -729,10 +729,19 @@ def test_tuple_names_are_refused_by_heads_with_the_heads_message() -> None:
         safeheads.classification_head("multiclass", 2, class_names=label_map.class_names)
 
 
-def test_from_labels_refuses_nan() -> None:
+@pytest.mark.parametrize(
+    ("y", "where"),
+    [
+        pytest.param(np.array([1.0, np.nan, 2.0]), "y[1]=nan", id="array"),
+        pytest.param([3.0, float("nan"), 1.0], "y[1]=nan", id="list"),
+        pytest.param([np.float64(1.0), np.float64("inf")], "y[1]=inf", id="list-numpy-inf"),
+        pytest.param([[1.0], [2.0, float("nan")]], "y[1][1]=nan", id="label-lists"),
+    ],
+)
+def test_from_labels_refuses_nan(y: object, where: str) -> None:
     message = (
-        "Expected finite labels for LabelMap.from_labels. Received: y[1]=nan. Drop or fix "
-        "those samples; a NaN is no class name."
+        f"Expected finite labels for LabelMap.from_labels. Received: {where}. Drop or fix "
+        "those samples; NaN and inf are no class names."
     )
     with pytest.raises(safeheads.LabelFormatError, match=f"^{re.escape(message)}$"):
-        safeheads.LabelMap.from_labels(np.array([1.0, np.nan, 2.0]))
+        safeheads.LabelMap.from_labels(y)

@@ -313,6 +313,13 @@ ENCODE_ERRORS = [
         id="lists-int-names-unknown",
     ),
     pytest.param(
+        ("multilabel", 3, {"class_names": ["a", "b", "c"]}),
+        [["a", "b"], ["c", "z"]],
+        "Expected labels among the head's class names ['a', 'b', 'c']. Received: y[1][1]='z' (1 "
+        "of 4 labels unknown). Add the missing names to class_names, or drop those samples.",
+        id="lists-names-unknown",
+    ),
+    pytest.param(
         ("multiclass", 3, {}),
         np.array([0.0, 1e20]),
         "Expected class ids below 2**53. Received: y[1]=1e+20 (1 of 2 values too large). These "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Hashable, Iterable
 from typing import Any
 
@@ -71,12 +72,26 @@ def _single_labels(y: Any, what: str) -> np.ndarray | list[Any]:
     return list(y)
 
 
+def _where(k: int, lengths: np.ndarray | None) -> str:
+    """``y[k]``, or ``y[i][j]`` for the k-th label of label lists of these ``lengths``."""
+    if lengths is None:
+        return f"y[{k}]"
+    i = int(np.searchsorted(np.cumsum(lengths), k, side="right"))
+    return f"y[{i}][{k - int(lengths[:i].sum())}]"
+
+
+def _non_finite_error(where: str, value: float) -> LabelFormatError:
+    return LabelFormatError(
+        f"Expected finite labels for LabelMap.from_labels. Received: {where}={value!r}. Drop "
+        "or fix those samples; NaN and inf are no class names."
+    )
+
+
 def _first_unhashable(items: list[Any], what: str, lengths: np.ndarray | None = None) -> Exception:
     """The error for the first unhashable label; ``lengths`` of label lists give y[i][j]."""
     k = next(k for k, item in enumerate(items) if not _hashable(item))
     if lengths is not None:
-        i = int(np.searchsorted(np.cumsum(lengths), k, side="right"))
-        where = f"y[{i}][{k - int(lengths[:i].sum())}]"
+        where = _where(k, lengths)
     elif isinstance(items[k], _UNHASHABLE_ROWS):
         return LabelFormatError(
             f"Expected one class name per sample for {what}. Received: y[{k}]="
@@ -242,11 +257,7 @@ class LabelMap:
             else:
                 if values.dtype.kind in "fc" and not np.isfinite(values).all():
                     bad = int(np.flatnonzero(~np.isfinite(values))[0])
-                    raise LabelFormatError(
-                        f"Expected finite labels for LabelMap.from_labels. Received: "
-                        f"y[{bad}]={float(values[bad].real)!r}. Drop or fix those samples; "
-                        "a NaN is no class name."
-                    )
+                    raise _non_finite_error(f"y[{bad}]", float(values[bad].real))
                 return cls(np.unique(values).tolist())
         else:
             if isinstance(y, (str, bytes)) or not isinstance(y, Iterable):
@@ -265,6 +276,13 @@ class LabelMap:
         except TypeError:
             raise _first_unhashable(list(items), "LabelMap.from_labels", lengths) from None
         distinct = {_plain(name) for name in distinct}
+        if any(isinstance(name, float) and not math.isfinite(name) for name in distinct):
+            k, value = next(
+                (k, float(_plain(item)))
+                for k, item in enumerate(items)
+                if isinstance(_plain(item), float) and not math.isfinite(_plain(item))
+            )
+            raise _non_finite_error(_where(k, lengths), value)
         if not distinct:
             raise _no_labels()
         try:

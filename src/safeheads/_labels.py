@@ -636,9 +636,7 @@ def _ids_for_names(
             f"{where} ({count} of {unknown.size} labels unknown). Add the missing names to "
             "class_names, or drop those samples."
         )
-        raise LabelFormatError(
-            message if parsed.lengths is None else _in_lists(message, parsed.lengths)
-        )
+        raise LabelFormatError(message)  # label lists: the caller names y[i][j]
     return ids
 
 
