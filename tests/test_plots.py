@@ -94,6 +94,48 @@ def test_plot_history_rejects(history: object, error: type, message: str) -> Non
     assert str(caught.value) == message
 
 
+def test_plot_history_skips_nan_for_the_best_epoch() -> None:
+    fig = safeheads.plot_history({"loss": [1.0, 0.8, 0.7], "val_loss": [0.9, np.nan, 0.5]})
+    assert fig.axes[0].get_title() == "loss (best validation: epoch 3)"
+    fig = safeheads.plot_history({"loss": [1.0, 0.8], "val_loss": [np.nan, np.nan]})
+    assert fig.axes[0].get_title() == "loss"  # no best epoch to mark
+
+
+def test_plot_history_with_validation_freq() -> None:
+    logs = {"loss": [1.0, 0.9, 0.8, 0.7, 0.6, 0.5], "val_loss": [0.4, 0.45]}
+    fig = safeheads.plot_history(logs, validation_freq=3)
+    assert fig.axes[0].get_title() == "loss (best validation: epoch 3)"
+    validation = fig.axes[0].get_lines()[1]
+    assert validation.get_xdata().tolist() == [3, 6]
+    with pytest.raises(ValueError) as caught:
+        safeheads.plot_history(logs)
+    assert str(caught.value) == (
+        "Expected 6 values of val_loss for 6 epochs with validation_freq=1. Received: 2. Pass "
+        "the validation_freq given to fit."
+    )
+    with pytest.raises(ValueError, match=r"^Expected `validation_freq` >= 1\. Received: "):
+        safeheads.plot_history(logs, validation_freq=0)
+
+
+@pytest.mark.parametrize(
+    ("history", "metrics", "message"),
+    [
+        ({"loss": [1.0]}, [], "metrics=[] with logged names ['loss']"),
+        ({"val_loss": [1.0]}, None, "metrics=None with logged names ['val_loss']"),
+    ],
+    ids=["empty-metrics", "validation-only"],
+)
+def test_plot_history_needs_a_training_quantity(
+    history: dict, metrics: list[str] | None, message: str
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        safeheads.plot_history(history, metrics=metrics)
+    assert (
+        str(caught.value)
+        == f"Expected at least one training quantity to plot. Received: {message}."
+    )
+
+
 def test_plot_history_unknown_metric() -> None:
     with pytest.raises(ValueError) as caught:
         safeheads.plot_history(LOGS, metrics=["auc"])
@@ -112,6 +154,18 @@ def test_plot_confusion_counts_and_png(tmp_path: pathlib.Path) -> None:
     assert cells == ["1", "1", "0", "0", "1", "0", "1", "0", "2"]  # row by row
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
     assert _png(fig, tmp_path / "c.png").startswith(PNG)
+
+
+def test_plot_confusion_integer_class_names_are_names() -> None:
+    fig = safeheads.plot_confusion([1, 2, 3, 3], [1, 2, 3, 1], class_names=[1, 2, 3])
+    cells = [text.get_text() for text in fig.axes[0].texts]
+    assert cells == ["1", "0", "0", "0", "1", "0", "1", "0", "1"]
+    with pytest.raises(ValueError) as caught:
+        safeheads.plot_confusion([0, 1], [0, 1], class_names=[1, 2])
+    assert str(caught.value) == (
+        "Expected every class in `y_true` to be one of class_names [1, 2]. Received: 0 (integer "
+        "class names: pass names, e.g. head.decode(..., names=True))."
+    )
 
 
 def test_plot_confusion_normalized_names_and_decode(tmp_path: pathlib.Path) -> None:
@@ -146,8 +200,9 @@ def test_plot_confusion_normalized_names_and_decode(tmp_path: pathlib.Path) -> N
             {"class_names": ["a", "b"]},
             "Expected every class in `y_pred` to be one of class_names ['a', 'b']. Received: 'c'.",
         ),
+        ([], [], {}, "Expected at least one sample. Received: empty `y_true` and `y_pred`."),
     ],
-    ids=["multilabel-matrix", "lengths", "unknown-name"],
+    ids=["multilabel-matrix", "lengths", "unknown-name", "empty"],
 )
 def test_plot_confusion_rejects(
     y_true: object, y_pred: object, kwargs: dict[str, object], message: str
@@ -197,8 +252,9 @@ def test_plot_label_f1_matches_scikit_learn(tmp_path: pathlib.Path) -> None:
             {"class_names": ["a"]},
             "Expected 2 `class_names`, one per label. Received: 1 names.",
         ),
+        (np.eye(2), np.eye(2), {"top": 0}, "Expected `top` >= 1. Received: top=0."),
     ],
-    ids=["shapes", "scores-not-decisions", "class-names"],
+    ids=["shapes", "scores-not-decisions", "class-names", "top-0"],
 )
 def test_plot_label_f1_rejects(
     y_true: object, y_pred: object, kwargs: dict[str, object], message: str

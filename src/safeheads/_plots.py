@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from safeheads._messages import describe_value
+from safeheads._messages import check_int, describe_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -52,7 +52,9 @@ def _history_dict(history: Any) -> dict[str, list[float]]:
     return curves
 
 
-def plot_history(history: Any, *, metrics: Sequence[str] | None = None) -> Figure:
+def plot_history(
+    history: Any, *, metrics: Sequence[str] | None = None, validation_freq: int = 1
+) -> Figure:
     """Plot the loss and each metric per epoch, training and validation side by side.
 
     One panel per quantity (the loss first, then the head's metrics in the order
@@ -65,14 +67,19 @@ def plot_history(history: Any, *, metrics: Sequence[str] | None = None) -> Figur
             dict (``{"loss": [...], "val_loss": [...], ...}``).
         metrics: Names to plot (without ``val_``), in order. Default: ``loss``
             and every other logged quantity except the learning rate.
+        validation_freq: The ``validation_freq`` given to ``fit``: validation
+            values are drawn at epochs ``validation_freq``, ``2 * validation_freq``, ...
 
     Returns:
         A `matplotlib.figure.Figure`.
 
     Raises:
         ImportError: If matplotlib is not installed.
-        TypeError: If ``history`` is neither a ``History`` nor a dict.
-        ValueError: If the history is empty or a requested metric was not logged.
+        TypeError: If ``history`` is neither a ``History`` nor a dict, or
+            ``validation_freq`` is not an int.
+        ValueError: If the history is empty, no metric is left to plot, a
+            requested metric was not logged, ``validation_freq`` < 1, or the
+            validation values do not fit the epochs and ``validation_freq``.
 
     Example:
         >>> import safeheads
@@ -83,9 +90,7 @@ def plot_history(history: Any, *, metrics: Sequence[str] | None = None) -> Figur
         ['loss (best validation: epoch 2)', 'accuracy (best validation: epoch 2)']
     """
     curves = _history_dict(history)
-    fig = _figure("plot_history", 1.0, 1.0)  # fails early, with the hint, without matplotlib
-    from matplotlib.ticker import MaxNLocator
-
+    every = check_int(validation_freq, "validation_freq", error=ValueError)
     names = [key for key in curves if not key.startswith("val_") and key != "learning_rate"]
     if metrics is not None:
         unknown = [name for name in metrics if name not in curves]
@@ -97,6 +102,22 @@ def plot_history(history: Any, *, metrics: Sequence[str] | None = None) -> Figur
     elif "loss" in names:
         names.remove("loss")
         names.insert(0, "loss")
+    if not names:
+        raise ValueError(
+            f"Expected at least one training quantity to plot. Received: metrics="
+            f"{None if metrics is None else list(metrics)} with logged names {list(curves)}."
+        )
+    for name in names:
+        logged, validated = len(curves[name]), len(curves.get(f"val_{name}", ()))
+        if validated and validated != logged // every:
+            raise ValueError(
+                f"Expected {logged // every} values of val_{name} for {logged} epochs with "
+                f"validation_freq={every}. Received: {validated}. Pass the validation_freq "
+                "given to fit."
+            )
+    fig = _figure("plot_history", 1.0, 1.0)  # fails with the hint without matplotlib
+    from matplotlib.ticker import MaxNLocator
+
     columns = min(len(names), 3)
     rows = -(-len(names) // columns)
     fig.set_size_inches(4.2 * columns, 3.2 * rows)
@@ -106,13 +127,16 @@ def plot_history(history: Any, *, metrics: Sequence[str] | None = None) -> Figur
         epochs = np.arange(1, len(train) + 1)
         ax.plot(epochs, train, "-", marker=".", label="training")
         title = name
-        validation = curves.get(f"val_{name}")
-        if validation:
-            ax.plot(epochs[: len(validation)], validation, "--", marker=".", label="validation")
-            lower_is_better = "loss" in name or "error" in name
-            best = int(np.argmin(validation) if lower_is_better else np.argmax(validation))
-            ax.axvline(best + 1, color="grey", linewidth=0.8, linestyle=":")
-            title = f"{name} (best validation: epoch {best + 1})"
+        validation = np.asarray(curves.get(f"val_{name}", []), dtype=float)
+        if validation.size:
+            at = every * np.arange(1, validation.size + 1)
+            ax.plot(at, validation, "--", marker=".", label="validation")
+            if not np.isnan(validation).all():
+                lower_is_better = "loss" in name or "error" in name
+                pick = np.nanargmin if lower_is_better else np.nanargmax
+                best = int(at[pick(validation)])
+                ax.axvline(best, color="grey", linewidth=0.8, linestyle=":")
+                title = f"{name} (best validation: epoch {best})"
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -156,7 +180,8 @@ def plot_confusion(
     """Plot the confusion matrix of binary or multiclass decisions.
 
     Args:
-        y_true: True class ids, shape ``(N,)``, or class names.
+        y_true: True class ids, shape ``(N,)``, or class names (integers are
+            names when ``class_names`` are integers, as ``Head.encode`` reads them).
         y_pred: Decided class ids, e.g. ``head.decode(model.predict(x))``, or names
             (``head.decode(..., names=True)``).
         class_names: The classes in order; row and column ``i`` is ``class_names[i]``.
@@ -169,8 +194,8 @@ def plot_confusion(
 
     Raises:
         ImportError: If matplotlib is not installed.
-        ValueError: If the inputs are not one class per sample, their lengths
-            differ, or a class is not in ``class_names``.
+        ValueError: If the inputs are empty or not one class per sample, their
+            lengths differ, or a class is not in ``class_names``.
 
     Example:
         >>> import safeheads
@@ -181,6 +206,8 @@ def plot_confusion(
     true = _labels_1d(y_true, "y_true")
     pred = _labels_1d(y_pred, "y_pred")
     _check_lengths(true, pred)
+    if not len(true):
+        raise ValueError("Expected at least one sample. Received: empty `y_true` and `y_pred`.")
     if class_names is None:
         if true.dtype.kind in "iub" and pred.dtype.kind in "iub":
             top = int(max(true.max(initial=0), pred.max(initial=0)))
@@ -191,16 +218,20 @@ def plot_confusion(
         names = list(class_names)
     index = {name: i for i, name in enumerate(names)}
     ids = range(len(names))
-    numeric = true.dtype.kind in "iu" and class_names is not None
+    # Integers are ids, except with integer class names: then they are names, as
+    # Head.encode reads them (1-based names [1, 2, 3] would otherwise mix with ids).
+    int_names = all(isinstance(name, (int, np.integer)) for name in names)
     codes = []
     for array, label in ((true, "y_true"), (pred, "y_pred")):
         values = array.tolist()
+        as_ids = array.dtype.kind in "iu" and class_names is not None and not int_names
         try:
-            codes.append(np.asarray([v if numeric and v in ids else index[v] for v in values]))
+            codes.append(np.asarray([v if as_ids and v in ids else index[v] for v in values]))
         except KeyError as error:
+            hint = " (integer class names: pass names, e.g. head.decode(..., names=True))"
             raise ValueError(
                 f"Expected every class in `{label}` to be one of class_names {names}. "
-                f"Received: {error.args[0]!r}."
+                f"Received: {error.args[0]!r}{hint if int_names else ''}."
             ) from None
     n = len(names)
     matrix = np.zeros((n, n), dtype=np.int64)
@@ -255,8 +286,9 @@ def plot_label_f1(
 
     Raises:
         ImportError: If matplotlib is not installed.
-        ValueError: If the inputs are not 0/1 matrices of one shape, or
-            ``class_names`` has the wrong length.
+        TypeError: If ``top`` is not an int.
+        ValueError: If the inputs are not 0/1 matrices of one shape,
+            ``class_names`` has the wrong length, or ``top`` < 1.
 
     Example:
         >>> import numpy as np, safeheads
@@ -280,6 +312,8 @@ def plot_label_f1(
                 f"Expected `{label}` to hold only 0 and 1. Received: {label}[{row}, {column}]="
                 f"{array[row, column]!r}. Pass decisions (head.decode), not scores."
             )
+    if top is not None:
+        top = check_int(top, "top", error=ValueError)
     n = true.shape[1]
     names = [str(i) for i in range(n)] if class_names is None else [str(c) for c in class_names]
     if len(names) != n:
