@@ -186,6 +186,13 @@ def test_class_weight_refuses_multilabel(y: Any, what: str) -> None:
         pytest.param(
             [], "Expected at least one label. Received: an empty array of shape (0,).", id="empty"
         ),
+        pytest.param(
+            [0, 2**62],
+            "Expected class ids below 16777216 for class_weight: it lists a weight for every id "
+            "in [0, n). Received: ids up to 4611686018427387904 in 2 samples. Map the labels to "
+            "0..n-1 first, e.g. with safeheads.LabelMap.",
+            id="ids-too-far-apart",
+        ),
     ],
 )
 def test_class_weight_validates_with_parse_labels(y: Any, message: str) -> None:

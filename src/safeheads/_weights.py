@@ -13,6 +13,9 @@ from safeheads.errors import LabelFormatError, SafeheadsWarning
 
 __all__ = ["class_weight", "label_pos_weight"]
 
+#: The most class ids `class_weight` lists (a dict entry per id in ``[0, n)``).
+MAX_CLASSES = 2**24
+
 
 def _ids_shown(ids: np.ndarray) -> str:
     return ", ".join(str(int(i)) for i in ids[:10]) + (", ..." if ids.size > 10 else "")
@@ -50,8 +53,8 @@ def class_weight(y: Any) -> dict[int, float]:
         Python floats.
 
     Raises:
-        LabelFormatError: For multi-hot labels or label lists (see above), and
-            for any malformed label array.
+        LabelFormatError: For multi-hot labels or label lists (see above),
+            class ids of 2**24 or more, and for any malformed label array.
 
     Warns:
         SafeheadsWarning: If a class has no examples.
@@ -70,6 +73,12 @@ def class_weight(y: Any) -> dict[int, float]:
             "multilabel head weight each label's positives in the loss instead: "
             'classification_head("multilabel", n, prior=y, pos_weight="balanced"), or '
             "pos_weight=safeheads.label_pos_weight(y)."
+        )
+    if parsed.n > MAX_CLASSES:
+        raise LabelFormatError(
+            f"Expected class ids below {MAX_CLASSES} for class_weight: it lists a weight for "
+            f"every id in [0, n). Received: ids up to {parsed.n - 1} in {parsed.n_samples} "
+            "samples. Map the labels to 0..n-1 first, e.g. with safeheads.LabelMap."
         )
     counts = _class_counts(parsed)
     present = counts > 0
