@@ -473,6 +473,19 @@ def test_decode_names() -> None:
             "finite). Training diverged; check the loss and the labels.",
             id="nan",
         ),
+        pytest.param(
+            np.array([["a", "b", "c"]]),
+            ValueError,
+            "Expected numeric model outputs (model.predict(x)). Received: dtype <U1. To turn "
+            "labels into ids use head.encode.",
+            id="strings",
+        ),
+        pytest.param(
+            [[0.1, 0.2, 0.3], [0.4]],
+            ValueError,
+            "Expected model outputs of shape (N, 3). Received: rows of different lengths.",
+            id="ragged",
+        ),
     ],
 )
 def test_decode_errors(outputs: np.ndarray, error: type, message: str) -> None:

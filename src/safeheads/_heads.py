@@ -591,7 +591,17 @@ class Head:
 def _check_outputs(outputs: Any, units: int) -> np.ndarray:
     if hasattr(outputs, "detach") and hasattr(outputs, "cpu"):  # torch: model(x) needs grad
         outputs = outputs.detach().cpu()
-    scores = np.asarray(outputs.numpy() if hasattr(outputs, "numpy") else outputs)
+    try:
+        scores = np.asarray(outputs.numpy() if hasattr(outputs, "numpy") else outputs)
+    except ValueError:  # numpy: "inhomogeneous shape" for ragged rows
+        raise ValueError(
+            f"Expected model outputs of shape (N, {units}). Received: rows of different lengths."
+        ) from None
+    if scores.dtype.kind not in "fiub":
+        raise ValueError(
+            f"Expected numeric model outputs (model.predict(x)). Received: dtype {scores.dtype}. "
+            "To turn labels into ids use head.encode."
+        )
     if scores.ndim == 1 and units == 1:
         scores = scores.reshape(-1, 1)
     if scores.ndim != 2 or scores.shape[1] != units:
