@@ -243,6 +243,13 @@ CONFIG_ERRORS = [
         id="class-names-tuple",
     ),
     pytest.param(
+        ("binary", None, {"class_names": ["neg", 1]}),
+        TypeError,
+        "Expected `class_names` all str or all int: labels of one type map onto them. "
+        "Received: class_names[0]='neg' but class_names[1]=1. Convert every name to str.",
+        id="class-names-mixed",
+    ),
+    pytest.param(
         ("binary", None, {"name": 3}),
         TypeError,
         "Expected `name` to be a str or None. Received: name=3 of type int.",

@@ -107,6 +107,13 @@ def _check_class_names(class_names: object, n: int) -> tuple[str | int, ...] | N
                 "Expected `class_names` to hold str or int (they are saved in the .keras "
                 f"file). Received: class_names[{i}]={describe_value(name)}."
             )
+    mixed = [i for i, name in enumerate(names) if type(name) is not type(names[0])]
+    if mixed:
+        raise TypeError(
+            "Expected `class_names` all str or all int: labels of one type map onto them. "
+            f"Received: class_names[0]={names[0]!r} but class_names[{mixed[0]}]="
+            f"{names[mixed[0]]!r}. Convert every name to str."
+        )
     if len(names) != n:
         raise HeadConfigError(
             f"Expected {n} `class_names`, one per class. Received: {len(names)} names "
