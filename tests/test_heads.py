@@ -288,6 +288,16 @@ def test_from_model_without_head_layer() -> None:
         safeheads.Head.from_model(model)
 
 
+def test_from_model_finds_the_head_in_a_nested_model(tmp_path: pathlib.Path) -> None:
+    head = classification_head("multiclass", 3, class_names=["a", "b", "c"])
+    inner = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4), head.layer])
+    outer = keras.Sequential([keras.Input((2,)), inner, keras.layers.Activation("linear")])
+    assert safeheads.Head.from_model(outer).layer is head.layer
+    outer.save(tmp_path / "nested.keras")
+    loaded = safeheads.Head.from_model(keras.models.load_model(tmp_path / "nested.keras"))
+    assert loaded.class_names == ("a", "b", "c")
+
+
 # --------------------------------------------------------------------------- equivalences
 
 

@@ -522,7 +522,8 @@ class Head:
         """Recover the head of a model built with safeheads, e.g. after ``load_model``.
 
         Args:
-            model: A Keras model whose last `HeadLayer` is the head's layer.
+            model: A Keras model whose last `HeadLayer` is the head's layer,
+                also inside a nested model (a ``Sequential`` used as a layer).
 
         Returns:
             A `Head` around that layer (fresh loss and metric objects).
@@ -536,9 +537,9 @@ class Head:
             >>> safeheads.Head.from_model(model)
             Head('binary', 2, from_logits=False, threshold=0.5)
         """
-        for layer in reversed(model.layers):
-            if isinstance(layer, HeadLayer):
-                return cls(layer)
+        found = _last_head_layer(model)
+        if found is not None:
+            return cls(found)
         raise HeadConfigError(
             f"Expected a model with a safeheads.HeadLayer. Received: model {model.name!r} "
             "without one. Use safeheads.check(model) to inspect a hand-written head."
@@ -586,6 +587,18 @@ class Head:
             class_names=parsed.class_names,  # type: ignore[arg-type]
             name=name,
         )
+
+
+def _last_head_layer(model: keras.Model) -> HeadLayer | None:
+    """The last `HeadLayer` of ``model``, searching nested models from the end."""
+    for layer in reversed(model.layers):
+        if isinstance(layer, HeadLayer):
+            return layer
+        if isinstance(layer, keras.Model):
+            found = _last_head_layer(layer)
+            if found is not None:
+                return found
+    return None
 
 
 def _check_outputs(outputs: Any, units: int) -> np.ndarray:
