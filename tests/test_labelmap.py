@@ -502,6 +502,7 @@ def test_decode_multi_hot_round_trip() -> None:
     assert ANIMALS.decode_multi_hot(matrix) == [sorted(row) for row in lists]
     assert ANIMALS.decode_multi_hot(matrix.astype(bool)) == [sorted(row) for row in lists]
     assert LabelMap([5, 7]).decode_multi_hot(np.array([[0, 1], [1, 1]])) == [[7], [5, 7]]
+    assert ANIMALS.decode_multi_hot(np.zeros((0, ANIMALS.n))) == []  # no samples
 
 
 @pytest.mark.parametrize(

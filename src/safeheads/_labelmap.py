@@ -592,6 +592,8 @@ class LabelMap:
                 f"Expected a 0/1 matrix of shape (N, {self.n}) for the {self.n} names. "
                 f"Received: shape {array.shape}."
             )
+        if not array.shape[0]:
+            return []  # no samples, as decode([]) gives no names
         cells = _parse_matrix(array).values
         counts = cells.sum(axis=1, dtype=np.int64).tolist()
         names = iter(self._table[np.nonzero(cells)[1]].tolist())
