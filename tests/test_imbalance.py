@@ -100,6 +100,14 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return np.asarray(e / e.sum(axis=-1, keepdims=True))
 
 
+def test_prior_frequencies_as_tensors() -> None:
+    head = classification_head("multilabel", 3, prior=tf.constant([0.1, 0.2, 0.3]))
+    assert head.prior == pytest.approx([0.1, 0.2, 0.3], abs=1e-7)
+    assert classification_head("binary", prior=tf.constant(0.25)).prior == (0.25,)
+    ids = tf.constant([0, 1, 2, 2])  # labels stay labels
+    assert classification_head("multiclass", 3, prior=ids).prior == (0.25, 0.25, 0.5)
+
+
 def test_prior_clips_frequencies_zero_and_one() -> None:
     y = np.array([[1, 0, 1], [1, 0, 0]], dtype="float32")  # label 0 always, label 1 never
     head = classification_head("multilabel", 3, prior=y, from_logits=True)
@@ -786,6 +794,14 @@ HEAD_ERRORS = [
         "Expected class ids in [0, 3). Received: y[2]=5 (2 of 4 values out of range). Build "
         "the head with n=7, or fix those labels.",
         id="prior-labels-not-counts",
+    ),
+    pytest.param(
+        ("binary", None, {"prior": [0.7, 0.3]}),
+        HeadConfigError,
+        "Expected `prior` to be the positive rate (one number) or the training labels for "
+        "task='binary'. Received: prior=[0.7, 0.3], two class frequencies. Pass prior=0.3, the "
+        "frequency of class 1.",
+        id="prior-binary-pair",
     ),
     pytest.param(
         ("multiclass", 3, {"logit_adjustment": 1.0}),

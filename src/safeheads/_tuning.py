@@ -24,7 +24,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from safeheads._labels import encode_labels
+from safeheads._labels import _to_numpy, encode_labels
 from safeheads._messages import check_choice, check_number, describe_value, is_number
 from safeheads._ranking import TopKAccuracy
 from safeheads._tasks import Task
@@ -108,6 +108,7 @@ def resolve_prior(
     """
     if prior is None:
         return None
+    prior = _to_numpy(prior)  # tensors of frequencies read as numpy arrays do
     if isinstance(prior, Frequencies):
         values = np.asarray(prior, dtype=np.float64)
     elif is_number(prior) or (isinstance(prior, np.ndarray) and prior.ndim == 0):
@@ -120,6 +121,13 @@ def resolve_prior(
         values = np.asarray([float(prior)], dtype=np.float64)
     else:
         found = _frequency_vector(prior, units)
+        pair = _frequency_vector(prior, 2) if task is Task.BINARY else None
+        if pair is not None and abs(float(pair.sum()) - 1.0) <= 1e-3:
+            raise HeadConfigError(
+                f"Expected `prior` to be the positive rate (one number) or the training labels "
+                f"for task='binary'. Received: prior={pair.tolist()}, two class frequencies. "
+                f"Pass prior={float(pair[1])!r}, the frequency of class 1."
+            )
         if found is None:
             try:
                 return _prior_from_labels(prior, task, n, class_names)
