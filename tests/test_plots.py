@@ -156,6 +156,11 @@ def test_plot_confusion_counts_and_png(tmp_path: pathlib.Path) -> None:
     assert _png(fig, tmp_path / "c.png").startswith(PNG)
 
 
+def test_plot_confusion_sorts_float_ids_by_value() -> None:
+    fig = safeheads.plot_confusion([0.0, 2.0, 10.0], [0.0, 10.0, 2.0])
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["0.0", "2.0", "10.0"]
+
+
 def test_plot_confusion_integer_class_names_are_names() -> None:
     fig = safeheads.plot_confusion([1, 2, 3, 3], [1, 2, 3, 1], class_names=[1, 2, 3])
     cells = [text.get_text() for text in fig.axes[0].texts]

@@ -213,7 +213,9 @@ def plot_confusion(
             top = int(max(true.max(initial=0), pred.max(initial=0)))
             names: list[str | int] = list(range(top + 1))
         else:
-            names = sorted({*true.tolist(), *pred.tolist()}, key=str)
+            found = {*true.tolist(), *pred.tolist()}
+            numbers = all(isinstance(name, (int, float)) for name in found)
+            names = sorted(found) if numbers else sorted(found, key=str)  # 2.0 before 10.0
     else:
         names = list(class_names)
     index = {name: i for i, name in enumerate(names)}
