@@ -448,7 +448,7 @@ def test_one_hot_first_batch_does_not_hide_a_multilabel_model() -> None:
     multi_hot = np.concatenate([one_label_rows, [[1, 1, 0], [0, 1, 1]]]).astype("float32")
     data = tf.data.Dataset.from_tensor_slices((np.zeros((8, 4), "float32"), multi_hot)).batch(6)
     with pytest.raises(safeheads.HeadMismatchError, match="SH301"):
-        model.fit(data, epochs=1, verbose=0, callbacks=[safeheads.HeadGuard()])
+        model.fit(data, epochs=1, verbose=0, shuffle=False, callbacks=[safeheads.HeadGuard()])
 
 
 def test_out_of_range_message_in_full() -> None:
