@@ -84,6 +84,40 @@ def test_demo_data_not_a_folder(tmp_path: pathlib.Path, capsys: pytest.CaptureFi
     assert capsys.readouterr().err == f"safeheads demo: --data {str(missing)!r} is not a folder.\n"
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--epochs", "0"], "argument --epochs: expected an int >= 1, got 0"),
+        (["--limit", "5"], "argument --limit: expected an int >= 30, got 5"),
+        (["--limit", "x"], "argument --limit: expected an int, got 'x'"),
+    ],
+    ids=["epochs-0", "limit-5", "limit-not-int"],
+)
+def test_demo_options_are_validated(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["demo", *argv])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.endswith(f"safeheads demo: error: {message}\n")
+
+
+def test_demo_skips_a_damaged_dataset(tmp_path: pathlib.Path) -> None:
+    folder = tmp_path / "goemotions"
+    folder.mkdir()
+    (folder / "train.tsv.gz").write_bytes(b"not gzip")  # present, but no emotions.txt either
+    out = io.StringIO()
+    assert run_demo(data=tmp_path, out=out, progress=io.StringIO()) == 0
+    assert (
+        f"note: skipping GoEmotions: could not read it from {tmp_path} (FileNotFoundError: "
+        in out.getvalue()
+    )
+    (folder / "emotions.txt").write_text("admiration\namusement\n", encoding="utf-8")
+    out = io.StringIO()
+    assert run_demo(data=tmp_path, out=out, progress=io.StringIO()) == 0
+    assert f"note: skipping GoEmotions: could not read it from {tmp_path} (" in out.getvalue()
+
+
 def test_demo_data_folder_without_datasets(tmp_path: pathlib.Path) -> None:
     out = io.StringIO()
     assert run_demo(data=tmp_path, out=out, progress=io.StringIO()) == 0
@@ -108,4 +142,5 @@ def test_demo_text_data_skips_missing(data_dir: pathlib.Path, tmp_path: pathlib.
     assert "SST-5 (multiclass, n=5, 80 train / 80 test samples)" in text
     assert "GoEmotions (multilabel, n=28, 80 train / 80 test samples)" in text
     assert "Dense(28, 'sigmoid'), categorical_crossentropy, ['accuracy']" in text
+    assert "warning SH409: " in text and "label warning: " not in text  # said once, not twice
     assert "Training 4 models on text datasets in" in progress.getvalue()

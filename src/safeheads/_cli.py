@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 __all__ = ["main"]
+
+#: The smallest ``--limit``: fewer samples leave a split without some class.
+MIN_LIMIT = 30
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an int >= ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an int, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an int >= {minimum}, got {value}")
+        return value
+
+    return parse
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     demo.add_argument(
         "--epochs",
-        type=int,
+        type=_at_least(1),
         default=None,
         help="training epochs per model (default: 20 on the bundled data, 8 with --data)",
     )
@@ -34,10 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     demo.add_argument(
         "--limit",
-        type=int,
+        type=_at_least(MIN_LIMIT),
         default=None,
         metavar="N",
-        help="cap each dataset at about N samples (a quick run)",
+        help=f"cap each dataset at about N samples, N >= {MIN_LIMIT} (a quick run)",
     )
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     doctor = commands.add_parser(

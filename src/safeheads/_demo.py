@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import lzma
 import pathlib
 import sys
 import textwrap
 import time
 import warnings
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
@@ -66,8 +68,8 @@ class _Data:
 class _Mistake:
     """A hand-written head as people write it, and how they feed and read it."""
 
-    code: str  # the user's lines, shown in the table
-    units: int
+    code: str  # the user's lines, shown in the table ("{n}": the number of labels)
+    units: int | None  # None: one per class or label of the data
     activation: str
     loss: str
     metric: str
@@ -117,13 +119,17 @@ def _builtin_data(seed: int, limit: int | None) -> list[tuple[_Data, list[_Mista
     from sklearn import datasets  # type: ignore[import-untyped]  # checked by the caller
 
     def cap(x: Array, y: Array) -> tuple[Array, Array]:
-        return (x, y) if limit is None else (x[:limit], y[:limit])
+        """A seeded random subset of ``limit`` samples (the wine rows are sorted by class)."""
+        if limit is None or limit >= len(x):
+            return x, y
+        keep = np.sort(np.random.default_rng(seed).permutation(len(x))[:limit])
+        return x[keep], y[keep]
 
     x, y = cap(*datasets.load_breast_cancer(return_X_y=True))
     cancer = _tabular("breast cancer", "binary", 2, x.astype("float32"), y.astype("int64"), seed)
     x, y = cap(*datasets.load_digits(return_X_y=True))
     digits = _tabular("digits", "multiclass", 10, x.astype("float32"), y.astype("int64"), seed)
-    x, y = datasets.load_wine(return_X_y=True)
+    x, y = cap(*datasets.load_wine(return_X_y=True))
     wine = _tabular("wine", "multiclass", 3, x.astype("float32"), y.astype("int64"), seed)
 
     # Multilabel: split the digit images first, then pair within each split (no leakage).
@@ -239,12 +245,24 @@ _TEXT_SETS: tuple[tuple[str, tuple[str, ...], Callable[..., _Data], list[_Mistak
         _Mistake("Dense(5, 'softmax'), binary_crossentropy, ['binary_accuracy']", 5, "softmax",
                  "binary_crossentropy", "binary_accuracy", _as_one_hot)]),
     ("Reuters-21578", (_datasets.REUTERS_FILE,), _load_reuters, [
-        _Mistake("Dense(90, 'sigmoid'), binary_crossentropy, ['binary_accuracy']", 90,
+        _Mistake("Dense({n}, 'sigmoid'), binary_crossentropy, ['binary_accuracy']", None,
                  "sigmoid", "binary_crossentropy", "binary_accuracy", _as_given)]),
     ("GoEmotions", (f"{_datasets.GOEMOTIONS_DIR}/train.tsv.gz",), _load_goemotions, [
-        _Mistake("Dense(28, 'sigmoid'), categorical_crossentropy, ['accuracy']", 28,
+        _Mistake("Dense({n}, 'sigmoid'), categorical_crossentropy, ['accuracy']", None,
                  "sigmoid", "categorical_crossentropy", "accuracy", _as_given)]),
 )  # fmt: skip
+
+
+#: What a missing, truncated or damaged data file raises in the readers.
+_READ_ERRORS = (
+    OSError,
+    EOFError,
+    ValueError,
+    KeyError,
+    IndexError,
+    zipfile.BadZipFile,
+    lzma.LZMAError,
+)
 
 
 def _text_data(
@@ -255,7 +273,15 @@ def _text_data(
         if not any((root / file).is_file() for file in files):
             print(f"note: skipping {name}: {root / files[0]} not found", file=out)
             continue
-        data = load(root, np.random.default_rng(seed), limit)
+        try:
+            data = load(root, np.random.default_rng(seed), limit)
+        except _READ_ERRORS as error:  # a partial or damaged copy: say so, run the others
+            print(
+                f"note: skipping {name}: could not read it from {root} "
+                f"({type(error).__name__}: {error})",
+                file=out,
+            )
+            continue
         found.append((data, mistakes))
     return found
 
@@ -343,7 +369,12 @@ def _doctor(model: keras.Model, y: Array) -> tuple[str, list[str]]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SafeheadsWarning)
         findings = check(model, y).findings
-    said = [f"label warning: {w.message}" for w in caught if w.category is SafeheadsWarning]
+    reported = {finding.message for finding in findings}  # SH409 is a warning and a finding
+    said = [
+        f"label warning: {w.message}"
+        for w in caught
+        if w.category is SafeheadsWarning and str(w.message) not in reported
+    ]
     said += [str(finding) for finding in findings]
     codes = ", ".join(finding.code for finding in findings)
     return codes or "no findings", said
@@ -386,7 +417,8 @@ def _train(
     width = features[0].shape[1]
     for mistake in mistakes:
         counter[0] += 1
-        output = keras.layers.Dense(mistake.units, mistake.activation)
+        keras.utils.set_random_seed(seed)  # the layer draws its initializer seed when made
+        output = keras.layers.Dense(mistake.units or data.n, mistake.activation)
         model = _model(data, width, output, seed)
         model.compile("adam", loss=mistake.loss, metrics=[mistake.metric])
         targets = (mistake.targets(data.y_train, data.n), mistake.targets(data.y_test, data.n))
@@ -397,12 +429,13 @@ def _train(
         )  # fmt: skip
         doctor, findings = _doctor(model, targets[0])
         rows.append(
-            _Row(data.name, mistake.code, _loss_trend(history),
+            _Row(data.name, mistake.code.format(n=data.n), _loss_trend(history),
                  f"{mistake.metric} {reported[mistake.metric]:.3f}", f"{name} {value:.3f}",
                  doctor, findings, said)
         )  # fmt: skip
 
     counter[0] += 1
+    keras.utils.set_random_seed(seed)
     head = classification_head(data.task, data.n)
     model = _model(data, width, head.layer, seed)
     model.compile("adam", loss=head.loss, metrics=head.metrics)

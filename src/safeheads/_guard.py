@@ -1,6 +1,6 @@
 """`HeadGuard`: run the model doctor when ``fit`` starts and stop a mismatched model.
 
-Keras 3 callbacks never see the labels, so the guard gets them in one of three
+Keras 3 callbacks never see the labels, so the guard gets them in one of four
 ways, in this order:
 
 1. ``HeadGuard(labels=y_train)``: the labels given explicitly (all of them are
