@@ -316,6 +316,21 @@ def test_multi_output_model_reports_each_output() -> None:
     assert "output 'good': Dense 'good', 1 unit, sigmoid" in str(report)
 
 
+def test_dict_outputs_are_paired_by_key_not_layer_name() -> None:
+    inputs = keras.Input((4,))
+    topic = keras.layers.Dense(5, "softmax", name="dense_out")(inputs)
+    flag = keras.layers.Dense(1, "sigmoid", name="zz")(inputs)
+    model = keras.Model(inputs, {"topic": topic, "flag": flag})
+    model.compile("adam", loss={"topic": "binary_crossentropy", "flag": "binary_crossentropy"})
+    y = {"topic": np.eye(5)[[0, 1, 2, 3, 4] * 2], "flag": np.array([0, 1] * 5)}
+    report = safeheads.check(model, y)
+    assert report.codes == ("SH204",)
+    assert report.findings[0].output == "topic"
+    assert "output 'topic': Dense 'dense_out', 5 units, softmax" in str(report)
+    with pytest.raises(safeheads.HeadMismatchError, match="SH204"):
+        model.fit(np.zeros((10, 4)), y, epochs=1, verbose=0, callbacks=[safeheads.HeadGuard()])
+
+
 def test_mixed_precision_output_layer_warns() -> None:
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:

@@ -453,6 +453,10 @@ def _outputs_of(model: Any) -> list[_Output]:
         outputs = None
     if outputs:
         names = list(getattr(model, "output_names", None) or [])
+        struct = getattr(model, "_outputs_struct", None)
+        if isinstance(struct, dict) and len(struct) == len(outputs):
+            # Keras pairs losses, metrics and labels with dict outputs by key, not layer name.
+            names = [str(key) for key in keras.tree.flatten({key: key for key in struct})]
         if len(names) != len(outputs):
             names = [f"output_{i}" for i in range(len(outputs))]
         return [_walk_tensor(tensor, name) for tensor, name in zip(outputs, names, strict=True)]
