@@ -76,6 +76,20 @@ def test_out_of_range_labels_stop_instead_of_nan() -> None:
     )
 
 
+def test_out_of_range_validation_labels_stop_before_the_first_batch() -> None:
+    model = _model(4, "softmax", "sparse_categorical_crossentropy")
+    guard, counter = safeheads.HeadGuard(), BatchCounter()
+    validation = (X[:4], np.array([0, 1, 2, 7]))
+    with pytest.raises(safeheads.HeadMismatchError) as info:
+        model.fit(X, Y_SPARSE4, validation_data=validation, callbacks=[guard, counter], verbose=0)
+    assert counter.batches == 0
+    text = str(info.value)
+    assert text.startswith("The validation_data labels do not fit the model.\n")
+    assert "error SH403: The output has 4 units, so class ids must be in [0, 4), but y[3]=7" in text
+    # Good validation labels, and fewer classes than the training labels: no error.
+    model.fit(X, Y_SPARSE4, validation_data=(X[:2], np.array([0, 1])), verbose=0, callbacks=[guard])
+
+
 def test_explicit_labels_win() -> None:
     model = _model(3, "softmax", "sparse_categorical_crossentropy")
     guard = safeheads.HeadGuard(labels=Y_SPARSE4)

@@ -21,6 +21,9 @@ ways, in this order:
 With a Python generator, a ``DataLoader`` over an iterable dataset, or when the
 ``fit`` frame cannot be found, the model, loss and metrics are still checked and
 the report notes that the labels were not: pass ``labels=`` then.
+
+The labels of ``fit(validation_data=(x_val, y_val))`` are checked too: a label
+error there (SH4xx) also stops training before the first batch.
 """
 
 from __future__ import annotations
@@ -39,13 +42,14 @@ from safeheads.errors import HeadMismatchError, SafeheadsWarning
 __all__ = ["HeadGuard"]
 
 
-def _fit_arguments(model: Any) -> tuple[Any, Any] | None:
-    """``(x, y)`` of the running ``model.fit`` call, or None outside one."""
+def _fit_arguments(model: Any) -> tuple[Any, Any, Any] | None:
+    """``(x, y, validation_data)`` of the running ``model.fit`` call, or None outside one."""
     frame = sys._getframe(1)
     try:
         while frame is not None:
             if frame.f_code.co_name == "fit" and frame.f_locals.get("self") is model:
-                return frame.f_locals.get("x"), frame.f_locals.get("y")
+                found = frame.f_locals
+                return found.get("x"), found.get("y"), found.get("validation_data")
             frame = frame.f_back  # type: ignore[assignment]
     finally:
         del frame
@@ -164,7 +168,7 @@ class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
                 "HeadGuard(labels=y_train)."
             )
             return None, False, missing
-        x, y = arguments
+        x, y, _ = arguments
         if y is not None:
             return _to_numpy(y), True, None
         labels, note = _first_batch_labels(x)
@@ -188,4 +192,21 @@ class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
         if not report.ok:
             raise HeadMismatchError(
                 f"{report}\n\nsafeheads.HeadGuard stopped training before the first batch."
+            )
+        self._check_validation_labels()
+
+    def _check_validation_labels(self) -> None:
+        """Stop on label errors (SH4xx) in ``fit(validation_data=(x, y))`` arrays: Keras
+        would otherwise fail, or score nonsense, at the end of the first epoch."""
+        arguments = _fit_arguments(self.model)
+        data = None if arguments is None else arguments[2]
+        if not isinstance(data, (tuple, list)) or len(data) not in (2, 3) or data[1] is None:
+            return
+        report = inspect_model(
+            self.model, _to_numpy(data[1]), task=self.task, labels_complete=False
+        )
+        if any(finding.code.startswith("SH4") for finding in report.errors):
+            raise HeadMismatchError(
+                f"The validation_data labels do not fit the model.\n{report}\n\n"
+                "safeheads.HeadGuard stopped training before the first batch."
             )
