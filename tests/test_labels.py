@@ -188,6 +188,18 @@ ENCODE = [
         id="equal-length-lists-of-names",
     ),
     pytest.param(
+        ("multilabel", 3, {"class_names": ["a", "b", "z"]}),
+        [["z"], ["a"]],
+        np.array([[0.0, 0, 1], [1, 0, 0]]),
+        id="one-name-per-list",
+    ),
+    pytest.param(
+        ("multilabel", 3, {}),
+        [(0,), (2,)],
+        np.array([[1.0, 0, 0], [0, 0, 1]]),
+        id="one-id-per-tuple",
+    ),
+    pytest.param(
         ("multiclass", 3, {"class_names": [1, 2, 3]}),
         [1, 2, 1],
         np.array([0, 1, 0]),
@@ -318,6 +330,14 @@ ENCODE_ERRORS = [
         "Expected labels among the head's class names ['a', 'b', 'c']. Received: y[1][1]='z' (1 "
         "of 4 labels unknown). Add the missing names to class_names, or drop those samples.",
         id="lists-names-unknown",
+    ),
+    pytest.param(
+        ("multilabel", 3, {}),
+        np.array([[1], [2]]),
+        "Expected labels for task='multilabel'. Received: sparse labels (2 values, n=3). A "
+        "multilabel head needs a multi-hot (N, n) matrix or one list of labels per sample: wrap "
+        "each label in a list, or use task='multiclass'.",
+        id="column-array-is-not-label-lists",
     ),
     pytest.param(
         ("multiclass", 3, {}),

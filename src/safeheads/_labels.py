@@ -691,6 +691,19 @@ def _multi_hot(parsed: _Parsed, ids: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _one_label_rows(y: Any) -> list[list[Any]] | None:
+    """``y`` as label lists when it is a Python list of 1-element lists or tuples: each
+    label wrapped in a list, as the multilabel hint asks. An ``(N, 1)`` array stays a
+    column (binary or multiclass labels given to a multilabel head by mistake)."""
+    if (
+        isinstance(y, (list, tuple))
+        and y
+        and all(isinstance(row, (list, tuple)) and len(row) == 1 for row in y)
+    ):
+        return [list(row) for row in y]
+    return None
+
+
 def encode_labels(
     y: Any,
     task: Task,
@@ -703,6 +716,10 @@ def encode_labels(
     parsed = parse_labels(y)
     fmt = parsed.format
     if task is Task.MULTILABEL:
+        rows = _one_label_rows(y) if fmt in ("binary-column", "sparse", "class-names") else None
+        if rows is not None:  # [[3], [0]]: one list of one label per sample
+            parsed = _parse_label_lists(rows)
+            fmt = parsed.format
         if fmt in ("one-hot", "multi-hot"):
             if parsed.n != n:
                 raise _width_error(parsed, n, "labels")
