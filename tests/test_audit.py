@@ -227,8 +227,7 @@ def test_metric_scale_messages_match_the_metric() -> None:
     (finding,) = safeheads.check(sigmoid).findings
     assert finding.message == (
         "The metric AUC has from_logits=True but the output applies sigmoid: it reads "
-        "probabilities as logits, i.e. as scores in [0.5, 0.73] after its sigmoid, so its "
-        "thresholds are wrong."
+        "probabilities as logits: after its sigmoid every score lies in [0.5, 0.73]."
     )
     linear = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     linear.compile(

@@ -510,6 +510,12 @@ def test_decode_errors(outputs: np.ndarray, error: type, message: str) -> None:
         classification_head("multilabel", 3).decode(outputs)
 
 
+def test_decode_reads_bfloat16_outputs() -> None:
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    outputs = np.array([[0.2], [0.7]], dtype=ml_dtypes.bfloat16)  # predict under mixed_bfloat16
+    assert classification_head("binary").decode(outputs).tolist() == [0, 1]
+
+
 def test_decode_names_needs_class_names() -> None:
     message = (
         "Expected a head with `class_names` for decode(names=True). Received: class_names=None. "

@@ -340,6 +340,14 @@ ENCODE_ERRORS = [
         id="column-array-is-not-label-lists",
     ),
     pytest.param(
+        ("multilabel", 2, {}),
+        [[0], [1], [1], [0]],
+        "Expected labels for task='multilabel'. Received: binary-column labels (4 values, n=2). "
+        "A multilabel head needs a multi-hot (N, n) matrix or one list of labels per sample: "
+        "wrap each label in a list, or use task='multiclass'.",
+        id="binary-column-lists-are-not-label-lists",
+    ),
+    pytest.param(
         ("multiclass", 3, {}),
         np.array([0.0, 1e20]),
         "Expected class ids below 2**53. Received: y[1]=1e+20 (1 of 2 values too large). These "

@@ -1153,10 +1153,9 @@ class _OutputCheck:
             if threshold is not None:
                 if threshold != 0:
                     cut = 1 / (1 + math.exp(-threshold))
-                    detail = (
-                        f"it cuts logits at {threshold:g}, i.e. at probability {cut:.2f} instead "
-                        f"of {threshold:g}"
-                    )
+                    detail = f"it cuts logits at {threshold:g}, i.e. at probability {cut:.2f}"
+                    if 0 < threshold < 1:
+                        detail += f" instead of {threshold:g}"
             elif resolved in _CLIPPING_METRICS or (resolved == "AUC" and metric_logits is False):
                 detail = (
                     "it clips the scores to [0, 1], so every negative logit counts as 0 and "
@@ -1187,8 +1186,8 @@ class _OutputCheck:
             effect = (
                 "it applies a softmax to probabilities, which pulls every row toward uniform"
                 if "Categorical" in resolved
-                else "it reads probabilities as logits, i.e. as scores in [0.5, 0.73] after "
-                "its sigmoid, so its thresholds are wrong"
+                else "it reads probabilities as logits: after its sigmoid every score lies in "
+                "[0.5, 0.73]"
             )
             self.add(
                 "SH303",

@@ -610,7 +610,7 @@ def _check_outputs(outputs: Any, units: int) -> np.ndarray:
         raise ValueError(
             f"Expected model outputs of shape (N, {units}). Received: rows of different lengths."
         ) from None
-    if scores.dtype.kind not in "fiub":
+    if scores.dtype.kind in "USO":  # strings or objects (bfloat16 is kind "V")
         raise ValueError(
             f"Expected numeric model outputs (model.predict(x)). Received: dtype {scores.dtype}. "
             "To turn labels into ids use head.encode."

@@ -716,7 +716,7 @@ def encode_labels(
     parsed = parse_labels(y)
     fmt = parsed.format
     if task is Task.MULTILABEL:
-        rows = _one_label_rows(y) if fmt in ("binary-column", "sparse", "class-names") else None
+        rows = _one_label_rows(y) if fmt in ("sparse", "class-names") else None  # 0/1: binary
         if rows is not None:  # [[3], [0]]: one list of one label per sample
             parsed = _parse_label_lists(rows)
             fmt = parsed.format
