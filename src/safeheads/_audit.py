@@ -905,7 +905,7 @@ class _OutputCheck:
         if (
             parsed is not None
             and parsed.format in ("one-hot", "multi-hot")
-            and not self._one_label_batch()
+            and not (self._one_label_batch())
         ):
             return parsed.format == "multi-hot"  # the labels say what the rows are
         return self.model_task() is Task.MULTILABEL and (self.units or 0) > 1
