@@ -841,21 +841,9 @@ class _OutputCheck:
         parsed = self.parsed
         if parsed is not None and parsed.format == "multi-hot":
             return Task.MULTILABEL
-        if self._one_label_batch():
-            return self.model_task()
         if parsed is not None and parsed.format in ("sparse", "one-hot") and (self.units or 0) != 1:
             return Task.MULTICLASS
         return self.model_task()
-
-    def _one_label_batch(self) -> bool:
-        """One batch of one-hot rows for a model that reads as multilabel: rows with one
-        label each in a first batch do not show that the task is multiclass."""
-        return (
-            not self.labels_complete
-            and self.parsed is not None
-            and self.parsed.format == "one-hot"
-            and self.model_task() is Task.MULTILABEL
-        )
 
     def model_task(self) -> Task | None:
         if self.units == 1:
@@ -901,13 +889,8 @@ class _OutputCheck:
         head = self.out.head
         if head is not None:
             return head.task is Task.MULTILABEL
-        parsed = self.parsed
-        if (
-            parsed is not None
-            and parsed.format in ("one-hot", "multi-hot")
-            and not (self._one_label_batch())
-        ):
-            return parsed.format == "multi-hot"  # the labels say what the rows are
+        if self.parsed is not None and self.parsed.format in ("one-hot", "multi-hot"):
+            return self.parsed.format == "multi-hot"  # the labels say what the rows are
         return self.model_task() is Task.MULTILABEL and (self.units or 0) > 1
 
     def loss_name(self) -> str:
