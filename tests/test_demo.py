@@ -88,10 +88,10 @@ def test_demo_data_not_a_folder(tmp_path: pathlib.Path, capsys: pytest.CaptureFi
     ("argv", "message"),
     [
         (["--epochs", "0"], "argument --epochs: expected an int >= 1, got 0"),
-        (["--limit", "5"], "argument --limit: expected an int >= 30, got 5"),
+        (["--limit", "1"], "argument --limit: expected an int >= 2, got 1"),
         (["--limit", "x"], "argument --limit: expected an int, got 'x'"),
     ],
-    ids=["epochs-0", "limit-5", "limit-not-int"],
+    ids=["epochs-0", "limit-1", "limit-not-int"],
 )
 def test_demo_options_are_validated(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]

@@ -107,12 +107,11 @@ def test_plot_history_with_validation_freq() -> None:
     assert fig.axes[0].get_title() == "loss (best validation: epoch 3)"
     validation = fig.axes[0].get_lines()[1]
     assert validation.get_xdata().tolist() == [3, 6]
-    with pytest.raises(ValueError) as caught:
-        safeheads.plot_history(logs)
-    assert str(caught.value) == (
-        "Expected 6 values of val_loss for 6 epochs with validation_freq=1. Received: 2. Pass "
-        "the validation_freq given to fit."
-    )
+    assert safeheads.plot_history(logs).axes[0].get_lines()[1].get_xdata().tolist() == [1, 2]
+    # fit(initial_epoch=5, epochs=10, validation_freq=2): 5 epochs logged, 3 validations
+    resumed = {"loss": [0.9, 0.8, 0.7, 0.6, 0.5], "val_loss": [0.7, 0.6, 0.65]}
+    fig = safeheads.plot_history(resumed, validation_freq=2)
+    assert fig.axes[0].get_lines()[1].get_xdata().tolist() == [1, 2, 3]
     with pytest.raises(ValueError, match=r"^Expected `validation_freq` >= 1\. Received: "):
         safeheads.plot_history(logs, validation_freq=0)
 

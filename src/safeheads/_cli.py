@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 
 __all__ = ["main"]
 
-#: The smallest ``--limit``: fewer samples leave a split without some class.
-MIN_LIMIT = 30
+#: The smallest ``--limit``: one sample leaves the test split empty.
+MIN_LIMIT = 2
 
 
 def _at_least(minimum: int) -> Callable[[str], int]:

@@ -69,6 +69,7 @@ def plot_history(
             and every other logged quantity except the learning rate.
         validation_freq: The ``validation_freq`` given to ``fit``: validation
             values are drawn at epochs ``validation_freq``, ``2 * validation_freq``, ...
+            (at 1, 2, ... where those run past the logged epochs).
 
     Returns:
         A `matplotlib.figure.Figure`.
@@ -78,8 +79,7 @@ def plot_history(
         TypeError: If ``history`` is neither a ``History`` nor a dict, or
             ``validation_freq`` is not an int.
         ValueError: If the history is empty, no metric is left to plot, a
-            requested metric was not logged, ``validation_freq`` < 1, or the
-            validation values do not fit the epochs and ``validation_freq``.
+            requested metric was not logged, or ``validation_freq`` < 1.
 
     Example:
         >>> import safeheads
@@ -107,14 +107,6 @@ def plot_history(
             f"Expected at least one training quantity to plot. Received: metrics="
             f"{None if metrics is None else list(metrics)} with logged names {list(curves)}."
         )
-    for name in names:
-        logged, validated = len(curves[name]), len(curves.get(f"val_{name}", ()))
-        if validated and validated != logged // every:
-            raise ValueError(
-                f"Expected {logged // every} values of val_{name} for {logged} epochs with "
-                f"validation_freq={every}. Received: {validated}. Pass the validation_freq "
-                "given to fit."
-            )
     fig = _figure("plot_history", 1.0, 1.0)  # fails with the hint without matplotlib
     from matplotlib.ticker import MaxNLocator
 
@@ -130,6 +122,8 @@ def plot_history(
         validation = np.asarray(curves.get(f"val_{name}", []), dtype=float)
         if validation.size:
             at = every * np.arange(1, validation.size + 1)
+            if at[-1] > len(train):  # e.g. fit(initial_epoch=...): the epochs are unknown
+                at = np.arange(1, validation.size + 1)
             ax.plot(at, validation, "--", marker=".", label="validation")
             if not np.isnan(validation).all():
                 lower_is_better = "loss" in name or "error" in name
