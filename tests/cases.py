@@ -88,6 +88,10 @@ VALID_LABELS = [
         id="lists-tuples-names",
     ),
     pytest.param(
+        Valid(np.array([[0, 1], [1, 0]], dtype=object), "multiclass", "one-hot", 2),
+        id="one-hot-object-dtype",
+    ),
+    pytest.param(
         Valid([["a", "c"], ["b", "c"]], "multilabel", "label-lists", 3, ("a", "b", "c")),
         id="lists-equal-length-names",
     ),

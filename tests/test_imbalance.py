@@ -108,6 +108,12 @@ def test_prior_frequencies_as_tensors() -> None:
     assert classification_head("multiclass", 3, prior=ids).prior == (0.25, 0.25, 0.5)
 
 
+def test_prior_frequencies_as_jax_array() -> None:
+    jnp = pytest.importorskip("jax.numpy")
+    head = classification_head("multiclass", 3, prior=jnp.array([0.5, 0.3, 0.2]))
+    assert head.prior == pytest.approx([0.5, 0.3, 0.2], abs=1e-7)
+
+
 def test_prior_clips_frequencies_zero_and_one() -> None:
     y = np.array([[1, 0, 1], [1, 0, 0]], dtype="float32")  # label 0 always, label 1 never
     head = classification_head("multilabel", 3, prior=y, from_logits=True)

@@ -367,16 +367,25 @@ def _nonnegative_max(array: np.ndarray) -> int | None:
     return None if top >= 2 ** (8 * array.dtype.itemsize - 1) else top
 
 
+def _is_plain_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.number, np.bool_))
+
+
 def _parse_matrix(array: np.ndarray) -> _Parsed:
     if array.dtype.kind == "b":
         cells = array.view(np.uint8)
     else:
         if array.dtype.kind == "O":  # matrices of names were read as label lists
-            raise LabelFormatError(
-                f"Expected a numeric 0/1 matrix or class names. Received: y[0, 0]="
-                f"{describe_value(array[0, 0])} in a matrix of dtype object with shape "
-                f"{array.shape}. Convert the labels to ints, or the names to strings."
-            )
+            odd = [i for i, cell in enumerate(array.flat) if not _is_plain_number(cell)]
+            if odd:
+                row, column = divmod(odd[0], array.shape[1])
+                raise LabelFormatError(
+                    f"Expected a numeric 0/1 matrix or class names. Received: y[{row}, "
+                    f"{column}]={describe_value(array[row, column])} in a matrix of dtype "
+                    f"object with shape {array.shape}. Convert the labels to ints, or the "
+                    "names to strings."
+                )
+            array = array.astype(np.float64)  # numbers held as objects
         if array.dtype.kind == "f":
             finite = np.isfinite(array)
             if not finite.all():

@@ -109,6 +109,8 @@ def resolve_prior(
     if prior is None:
         return None
     prior = _to_numpy(prior)  # tensors of frequencies read as numpy arrays do
+    if hasattr(prior, "__array__") and not isinstance(prior, np.ndarray):
+        prior = np.asarray(prior)  # JAX arrays
     if isinstance(prior, Frequencies):
         values = np.asarray(prior, dtype=np.float64)
     elif is_number(prior) or (isinstance(prior, np.ndarray) and prior.ndim == 0):
