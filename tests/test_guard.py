@@ -90,6 +90,18 @@ def test_out_of_range_validation_labels_stop_before_the_first_batch() -> None:
     model.fit(X, Y_SPARSE4, validation_data=(X[:2], np.array([0, 1])), verbose=0, callbacks=[guard])
 
 
+def test_one_hot_first_batch_trains_a_sigmoid_model_as_check_does() -> None:
+    """One-hot rows with sigmoid + BCE + 'accuracy' pass `check`; a dataset of the same rows
+    must not be stopped on a guess that the task is multilabel."""
+    model = _model(4, "sigmoid", "binary_crossentropy", metrics=["accuracy"])
+    one_hot = np.eye(4, dtype="float32")[Y_SPARSE4]
+    assert safeheads.check(model, one_hot).findings == ()
+    data = tf.data.Dataset.from_tensor_slices((X, one_hot)).batch(8)
+    guard = safeheads.HeadGuard()
+    model.fit(data, epochs=1, verbose=0, shuffle=False, callbacks=[guard])
+    assert guard.report is not None and guard.report.ok
+
+
 def test_explicit_labels_win() -> None:
     model = _model(3, "softmax", "sparse_categorical_crossentropy")
     guard = safeheads.HeadGuard(labels=Y_SPARSE4)

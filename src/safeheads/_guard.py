@@ -12,7 +12,9 @@ ways, in this order:
 3. A ``tf.data.Dataset`` or ``keras.utils.PyDataset`` passed as ``fit(x)``: the
    guard reads its first batch (``dataset.take(1)`` / ``dataset[0]``) and checks
    those labels; checks that need every label (a class with no examples) are
-   skipped, since one batch need not hold every class.
+   skipped, since one batch need not hold every class. A first batch whose rows
+   happen to hold one label each reads as one-hot (multiclass) labels, so a
+   multilabel model fed from a dataset is best guarded with ``labels=y_train``.
 4. A PyTorch ``DataLoader`` over a map-style dataset: the guard collates the
    dataset's first ``batch_size`` samples itself (``loader.dataset[i]`` and
    ``loader.collate_fn``), so the loader's sampler and the random state it
