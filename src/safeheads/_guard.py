@@ -159,11 +159,10 @@ class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
         self.task = parse_task(task) if task is not None else None
         self.report: Report | None = None
 
-    def _find_labels(self) -> tuple[Any, bool, str | None]:
-        """``(labels, complete, note)`` for this fit call."""
+    def _find_labels(self, arguments: tuple[Any, Any, Any] | None) -> tuple[Any, bool, str | None]:
+        """``(labels, complete, note)`` for this fit call (``arguments``: `_fit_arguments`)."""
         if self.labels is not None:
             return self.labels, True, None
-        arguments = _fit_arguments(self.model)
         if arguments is None:
             missing = (
                 "the guard found no running fit() call to read labels from: pass "
@@ -178,7 +177,8 @@ class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         """Check the model and labels; warn once; raise on an error finding."""
-        y, complete, note = self._find_labels()
+        arguments = _fit_arguments(self.model)
+        y, complete, note = self._find_labels(arguments)
         report = inspect_model(
             self.model, y, task=self.task, labels_complete=complete, label_note=note
         )
@@ -195,13 +195,11 @@ class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
             raise HeadMismatchError(
                 f"{report}\n\nsafeheads.HeadGuard stopped training before the first batch."
             )
-        self._check_validation_labels()
+        self._check_validation_labels(None if arguments is None else arguments[2])
 
-    def _check_validation_labels(self) -> None:
-        """Stop on label errors (SH4xx) in ``fit(validation_data=(x, y))`` arrays: Keras
+    def _check_validation_labels(self, data: Any) -> None:
+        """Stop on label errors (SH4xx) in ``fit(validation_data=data)`` arrays: Keras
         would otherwise fail, or score nonsense, at the end of the first epoch."""
-        arguments = _fit_arguments(self.model)
-        data = None if arguments is None else arguments[2]
         if not isinstance(data, (tuple, list)) or len(data) not in (2, 3) or data[1] is None:
             return
         report = inspect_model(

@@ -277,12 +277,10 @@ class LabelMap:
             raise _first_unhashable(list(items), "LabelMap.from_labels", lengths) from None
         distinct = {_plain(name) for name in distinct}
         if any(isinstance(name, float) and not math.isfinite(name) for name in distinct):
-            k, value = next(
-                (k, float(_plain(item)))
-                for k, item in enumerate(items)
-                if isinstance(_plain(item), float) and not math.isfinite(_plain(item))
-            )
-            raise _non_finite_error(_where(k, lengths), value)
+            for k, item in enumerate(items):  # the first one, for the message
+                value = _plain(item)
+                if isinstance(value, float) and not math.isfinite(value):
+                    raise _non_finite_error(_where(k, lengths), value)
         if not distinct:
             raise _no_labels()
         try:

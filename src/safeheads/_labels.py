@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from safeheads._messages import check_int, describe_value
+from safeheads._messages import check_int, describe_value, is_number
 from safeheads._tasks import Task
 from safeheads.errors import LabelFormatError, SafeheadsWarning
 
@@ -367,16 +367,16 @@ def _nonnegative_max(array: np.ndarray) -> int | None:
     return None if top >= 2 ** (8 * array.dtype.itemsize - 1) else top
 
 
-def _is_plain_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.number, np.bool_))
-
-
 def _parse_matrix(array: np.ndarray) -> _Parsed:
     if array.dtype.kind == "b":
         cells = array.view(np.uint8)
     else:
         if array.dtype.kind == "O":  # matrices of names were read as label lists
-            odd = [i for i, cell in enumerate(array.flat) if not _is_plain_number(cell)]
+            odd = [
+                i
+                for i, cell in enumerate(array.flat)
+                if not (is_number(cell) or isinstance(cell, (bool, np.bool_)))
+            ]
             if odd:
                 row, column = divmod(odd[0], array.shape[1])
                 raise LabelFormatError(
