@@ -75,17 +75,21 @@ class Frequencies(tuple):  # type: ignore[type-arg]
     __slots__ = ()
 
 
-def _frequency_vector(prior: Any, units: int) -> np.ndarray | None:
-    """``prior`` as float64 frequencies if it reads as frequencies, else ``None``."""
+def _number_vector(prior: Any) -> np.ndarray | None:
+    """``prior`` as a float64 vector if it is a 1-D sequence or array of numbers, else ``None``."""
     if isinstance(prior, (list, tuple)):
         if not prior or not all(is_number(value) for value in prior):
             return None
-        values = np.asarray(prior, dtype=np.float64)
-    elif isinstance(prior, np.ndarray) and prior.ndim == 1 and prior.dtype.kind in "fiu":
-        values = prior.astype(np.float64)
-    else:
-        return None
-    if values.size != units or not np.isfinite(values).all():
+        return np.asarray(prior, dtype=np.float64)
+    if isinstance(prior, np.ndarray) and prior.ndim == 1 and prior.dtype.kind in "fiu":
+        return prior.astype(np.float64)
+    return None
+
+
+def _frequency_vector(prior: Any, units: int) -> np.ndarray | None:
+    """``prior`` as float64 frequencies if it reads as frequencies, else ``None``."""
+    values = _number_vector(prior)
+    if values is None or values.size != units or not np.isfinite(values).all():
         return None
     if values.min() < 0.0 or values.max() > 1.0 or np.isin(values, (0.0, 1.0)).all():
         return None
@@ -171,12 +175,8 @@ def _prior_from_labels(
 
 def _counts_hint(prior: Any, task: Task, n: int) -> str | None:
     """A hint when ``prior``, refused as labels, looks like one count per class."""
-    if not isinstance(prior, (list, tuple, np.ndarray)) or np.ndim(prior) != 1:
-        return None
-    if isinstance(prior, (list, tuple)) and not all(is_number(value) for value in prior):
-        return None
-    values = np.asarray(prior)
-    if values.dtype.kind not in "fiu" or values.size != (2 if task is Task.BINARY else n):
+    values = _number_vector(prior)
+    if values is None or values.size != (2 if task is Task.BINARY else n):
         return None
     if not (np.isfinite(values).all() and values.min() >= 0 and (values == np.round(values)).all()):
         return None
