@@ -246,3 +246,21 @@ def test_head_auc_survives_keras_save_and_load(tmp_path: pathlib.Path) -> None:
 def test_errors(make, error: type, message: str) -> None:
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         make()
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow graphs only")
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("jit_compile", [False, True], ids=["graph", "xla"])
+def test_a_graph_and_xla_count_as_eager_execution_does(weighted: bool, jit_compile: bool) -> None:
+    # Unweighted, eagerly and in a graph, TensorFlow's histogram op counts; XLA has no
+    # kernel for it, so there (and with weights) a segment sum does.
+    import tensorflow as tf
+
+    w = W if weighted else None
+    eager = _batched(RocAUC(5, spacing="logit"), Y, P, w)
+    metric = RocAUC(5, spacing="logit")
+    step = tf.function(metric.update_state, jit_compile=jit_compile)
+    for start, stop in BATCHES:
+        step(Y[start:stop], P[start:stop], None if w is None else w[start:stop])
+    assert float(metric.result()) == pytest.approx(eager, abs=1e-6)
+    assert eager == pytest.approx(_numpy_logit_auc(Y, LOGITS, 200, w), abs=1e-6)
