@@ -118,16 +118,22 @@ def test_demo_skips_a_damaged_dataset(tmp_path: pathlib.Path) -> None:
     assert f"note: skipping GoEmotions: could not read it from {tmp_path} (" in out.getvalue()
 
 
-def test_demo_data_folder_without_datasets(tmp_path: pathlib.Path) -> None:
+def test_demo_data_folder_without_datasets(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = io.StringIO()
-    assert run_demo(data=tmp_path, out=out, progress=io.StringIO()) == 0
+    assert run_demo(data=tmp_path, out=out, progress=io.StringIO()) == 2
     text = out.getvalue()
     for name, file in (("IMDB", "imdb/aclImdb_v1_labeled.jsonl.xz"),
                        ("SST-5", "sst/trainDevTestTrees_PTB.zip"),
                        ("Reuters-21578", "reuters21578/reuters21578_modapte.jsonl.xz"),
                        ("GoEmotions", "goemotions/train.tsv.gz")):  # fmt: skip
         assert f"note: skipping {name}: {tmp_path / file} not found\n" in text
-    assert text.endswith(f"No known dataset found in {tmp_path}; nothing to run.\n")
+    assert capsys.readouterr().err == (
+        f"safeheads demo: no known dataset found in --data {str(tmp_path)!r} (the notes above "
+        "name the files looked for); point --data at a folder laid out like the shared data "
+        "folder, or leave it out to run on the bundled data.\n"
+    )
 
 
 def test_demo_text_data_skips_missing(data_dir: pathlib.Path, tmp_path: pathlib.Path) -> None:

@@ -509,8 +509,8 @@ def run_demo(
         progress: Where the progress lines go (default: standard error).
 
     Returns:
-        The exit status: 0, or 2 if scikit-learn is missing for the bundled data or
-        ``data`` is not a folder.
+        The exit status: 0, or 2 if scikit-learn is missing for the bundled data,
+        ``data`` is not a folder, or it holds none of the text datasets.
     """
     out = sys.stdout if out is None else out
     progress = sys.stderr if progress is None else progress
@@ -533,8 +533,13 @@ def run_demo(
         epochs = 8 if epochs is None else epochs
         source = f"text datasets in {root}"
         if not tasks:
-            print(f"No known dataset found in {root}; nothing to run.", file=out)
-            return 0
+            print(
+                f"safeheads demo: no known dataset found in --data {str(data)!r} (the notes "
+                "above name the files looked for); point --data at a folder laid out like "
+                "the shared data folder, or leave it out to run on the bundled data.",
+                file=sys.stderr,
+            )
+            return 2
     total = sum(len(mistakes) + 1 for _, mistakes in tasks)
     print(f"Training {total} models on {source}, {epochs} epochs each:", file=progress)
     rows: list[_Row] = []
