@@ -107,14 +107,14 @@ def test_demo_skips_a_damaged_dataset(tmp_path: pathlib.Path) -> None:
     folder.mkdir()
     (folder / "train.tsv.gz").write_bytes(b"not gzip")  # present, but no emotions.txt either
     out = io.StringIO()
-    assert run_demo(data=tmp_path, out=out, progress=io.StringIO()) == 0
+    assert run_demo(data=tmp_path, out=out, progress=io.StringIO()) == 2  # nothing left
     assert (
         f"note: skipping GoEmotions: could not read it from {tmp_path} (FileNotFoundError: "
         in out.getvalue()
     )
     (folder / "emotions.txt").write_text("admiration\namusement\n", encoding="utf-8")
     out = io.StringIO()
-    assert run_demo(data=tmp_path, out=out, progress=io.StringIO()) == 0
+    assert run_demo(data=tmp_path, out=out, progress=io.StringIO()) == 2  # nothing left
     assert f"note: skipping GoEmotions: could not read it from {tmp_path} (" in out.getvalue()
 
 
