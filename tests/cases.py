@@ -123,6 +123,22 @@ INVALID_LABELS = [
     ),
     pytest.param(
         Invalid(
+            {0, 1, 2},
+            "Expected labels in sample order: an array or a list. Received: a set. A set has no "
+            "order; pass a list.",
+        ),
+        id="set",
+    ),
+    pytest.param(
+        Invalid(
+            (label for label in [0, 1]),
+            "Expected labels in sample order: an array or a list. Received: a generator. Pass "
+            "list(y).",
+        ),
+        id="generator",
+    ),
+    pytest.param(
+        Invalid(
             np.zeros((2, 3, 4)),
             "Expected labels of shape (N,), (N, 1) or (N, n). Received: shape (2, 3, 4) "
             "(rank 3). Per-timestep or per-pixel labels are not classification head labels; "
@@ -145,6 +161,15 @@ INVALID_LABELS = [
             "-1/+1: use (y > 0).astype(int) for a 0/1 column.",
         ),
         id="minus-one-plus-one",
+    ),
+    pytest.param(
+        Invalid(
+            np.array([0, 1, 2**64 - 1], dtype=np.uint64),
+            "Expected class ids below 2**63. Received: y[2]=18446744073709551615 (1 of 3 values "
+            "too large). These are not class ids (a -1 stored as an unsigned int?); fix those "
+            "samples, or map the labels to 0..n-1.",
+        ),
+        id="uint64-minus-one",
     ),
     pytest.param(
         Invalid(

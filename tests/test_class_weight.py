@@ -301,3 +301,14 @@ def test_label_pos_weight_validates_with_parse_labels() -> None:
         "those samples before training; a NaN label gives a NaN loss.",
     ):
         safeheads.label_pos_weight([[1.0, 0.0], [np.nan, 1.0]])
+
+
+def test_label_pos_weight_refuses_ids_too_far_apart() -> None:
+    # One weight per id in [0, n): an id of 2**40 would allocate terabytes.
+    with raises(
+        LabelFormatError,
+        "Expected class ids below 16777216 for label_pos_weight: it returns a weight for every "
+        "id in [0, n). Received: ids up to 1099511627776 in 2 samples. Map the labels to 0..n-1 "
+        "first, e.g. with safeheads.LabelMap.",
+    ):
+        safeheads.label_pos_weight([[0, 2**40], [1]])

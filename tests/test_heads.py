@@ -230,6 +230,14 @@ CONFIG_ERRORS = [
         id="class-names-duplicate",
     ),
     pytest.param(
+        ("binary", None, {"class_names": [-1, 1]}),
+        HeadConfigError,
+        "Expected int `class_names` >= 0: int labels are checked as class ids before they are "
+        "looked up, so encode would refuse them. Received: class_names[0]=-1. For -1/+1 labels "
+        "pass (y > 0).astype(int) with class_names such as ['negative', 'positive'].",
+        id="class-names-negative-int",
+    ),
+    pytest.param(
         ("multiclass", 2, {"class_names": "ab"}),
         TypeError,
         "Expected `class_names` to be a sequence of str or int. Received: class_names='ab'.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from typing import Any
 
 import keras
 import numpy as np
@@ -462,6 +463,15 @@ TO_CATEGORICAL_ERRORS = [
         "Expected `num_classes` >= 1. Received: num_classes=0.",
         id="zero-n",
     ),
+    pytest.param(
+        [0, 2**40],
+        None,
+        LabelFormatError,
+        "Expected class ids below 16777216 for to_categorical: it makes a column for every id "
+        "in [0, n). Received: ids up to 1099511627776 in 2 samples. Map the labels to 0..n-1 "
+        "first, e.g. with safeheads.LabelMap.",
+        id="ids-too-far-apart",
+    ),
 ]
 
 
@@ -540,6 +550,38 @@ def test_to_multi_hot() -> None:
             id="names",
         ),
         pytest.param(
+            [[0, 1], ["a"]],
+            3,
+            LabelFormatError,
+            "Expected label ids. Received: y[1][0]='a' is a name. Use "
+            "safeheads.LabelMap(class_names).to_multi_hot(label_lists).",
+            id="name-after-ids",
+        ),
+        pytest.param(
+            [[0, None]],
+            3,
+            LabelFormatError,
+            "Expected label ids (ints). Received: y[0][1]=None of type NoneType. Drop it, or "
+            "map the labels to ints first.",
+            id="none",
+        ),
+        pytest.param(
+            5,
+            3,
+            LabelFormatError,
+            "Expected one list of label ids per sample. Received: y=5. Pass a list of lists, "
+            "e.g. [[0, 2], [], [1]].",
+            id="scalar",
+        ),
+        pytest.param(
+            tf.ragged.constant([[0, 1], [2]]),
+            3,
+            LabelFormatError,
+            "Expected a dense label array. Received: a RaggedTensor. For lists of labels per "
+            "sample pass y.to_list(); for a sparse indicator matrix pass tf.sparse.to_dense(y).",
+            id="ragged-tensor",
+        ),
+        pytest.param(
             [1, 2],
             3,
             LabelFormatError,
@@ -564,6 +606,11 @@ def test_to_multi_hot_errors(lists: object, n: object, error: type, message: str
         safeheads.to_multi_hot(lists, n)  # type: ignore[arg-type]
 
 
+def test_to_multi_hot_reads_tensor_rows_as_lists_of_ids() -> None:
+    multi_hot = safeheads.to_multi_hot([tf.constant([0, 1]), tf.constant([2])], 3)
+    np.testing.assert_array_equal(multi_hot, [[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+
+
 def test_string_tensor_labels_read_as_names() -> None:
     y = tf.constant(["cat", "dog", "cat"])
     head = safeheads.Head.from_labels(y)
@@ -580,3 +627,60 @@ def test_from_labels_warns_about_one_based_ids() -> None:
 def test_int_class_names_prior_counts_by_name() -> None:
     head = classification_head("multiclass", 3, class_names=[1, 2, 3], prior=[1, 2, 2, 1])
     assert head.prior == (0.5, 0.5, 0.0)
+
+
+_UINT64_MINUS_ONE = np.array([0, 1, 2**64 - 1], dtype=np.uint64)
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda: safeheads.classification_head("multiclass", 3).encode(_UINT64_MINUS_ONE),
+        lambda: safeheads.classification_head("multiclass", 3, labels="one_hot").encode(
+            _UINT64_MINUS_ONE
+        ),
+        lambda: safeheads.classification_head("binary").encode(_UINT64_MINUS_ONE),
+        lambda: safeheads.to_categorical(_UINT64_MINUS_ONE),
+        lambda: safeheads.to_multi_hot([_UINT64_MINUS_ONE], 3),
+    ],
+    ids=["sparse", "one-hot", "binary", "to_categorical", "to_multi_hot"],
+)
+def test_unsigned_ids_beyond_int64_are_refused_not_wrapped(convert) -> None:
+    # The cast to int64 used to turn 2**64 - 1 into -1: a silent last class / -1 label.
+    with pytest.raises(LabelFormatError, match=re.escape("Expected class ids below 2**63.")):
+        convert()
+
+
+class _ArrayLike:
+    """A container numpy reads through ``__array__``, as it reads a pandas Series."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        array = np.empty(len(self.items), dtype=object)
+        array[:] = self.items
+        return array
+
+
+def test_an_array_like_of_label_lists_is_read_as_label_lists() -> None:
+    tags = _ArrayLike([["sports", "politics"], [], ["sports"]])
+    info = safeheads.describe_labels(tags)
+    assert (info.format, info.n, info.class_names) == ("label-lists", 2, ("politics", "sports"))
+    np.testing.assert_allclose(safeheads.label_pos_weight(tags), [2.0, 0.5])
+
+
+def test_label_lists_for_a_multiclass_head_are_named_as_such() -> None:
+    head = classification_head("multiclass", 3, class_names=["a", "b", "c"])
+    with pytest.raises(
+        LabelFormatError,
+        match="^"
+        + re.escape(
+            "Expected labels for task='multiclass'. Received: label-lists labels (2 lists). "
+            "Labels are lists of labels per sample: use task='multilabel'."
+        ),
+    ):
+        head.encode([["a", "b"], ["c"]])

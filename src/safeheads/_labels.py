@@ -34,7 +34,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import warnings
-from collections.abc import Collection, Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -128,11 +128,27 @@ def _first_bad(bad: np.ndarray, array: np.ndarray) -> tuple[str, int]:
     return f"{position}={_value(array[index])}", int(flat.size)
 
 
+_INT64_MAX = int(np.iinfo(np.int64).max)
+#: The most class ids a conversion lays out one entry (a weight, a one-hot column) for
+#: when it takes the count from the labels: ids beyond are not class ids.
+MAX_CLASSES = 2**24
+
+
 def _raise(what: str, bad: np.ndarray, array: np.ndarray, noun: str, fix: str) -> None:
     where, count = _first_bad(bad, array)
     raise LabelFormatError(
         f"Expected {what}. Received: {where} ({count} of {bad.size} {noun}). {fix}"
     )
+
+
+def check_class_count(parsed: _Parsed, caller: str, why: str) -> None:
+    """Refuse labels whose largest id makes ``n`` larger than `MAX_CLASSES`."""
+    if parsed.n > MAX_CLASSES:
+        raise LabelFormatError(
+            f"Expected class ids below {MAX_CLASSES} for {caller}: it {why}. Received: ids "
+            f"up to {parsed.n - 1} in {parsed.n_samples} samples. Map the labels to 0..n-1 "
+            "first, e.g. with safeheads.LabelMap."
+        )
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -182,6 +198,18 @@ def _is_label_lists(y: Any) -> bool:
 def parse_labels(y: Any) -> _Parsed:
     """Sniff the format of ``y`` and validate it in one vectorised pass."""
     y = _to_numpy(y)
+    if isinstance(y, (set, frozenset, Iterator)):
+        raise LabelFormatError(
+            "Expected labels in sample order: an array or a list. Received: a "
+            f"{type(y).__name__}. "
+            + (
+                "A set has no order; pass a list."
+                if isinstance(y, (set, frozenset))
+                else "Pass list(y)."
+            )
+        )
+    if not isinstance(y, (list, tuple, np.ndarray)) and hasattr(y, "__array__"):
+        y = np.asarray(y)  # e.g. a pandas Series, whose items may be label lists
     if _is_label_lists(y):
         return _parse_label_lists(y)
     array = np.asarray(y)
@@ -261,11 +289,27 @@ def _object_kind(value: Any) -> str:
     return "other"
 
 
+def _check_unsigned(array: np.ndarray, top: int) -> None:
+    """Refuse unsigned ids that int64 cannot hold (``top`` is their maximum): the cast
+    would wrap them to negative ids, e.g. a -1 stored as uint64."""
+    if top > _INT64_MAX:
+        _raise(
+            "class ids below 2**63",
+            array > _INT64_MAX,
+            array,
+            "values too large",
+            "These are not class ids (a -1 stored as an unsigned int?); fix those "
+            "samples, or map the labels to 0..n-1.",
+        )
+
+
 def _check_numeric_values(array: np.ndarray) -> np.ndarray:
     """Finite, integral, non-negative class ids as int64 (any shape)."""
     kind = array.dtype.kind
     if kind == "b":
         return array.astype(np.int64)
+    if kind == "u" and array.size:
+        _check_unsigned(array, int(array.max()))
     if kind not in "iuf":
         raise LabelFormatError(
             f"Expected numeric labels or class names. Received: dtype {array.dtype}. "
@@ -344,6 +388,7 @@ def _parse_column(array: np.ndarray) -> _Parsed:
         )
     top = _nonnegative_max(array)  # one pass over int labels: sign check and max together
     if top is not None:
+        _check_unsigned(array, top)
         ids = array.astype(np.int64, copy=False)
     else:
         ids = _check_numeric_values(array)  # floats and bools; raises for negative ids
@@ -755,7 +800,9 @@ def encode_labels(
         raise _mismatch(
             task,
             parsed,
-            "Labels look multi-hot (rows with no 1 or several 1s): use task='multilabel'.",
+            "Labels look multi-hot (rows with no 1 or several 1s): use task='multilabel'."
+            if fmt == "multi-hot"
+            else "Labels are lists of labels per sample: use task='multilabel'.",
         )
     if fmt == "one-hot":
         if task is Task.BINARY and parsed.n != 2:
@@ -850,6 +897,7 @@ def to_categorical(x: Any, num_classes: int | None = None, dtype: Any = "float32
         )
     ids = parsed.values
     if num_classes is None:
+        check_class_count(parsed, "to_categorical", "makes a column for every id in [0, n)")
         num_classes = int(ids.max()) + 1
     else:
         num_classes = check_int(num_classes, "num_classes", error=LabelFormatError)
@@ -933,7 +981,13 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
                [0., 1., 0.]], dtype=float32)
     """
     n = check_int(n, "n", error=LabelFormatError)
-    rows = list(label_lists)
+    label_lists = _to_numpy(label_lists)  # a RaggedTensor gets its own hint
+    if not isinstance(label_lists, Iterable) or isinstance(label_lists, (str, bytes)):
+        raise LabelFormatError(
+            "Expected one list of label ids per sample. Received: y="
+            f"{_value(label_lists)}. Pass a list of lists, e.g. [[0, 2], [], [1]]."
+        )
+    rows = [_to_numpy(row) for row in label_lists]  # tensor rows: arrays of ids
     for i, row in enumerate(rows):
         if not isinstance(row, _LIST_TYPES):
             raise LabelFormatError(
@@ -949,9 +1003,23 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
         return out
     values = np.asarray(flat)
     if values.dtype.kind in "USO":
+        first = next(
+            (
+                i
+                for i, v in enumerate(flat)
+                if not (is_number(v) or isinstance(v, (bool, np.bool_)))
+            ),
+            0,
+        )
+        received = _in_lists(f"y[{first}]=" + _value(flat[first]), lengths)
+        if isinstance(flat[first], (str, bytes)):
+            raise LabelFormatError(
+                f"Expected label ids. Received: {received} is a name. "
+                "Use safeheads.LabelMap(class_names).to_multi_hot(label_lists)."
+            )
         raise LabelFormatError(
-            f"Expected label ids. Received: {_in_lists('y[0]=' + _value(flat[0]), lengths)} "
-            "is a name. Use safeheads.LabelMap(class_names).to_multi_hot(label_lists)."
+            f"Expected label ids (ints). Received: {received} of type "
+            f"{type(flat[first]).__name__}. Drop it, or map the labels to ints first."
         )
     try:
         ids = _check_numeric_values(values)

@@ -114,6 +114,14 @@ def _check_class_names(class_names: object, n: int) -> tuple[str | int, ...] | N
             f"Received: class_names[0]={names[0]!r} but class_names[{mixed[0]}]="
             f"{names[mixed[0]]!r}. Convert every name to str."
         )
+    negative = [i for i, name in enumerate(names) if isinstance(name, int) and name < 0]
+    if negative:
+        raise HeadConfigError(
+            "Expected int `class_names` >= 0: int labels are checked as class ids before "
+            f"they are looked up, so encode would refuse them. Received: class_names"
+            f"[{negative[0]}]={names[negative[0]]}. For -1/+1 labels pass (y > 0).astype(int) "
+            "with class_names such as ['negative', 'positive']."
+        )
     if len(names) != n:
         raise HeadConfigError(
             f"Expected {n} `class_names`, one per class. Received: {len(names)} names "

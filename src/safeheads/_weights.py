@@ -7,14 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from safeheads._labels import _Parsed, _shape_text, parse_labels
+from safeheads._labels import _Parsed, _shape_text, check_class_count, parse_labels
 from safeheads._tasks import Task
 from safeheads.errors import LabelFormatError, SafeheadsWarning
 
 __all__ = ["class_weight", "label_pos_weight"]
-
-#: The most class ids `class_weight` lists (a dict entry per id in ``[0, n)``).
-MAX_CLASSES = 2**24
 
 
 def _ids_shown(ids: np.ndarray) -> str:
@@ -74,12 +71,7 @@ def class_weight(y: Any) -> dict[int, float]:
             'classification_head("multilabel", n, prior=y, pos_weight="balanced"), or '
             "pos_weight=safeheads.label_pos_weight(y)."
         )
-    if parsed.n > MAX_CLASSES:
-        raise LabelFormatError(
-            f"Expected class ids below {MAX_CLASSES} for class_weight: it lists a weight for "
-            f"every id in [0, n). Received: ids up to {parsed.n - 1} in {parsed.n_samples} "
-            "samples. Map the labels to 0..n-1 first, e.g. with safeheads.LabelMap."
-        )
+    check_class_count(parsed, "class_weight", "lists a weight for every id in [0, n)")
     counts = _class_counts(parsed)
     present = counts > 0
     weights = np.zeros(counts.size, dtype=np.float64)
@@ -155,6 +147,7 @@ def label_pos_weight(y: Any) -> np.ndarray:
         )
     if parsed.format == "label-lists":
         assert parsed.lengths is not None
+        check_class_count(parsed, "label_pos_weight", "returns a weight for every id in [0, n)")
         sample = np.repeat(np.arange(parsed.n_samples, dtype=np.int64), parsed.lengths)
         pairs = np.unique(sample * parsed.n + parsed.values)  # a label listed twice counts once
         positives = np.bincount(pairs % parsed.n, minlength=parsed.n)
