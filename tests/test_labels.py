@@ -344,8 +344,8 @@ ENCODE_ERRORS = [
         ("multilabel", 2, {}),
         [[0], [1], [1], [0]],
         "Expected labels for task='multilabel'. Received: binary-column labels (4 values, n=2). "
-        "A multilabel head needs a multi-hot (N, n) matrix or one list of labels per sample: "
-        "wrap each label in a list, or use task='multiclass'.",
+        "These one-label lists hold only 0 and 1, as a binary column does: for a binary task "
+        "use task='binary'; if they are label lists, pass safeheads.to_multi_hot(y, 2).",
         id="binary-column-lists-are-not-label-lists",
     ),
     pytest.param(
@@ -684,3 +684,20 @@ def test_label_lists_for_a_multiclass_head_are_named_as_such() -> None:
         ),
     ):
         head.encode([["a", "b"], ["c"]])
+
+
+@pytest.mark.parametrize(
+    ("y", "expected"),
+    [
+        pytest.param([[], []], [[0, 0, 0], [0, 0, 0]], id="no-sample-has-a-label"),
+        pytest.param([[1], [0]], [[0, 1, 0], [1, 0, 0]], id="one-label-lists-of-0-and-1"),
+        pytest.param([[2], [0]], [[0, 0, 1], [1, 0, 0]], id="one-label-lists"),
+    ],
+)
+def test_multilabel_encode_does_not_depend_on_which_labels_a_batch_holds(
+    y: list[list[int]], expected: list[list[int]]
+) -> None:
+    # encode runs on every batch: a 3-label head reads these as label lists whatever
+    # ids they hold, including none (only a 2-label head sees 0/1 lists as a column).
+    encoded = classification_head("multilabel", 3).encode(y)
+    np.testing.assert_array_equal(encoded, np.asarray(expected, dtype=np.float32))

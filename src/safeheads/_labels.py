@@ -767,12 +767,28 @@ def encode_labels(
     class_names: Sequence[Hashable] | None = None,
 ) -> np.ndarray:
     """Validate ``y`` against a head and return it in the form the head's loss expects."""
+    if task is Task.MULTILABEL:
+        rows = _to_numpy(y)
+        if (
+            isinstance(rows, (list, tuple))
+            and rows
+            and all(isinstance(row, _LIST_TYPES) and len(row) == 0 for row in rows)
+        ):
+            return np.zeros((len(rows), n), dtype=np.float32)  # no sample has a label
     parsed = parse_labels(y)
     fmt = parsed.format
     if task is Task.MULTILABEL:
-        rows = _one_label_rows(y) if fmt in ("sparse", "class-names") else None  # 0/1: binary
-        if rows is not None:  # [[3], [0]]: one list of one label per sample
-            parsed = _parse_label_lists(rows)
+        one_label = _one_label_rows(y) if fmt != "one-hot" else None
+        if one_label is not None and fmt == "binary-column" and n == 2:
+            raise _mismatch(
+                task,
+                parsed,
+                "These one-label lists hold only 0 and 1, as a binary column does: for a "
+                "binary task use task='binary'; if they are label lists, pass "
+                "safeheads.to_multi_hot(y, 2).",
+            )
+        if one_label is not None:  # [[3], [0]]: one list of one label per sample
+            parsed = _parse_label_lists(one_label)
             fmt = parsed.format
         if fmt in ("one-hot", "multi-hot"):
             if parsed.n != n:
