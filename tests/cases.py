@@ -139,6 +139,15 @@ INVALID_LABELS = [
     ),
     pytest.param(
         Invalid(
+            [[0, [1]], [1, 0]],
+            "Expected labels of shape (N,), (N, 1) or (N, n), or one list of labels per sample. "
+            "Received: rows that mix labels and lists, y[0]=[0, [1]] of type list. Give every "
+            "sample one label, or every sample a list of labels.",
+        ),
+        id="labels-mixed-with-lists",
+    ),
+    pytest.param(
+        Invalid(
             np.zeros((2, 3, 4)),
             "Expected labels of shape (N,), (N, 1) or (N, n). Received: shape (2, 3, 4) "
             "(rank 3). Per-timestep or per-pixel labels are not classification head labels; "

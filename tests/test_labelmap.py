@@ -525,6 +525,12 @@ def test_decode_multi_hot_round_trip() -> None:
             "for one class id per sample pass a 1-D array.",
             id="cell-not-0-1",
         ),
+        pytest.param(
+            np.array([["1", "0", "1"]]),
+            "Expected a numeric 0/1 matrix. Received: dtype <U1 with shape (1, 3), y[0, 0]='1'. "
+            "Convert the cells to ints, e.g. y.astype(int).",
+            id="strings",
+        ),
     ],
 )
 def test_decode_multi_hot_errors(y: Any, message: str) -> None:

@@ -701,3 +701,18 @@ def test_multilabel_encode_does_not_depend_on_which_labels_a_batch_holds(
     # ids they hold, including none (only a 2-label head sees 0/1 lists as a column).
     encoded = classification_head("multilabel", 3).encode(y)
     np.testing.assert_array_equal(encoded, np.asarray(expected, dtype=np.float32))
+
+
+@pytest.mark.parametrize("y", [["a", "a"], [["a"], []]], ids=["class-names", "label-lists"])
+def test_from_labels_refuses_a_single_class_name(y: list[Any]) -> None:
+    # It used to blame `class_names` the user never passed ("Expected 2 `class_names`").
+    with pytest.raises(
+        LabelFormatError,
+        match="^"
+        + re.escape(
+            "Expected labels of at least 2 classes to build a head from. Received: one class "
+            "name ['a'] in 2 samples. Pass labels that hold every class, or build the head "
+            "with classification_head(task, n, class_names=[...])."
+        ),
+    ):
+        safeheads.Head.from_labels(y)

@@ -568,7 +568,8 @@ class Head:
             A `Head` whose ``encode`` accepts ``y``.
 
         Raises:
-            LabelFormatError: If ``y`` is malformed.
+            LabelFormatError: If ``y`` is malformed, or its class names name only one
+                class.
             HeadConfigError: If an option does not fit the task found in ``y``.
 
         Example:
@@ -577,6 +578,14 @@ class Head:
             Head('multiclass', 3, from_logits=False, labels='sparse', class_names=['bird', 'cat', 'dog'])
         """
         parsed = parse_labels(y)
+        names = parsed.class_names
+        if names is not None and len(names) < 2:
+            raise LabelFormatError(
+                "Expected labels of at least 2 classes to build a head from. Received: one "
+                f"class name {list(names)} in {parsed.n_samples} samples. Pass labels that "
+                "hold every class, or build the head with classification_head(task, n, "
+                "class_names=[...])."
+            )
         warn_empty_classes(parsed)  # 1-based or far-apart ids would become dead classes
         return classification_head(
             parsed.task,

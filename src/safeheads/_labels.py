@@ -212,7 +212,14 @@ def parse_labels(y: Any) -> _Parsed:
         y = np.asarray(y)  # e.g. a pandas Series, whose items may be label lists
     if _is_label_lists(y):
         return _parse_label_lists(y)
-    array = np.asarray(y)
+    try:
+        array = np.asarray(y)
+    except ValueError:  # rows that mix numbers and lists: no array shape
+        raise LabelFormatError(
+            "Expected labels of shape (N,), (N, 1) or (N, n), or one list of labels per "
+            f"sample. Received: rows that mix labels and lists, y[0]={describe_value(y[0])}. "
+            "Give every sample one label, or every sample a list of labels."
+        ) from None
     if array.dtype.kind == "U" and not isinstance(y, np.ndarray) and array.ndim == 1:
         # numpy turns [1, "a"] into strings: keep the original objects to catch the mix
         array = np.empty(len(y), dtype=object)
@@ -413,6 +420,12 @@ def _nonnegative_max(array: np.ndarray) -> int | None:
 
 
 def _parse_matrix(array: np.ndarray) -> _Parsed:
+    if array.dtype.kind in "USV":
+        raise LabelFormatError(
+            f"Expected a numeric 0/1 matrix. Received: dtype {array.dtype} with shape "
+            f"{array.shape}, y[0, 0]={describe_value(array.flat[0].item())}. Convert the cells to "
+            "ints, e.g. y.astype(int)."
+        )
     if array.dtype.kind == "b":
         cells = array.view(np.uint8)
     else:
