@@ -264,3 +264,28 @@ def test_a_graph_and_xla_count_as_eager_execution_does(weighted: bool, jit_compi
         step(Y[start:stop], P[start:stop], None if w is None else w[start:stop])
     assert float(metric.result()) == pytest.approx(eager, abs=1e-6)
     assert eager == pytest.approx(_numpy_logit_auc(Y, LOGITS, 200, w), abs=1e-6)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow graphs only")
+@pytest.mark.parametrize(
+    ("weighted", "jit_compile", "graph"),
+    [(False, False, False), (True, False, False), (False, False, True), (False, True, True)],
+    ids=["eager", "eager-weighted", "graph", "xla"],
+)
+def test_a_nan_score_counts_below_every_threshold_of_its_own_label(
+    weighted: bool, jit_compile: bool, graph: bool
+) -> None:
+    # A NaN once landed in label 0's lowest negative bucket whatever its label (label 0
+    # here then scored 0.625 instead of 0.25), and each counting path did something else.
+    import tensorflow as tf
+
+    y = np.array([[1, 0], [1, 1], [0, 1], [0, 0]], "float32")
+    s = np.array([[0.2, 0.9], [0.6, np.nan], [0.4, np.nan], [0.8, 0.1]], "float32")
+    metric = RocAUC(2)
+    update = tf.function(metric.update_state, jit_compile=jit_compile) if graph else None
+    weight = np.ones(4, "float32") if weighted else None
+    (update or metric.update_state)(y, s, weight)
+    lowest = np.where(np.isnan(s), -1.0, s)  # above no threshold
+    expected = np.mean([roc_auc_score(y[:, j], lowest[:, j]) for j in range(2)])
+    assert expected == pytest.approx(0.125)
+    assert float(metric.result()) == pytest.approx(expected, abs=1e-6)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import pathlib
 import re
+from typing import Any
 
 import keras
 import numpy as np
@@ -1127,3 +1129,43 @@ def test_loss_errors(make, error: type, message: str) -> None:
 def test_losses_serialize(loss: keras.losses.Loss) -> None:
     clone = keras.losses.deserialize(keras.losses.serialize(loss))
     assert type(clone) is type(loss) and clone.get_config() == loss.get_config()
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow graphs only")
+@pytest.mark.parametrize(
+    ("loss", "activation", "expected"),
+    [
+        pytest.param(
+            safeheads.SigmoidCrossentropy(label_smoothing=0.0, pos_weight=1.0),
+            keras.ops.sigmoid,
+            20.0 + math.log1p(math.exp(-20.0)),  # softplus(20): -log(sigmoid(-20))
+            id="sigmoid",
+        ),
+        pytest.param(
+            safeheads.SoftmaxCrossentropy(label_smoothing=0.0, focal_gamma=0.0),
+            lambda z: keras.ops.softmax(z, axis=-1),
+            25.0 + math.log(1.0 + math.exp(-25.0) + math.exp(-5.0)),  # -log_softmax(z)[0]
+            id="softmax",
+        ),
+    ],
+)
+def test_losses_on_probabilities_read_the_logits_keras_keeps_in_a_graph(
+    loss: keras.losses.Loss, activation: Any, expected: float
+) -> None:
+    # A confidently wrong output: clipped to epsilon, the loss stopped at -log(1e-7) = 16.1
+    # with no gradient; Keras' own cross-entropies read the logits there, and so do these.
+    if "sigmoid" in loss.name:
+        target, z = tf.constant([[1.0]]), tf.constant([[-20.0]])
+    else:
+        target, z = tf.constant([0]), tf.constant([[-20.0, 5.0, 0.0]])
+
+    @tf.function
+    def value_and_gradient(z: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        with tf.GradientTape() as tape:
+            tape.watch(z)
+            value = loss(target, activation(z))
+        return value, tape.gradient(value, z)
+
+    value, gradient = value_and_gradient(z)
+    assert float(value) == pytest.approx(expected, rel=1e-5)
+    assert float(tf.reduce_max(tf.abs(gradient))) > 0.99  # the wrong output is pushed back

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from safeheads._losses import kept_logits
 from safeheads._messages import check_choice, check_int
 
 __all__ = ["RocAUC"]
@@ -28,22 +29,6 @@ _ONE_BLOCK = 200 * 200 * 256
 #: ``spacing="logit"``: the inner thresholds span the logits [-_LOGIT_SPAN, _LOGIT_SPAN].
 _LOGIT_SPAN = 10.0
 SPACINGS = ("linear", "logit")
-
-
-def _sigmoid_logits(y_pred: Any) -> Any:
-    """The logits of a sigmoid output, where Keras' TensorFlow backend keeps them.
-
-    Keras' ``sigmoid`` on TensorFlow stores its input on the output as
-    ``_keras_logits`` (its own cross-entropy reads them). Inside a ``tf.function``,
-    where ``fit`` and ``evaluate`` run, they are used when the output tensor was
-    made by a Sigmoid op: that saves the logit of every score (measured 1.1 to 1.4
-    ms for 256 x 1000 scores under XLA). None elsewhere (eager tensors, other
-    backends, softmax outputs).
-    """
-    logits = getattr(y_pred, "_keras_logits", None)
-    if logits is not None and getattr(getattr(y_pred, "op", None), "type", None) == "Sigmoid":
-        return logits
-    return None
 
 
 def _histogram_op() -> Any:
@@ -160,7 +145,7 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         labels, steps = self.num_labels, self.num_thresholds - 1
         to_logit = self.spacing == "logit" and not self.from_logits
-        kept = _sigmoid_logits(y_pred) if to_logit else None
+        kept = kept_logits(y_pred, "Sigmoid") if to_logit else None
         scores = y_pred if kept is None else kept
         scores = ops.reshape(ops.cast(ops.convert_to_tensor(scores), "float32"), (-1, labels))
         if self.spacing == "linear" and self.from_logits:
@@ -175,6 +160,8 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         # below = floor(clip(steps - shift - x * scale, 0, steps - 1)): a cast to int,
         # as it is never negative.
         below = ops.clip((float(steps) - self._shift) - scores * self._scale, 0.0, steps - 1.0)
+        # A NaN score is above no threshold (as in Keras): its own label's lowest bucket.
+        below = ops.where(ops.isnan(below), steps - 1.0, below)
         # The flat index of histogram[positive, label, bucket].
         negative_offset, positive_offset = self._offsets
         index = ops.where(positive, positive_offset, negative_offset) - ops.cast(below, "int32")

@@ -4,9 +4,11 @@ Keras' own losses cover part of this: ``BinaryCrossentropy`` has no per-label
 ``pos_weight``, and ``SparseCategoricalCrossentropy`` has no ``label_smoothing``
 (a ``TypeError``). The two losses here are written with ``keras.ops`` only, so
 they run on every backend, and read logits with a stable log-sigmoid /
-log-softmax when ``from_logits=True``. On probabilities they clip to
-``[epsilon, 1 - epsilon]`` (``keras.config.epsilon()``) as Keras does; prefer
-``from_logits=True`` when an option is on.
+log-softmax when ``from_logits=True``. On probabilities they do what Keras' own
+cross-entropies do on TensorFlow: inside a graph (``fit``, ``evaluate``) they read the
+logits that Keras' sigmoid or softmax keeps on its output, and elsewhere they clip to
+``[epsilon, 1 - epsilon]`` (``keras.config.epsilon()``). A clipped loss has no gradient
+for a confidently wrong output.
 
 `classification_head` uses them only when ``pos_weight``, ``focal_gamma`` or
 ``label_smoothing`` is set; otherwise the head keeps Keras' losses.
@@ -36,6 +38,20 @@ __all__ = [
 
 #: A positive-class weight: one for all outputs, or one per output.
 PosWeight = float | Sequence[float]
+
+
+def kept_logits(y_pred: Any, activation: str) -> Any:
+    """The logits of a ``"Sigmoid"`` or ``"Softmax"`` output, where Keras keeps them.
+
+    Keras' ``sigmoid`` and ``softmax`` on TensorFlow store their input on the output
+    as ``_keras_logits``, and Keras' own cross-entropies read it. Used only when the
+    output tensor was made by that op, inside a graph (``fit``, ``evaluate``, a
+    ``tf.function``); None elsewhere (eager tensors, other backends, other ops).
+    """
+    logits = getattr(y_pred, "_keras_logits", None)
+    if logits is not None and getattr(getattr(y_pred, "op", None), "type", None) == activation:
+        return logits
+    return None
 
 
 def check_focal_gamma(focal_gamma: object) -> float:
@@ -136,8 +152,9 @@ class SigmoidCrossentropy(keras.losses.Loss):  # type: ignore[misc]
     with ``w`` the output's ``pos_weight`` (1 when ``None``), and the loss of a
     sample is the mean over its outputs (as Keras' ``BinaryCrossentropy``). With
     ``from_logits=True``, ``log(p) = -softplus(-z)`` and ``log(1 - p) = -softplus(z)``
-    (no overflow, no clipping). With all options off it equals Keras'
-    ``BinaryCrossentropy``; with ``pos_weight`` alone it equals PyTorch's
+    (no overflow, no clipping); the same on the output of a sigmoid inside a
+    TensorFlow graph, from the logits Keras keeps there. With all options off it
+    equals Keras' ``BinaryCrossentropy``; with ``pos_weight`` alone it equals PyTorch's
     ``BCEWithLogitsLoss(pos_weight=...)``; with ``focal_gamma`` alone it equals
     Keras' ``BinaryFocalCrossentropy`` (no class balancing).
 
@@ -195,9 +212,10 @@ class SigmoidCrossentropy(keras.losses.Loss):  # type: ignore[misc]
         target = ops.cast(y_true, y_pred.dtype)
         if self.label_smoothing:
             target = target * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
-        if self.from_logits:
-            log_p = -ops.softplus(-y_pred)
-            log_q = -ops.softplus(y_pred)
+        logits = y_pred if self.from_logits else kept_logits(y_pred, "Sigmoid")
+        if logits is not None:
+            log_p = -ops.softplus(-logits)
+            log_q = -ops.softplus(logits)
         else:
             eps = keras.config.epsilon()
             clipped = ops.clip(y_pred, eps, 1.0 - eps)
@@ -243,9 +261,10 @@ class SoftmaxCrossentropy(keras.losses.Loss):  # type: ignore[misc]
     ``-((1 - label_smoothing) * m_y + label_smoothing * mean_c m_c)`` with
     ``m_c = (1 - p_c) ** focal_gamma * log(p_c)``, so sparse and one-hot labels
     give the same loss (Keras' ``SparseCategoricalCrossentropy`` has no
-    ``label_smoothing``). ``from_logits=True`` uses a stable log-softmax; on
-    probabilities, rows are renormalised and clipped to ``[epsilon, 1 - epsilon]``
-    as in Keras. With all options off it equals Keras' (sparse) categorical
+    ``label_smoothing``). ``from_logits=True`` uses a stable log-softmax, as does
+    the output of a softmax inside a TensorFlow graph (from the logits Keras keeps
+    there); other probabilities are renormalised and clipped to
+    ``[epsilon, 1 - epsilon]``, as in Keras. With all options off it equals Keras' (sparse) categorical
     cross-entropy; with ``focal_gamma`` it equals Keras'
     ``CategoricalFocalCrossentropy(alpha=1.0)``.
 
@@ -302,8 +321,9 @@ class SoftmaxCrossentropy(keras.losses.Loss):  # type: ignore[misc]
         self.from_logits = _check_from_logits(from_logits)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        if self.from_logits:
-            log_p = ops.log_softmax(y_pred, axis=-1)
+        logits = y_pred if self.from_logits else kept_logits(y_pred, "Softmax")
+        if logits is not None:
+            log_p = ops.log_softmax(logits, axis=-1)
         else:
             eps = keras.config.epsilon()
             p = y_pred / ops.sum(y_pred, axis=-1, keepdims=True)
