@@ -102,6 +102,13 @@ CONFIG_ERRORS = [
         id="binary-n3",
     ),
     pytest.param(
+        ("binary", 0, {}),
+        HeadConfigError,
+        "Expected `n` to be omitted, 1 or 2 for task='binary'. Received: n=0. Leave `n` out: a "
+        "binary head has one output.",
+        id="binary-n0",  # it suggested task='multiclass' for 0 classes
+    ),
+    pytest.param(
         ("multiclass", 2.0, {}),
         TypeError,
         "Expected `n` to be an int. Received: n=2.0.",

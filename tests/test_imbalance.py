@@ -750,6 +750,18 @@ HEAD_ERRORS = [
         id="prior-binary-range",
     ),
     pytest.param(
+        ("multilabel", 3, {"prior": [0.1, 0.2, 1.5]}),
+        HeadConfigError,
+        "Expected `prior` frequencies in [0, 1]. Received: prior[2]=1.5.",
+        id="prior-vector-range",  # was read as labels: "a continuous (regression) target"
+    ),
+    pytest.param(
+        ("multiclass", 3, {"prior": [-0.1, 0.6, 0.5]}),
+        HeadConfigError,
+        "Expected `prior` frequencies in [0, 1]. Received: prior[0]=-0.1.",
+        id="prior-vector-negative",
+    ),
+    pytest.param(
         ("binary", None, {"prior": float("nan")}),
         HeadConfigError,
         "Expected `prior` frequencies in [0, 1]. Received: prior=nan.",
@@ -1042,6 +1054,18 @@ def test_tune_errors_on_data() -> None:
         ),
     ):
         classification_head("multiclass", 3).tune_thresholds([0, 1, 2], np.eye(3))
+    with pytest.raises(
+        HeadConfigError,
+        match=re.escape(
+            "Expected a head built with `prior` for `prior_slope`: it scales the logit of each "
+            "label's prior. Received: prior_slope=0.5 and prior=None. Build the head with "
+            "classification_head(..., prior=y_train), or leave prior_slope out for one global "
+            "threshold."
+        ),
+    ):  # it used to be ignored: one global threshold whatever the slope
+        classification_head("multilabel", 2).tune_thresholds(
+            [[0, 1], [1, 0]], np.array([[0.2, 0.8], [0.9, 0.1]]), prior_slope=0.5
+        )
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score, precision_score, recall_score
 
+import safeheads
 from safeheads import (
     ExactMatch,
     HeadConfigError,
@@ -194,6 +195,38 @@ def test_config_round_trip(metric: keras.metrics.Metric) -> None:
             "Expected `threshold` to be a float in (0, 1) or a sequence of them. Received: "
             "threshold=None.",
             id="threshold-none",
+        ),
+        pytest.param(
+            lambda: ThresholdF1(3, 1.5, average="weighted"),
+            HeadConfigError,
+            "Expected `threshold` in the open interval (0, 1), a probability. Received: "
+            "threshold=1.5. With from_logits=True the threshold is still a probability; "
+            "safeheads converts it to a logit.",
+            id="threshold-before-average",  # the declared order
+        ),
+        pytest.param(
+            lambda: ThresholdAccuracy(from_logits="False"),
+            TypeError,
+            "Expected `from_logits` to be a bool. Received: from_logits='False'.",
+            id="from-logits-str",  # was bool("False"): True, and every prediction flipped
+        ),
+        pytest.param(
+            lambda: safeheads.RocAUC(from_logits="no"),
+            TypeError,
+            "Expected `from_logits` to be a bool. Received: from_logits='no'.",
+            id="auc-from-logits-str",
+        ),
+        pytest.param(
+            lambda: safeheads.TopKAccuracy(sparse="one_hot"),
+            TypeError,
+            "Expected `sparse` to be a bool. Received: sparse='one_hot'.",
+            id="top-k-sparse-str",
+        ),
+        pytest.param(
+            lambda: safeheads.LogitAdjustedAccuracy([0.0, 0.0], from_logits=1),
+            TypeError,
+            "Expected `from_logits` to be a bool. Received: from_logits=1.",
+            id="logit-adjusted-from-logits-int",
         ),
     ],
 )

@@ -21,7 +21,7 @@ import numpy as np
 from keras import ops
 
 from safeheads._losses import kept_logits
-from safeheads._messages import check_choice, check_int
+from safeheads._messages import check_bool, check_choice, check_int
 
 __all__ = ["RocAUC"]
 
@@ -109,7 +109,7 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         self.num_labels = check_int(num_labels, "num_labels")
         self.num_thresholds = check_int(num_thresholds, "num_thresholds", minimum=3)
         self.spacing = check_choice(spacing, "spacing", SPACINGS)
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool(from_logits, "from_logits")
         # The bucket of a score x (a probability for "linear", a logit for "logit") is
         # ceil(x * scale + shift) - 1, clipped to [0, num_thresholds - 2]; see update_state.
         steps = self.num_thresholds - 1

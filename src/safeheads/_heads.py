@@ -431,8 +431,8 @@ class Head:
         Raises:
             TypeError: If an option has the wrong type.
             HeadConfigError: If an option has a wrong value, a multilabel-only
-                option is set for another task, or a multiclass head has no
-                ``prior``.
+                option is set for another task, or a multiclass head (or a
+                non-zero ``prior_slope``) has no ``prior``.
             LabelFormatError: If ``y`` does not fit the head, or a binary or
                 multilabel ``y`` holds no positive label (every cut scores 0).
             ValueError: If ``scores`` has the wrong shape, non-finite values, or
@@ -478,6 +478,13 @@ class Head:
             raise HeadConfigError(
                 "Expected a multiclass head built with `prior` to tune its logit adjustment. "
                 "Received: prior=None. Build it with classification_head(..., prior=y_train)."
+            )
+        if slope is not None and slope != 0 and self.prior is None:
+            raise HeadConfigError(
+                "Expected a head built with `prior` for `prior_slope`: it scales the logit "
+                f"of each label's prior. Received: prior_slope={slope!r} and prior=None. Build "
+                "the head with classification_head(..., prior=y_train), or leave prior_slope "
+                "out for one global threshold."
             )
         truth = self.encode(y)
         values = _check_outputs(scores, self.units)

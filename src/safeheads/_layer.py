@@ -14,7 +14,7 @@ from safeheads._losses import (
     check_label_smoothing,
     check_pos_weight_values,
 )
-from safeheads._messages import describe_value
+from safeheads._messages import check_bool, describe_value
 from safeheads._ranking import check_k
 from safeheads._tasks import Task, parse_task
 from safeheads._thresholds import Threshold, check_threshold
@@ -37,10 +37,14 @@ def _check_n(task: Task, n: object) -> int:
         raise TypeError(f"Expected `n` to be an int. Received: n={describe_value(n)}.")
     if task is Task.BINARY:
         if n not in (None, 1, 2):
-            raise HeadConfigError(
-                f"Expected `n` to be omitted, 1 or 2 for task='binary'. Received: n={n}. "
+            hint = (
                 f"For {n} classes use task='multiclass'; for {n} independent yes/no labels "
                 "use task='multilabel'."
+                if n > 2
+                else "Leave `n` out: a binary head has one output."
+            )
+            raise HeadConfigError(
+                f"Expected `n` to be omitted, 1 or 2 for task='binary'. Received: n={n}. {hint}"
             )
         return 2
     if n is None:
@@ -265,11 +269,7 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
     ) -> None:
         task = parse_task(task)
         n = _check_n(task, n)
-        if not isinstance(from_logits, bool):
-            raise TypeError(
-                "Expected `from_logits` to be a bool. Received: "
-                f"from_logits={describe_value(from_logits)}."
-            )
+        check_bool(from_logits, "from_logits")
         labels = _check_labels(task, labels)
         units = 1 if task is Task.BINARY else n
         if task is Task.MULTICLASS:

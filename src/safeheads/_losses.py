@@ -24,7 +24,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from safeheads._messages import check_number, describe_value
+from safeheads._messages import check_bool, check_number
 from safeheads.errors import HeadConfigError
 
 __all__ = [
@@ -129,15 +129,6 @@ def _focal_factor(miss: Any, gamma: float) -> Any:
     return ops.power(ops.maximum(miss, tiny), gamma)
 
 
-def _check_from_logits(from_logits: object) -> bool:
-    if not isinstance(from_logits, bool):
-        raise TypeError(
-            "Expected `from_logits` to be a bool. Received: "
-            f"from_logits={describe_value(from_logits)}."
-        )
-    return from_logits
-
-
 @keras.saving.register_keras_serializable(package="safeheads")
 class SigmoidCrossentropy(keras.losses.Loss):  # type: ignore[misc]
     """Binary cross-entropy for sigmoid outputs, with ``pos_weight``, focal and smoothing.
@@ -204,7 +195,7 @@ class SigmoidCrossentropy(keras.losses.Loss):  # type: ignore[misc]
         self.pos_weight = None if pos_weight is None else check_pos_weight_values(pos_weight)
         self.focal_gamma = check_focal_gamma(focal_gamma)
         self.label_smoothing = check_label_smoothing(label_smoothing)
-        self.from_logits = _check_from_logits(from_logits)
+        self.from_logits = check_bool(from_logits, "from_logits")
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         if len(y_true.shape) == len(y_pred.shape) - 1:
@@ -311,14 +302,10 @@ class SoftmaxCrossentropy(keras.losses.Loss):  # type: ignore[misc]
         dtype: Any = None,
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        if not isinstance(sparse, bool):
-            raise TypeError(
-                f"Expected `sparse` to be a bool. Received: sparse={describe_value(sparse)}."
-            )
-        self.sparse = sparse
+        self.sparse = check_bool(sparse, "sparse")
         self.focal_gamma = check_focal_gamma(focal_gamma)
         self.label_smoothing = check_label_smoothing(label_smoothing)
-        self.from_logits = _check_from_logits(from_logits)
+        self.from_logits = check_bool(from_logits, "from_logits")
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         logits = y_pred if self.from_logits else kept_logits(y_pred, "Softmax")

@@ -32,6 +32,15 @@ def check_int(
     return int(value)
 
 
+def check_bool(value: object, name: str) -> bool:
+    """A bool (not 0/1, not a string): TypeError otherwise."""
+    if not isinstance(value, bool):
+        raise TypeError(
+            f"Expected `{name}` to be a bool. Received: {name}={describe_value(value)}."
+        )
+    return value
+
+
 def check_choice(value: object, name: str, allowed: tuple[str, ...]) -> str:
     """One of the strings ``allowed``: TypeError for other types, HeadConfigError otherwise."""
     if not isinstance(value, str):

@@ -15,7 +15,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from safeheads._messages import check_choice, check_int
+from safeheads._messages import check_bool, check_choice, check_int
 from safeheads._ranking import row_weights
 from safeheads._thresholds import Threshold, check_threshold, cut_points
 
@@ -43,7 +43,7 @@ class _ThresholdMetric(keras.metrics.Metric):  # type: ignore[misc]
     ) -> None:
         super().__init__(name=name, dtype=dtype)
         self.threshold = check_threshold(threshold)
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool(from_logits, "from_logits")
         self._cut = cut_points(self.threshold, self.from_logits)
 
     def _binarize(self, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple[Any, Any, Any]:
@@ -198,6 +198,7 @@ class _ConfusionMetric(_ThresholdMetric):
         dtype: Any = None,
     ) -> None:
         num_labels = check_int(num_labels, "num_labels")
+        check_threshold(threshold)  # before `average`, in the declared order
         check_choice(average, "average", _AVERAGES)
         super().__init__(threshold, from_logits=from_logits, name=name, dtype=dtype)
         if isinstance(self.threshold, tuple):

@@ -19,7 +19,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from safeheads._messages import check_int
+from safeheads._messages import check_bool, check_int
 from safeheads.errors import HeadConfigError
 
 __all__ = [
@@ -118,7 +118,7 @@ class TopKAccuracy(keras.metrics.Metric):  # type: ignore[misc]
         k = check_k(k)
         super().__init__(name=name or ("accuracy" if k == 1 else f"top_{k}_accuracy"), dtype=dtype)
         self.k = k
-        self.sparse = bool(sparse)
+        self.sparse = check_bool(sparse, "sparse")
         self.correct = self.add_variable(shape=(), initializer="zeros", name="correct")
         self.total = self.add_variable(shape=(), initializer="zeros", name="total")
 

@@ -25,7 +25,7 @@ import numpy as np
 from keras import ops
 
 from safeheads._labels import _to_numpy, encode_labels
-from safeheads._messages import check_choice, check_number, describe_value, is_number
+from safeheads._messages import check_bool, check_choice, check_number, describe_value, is_number
 from safeheads._ranking import TopKAccuracy
 from safeheads._tasks import Task
 from safeheads._thresholds import cut_points
@@ -134,6 +134,15 @@ def resolve_prior(
                 f"for task='binary'. Received: prior={pair.tolist()}, two class frequencies. "
                 f"Pass prior={float(pair[1])!r}, the frequency of class 1."
             )
+        vector = _number_vector(prior)
+        if (
+            found is None
+            and vector is not None
+            and vector.size == units
+            and np.isfinite(vector).all()
+            and (vector != np.round(vector)).any()
+        ):
+            found = vector  # not labels (a fraction) and not frequencies: refused below
         if found is None:
             try:
                 return _prior_from_labels(prior, task, n, class_names)
@@ -321,7 +330,7 @@ class LogitAdjustedAccuracy(TopKAccuracy):
     ) -> None:
         super().__init__(k, sparse=sparse, name=name, dtype=dtype)
         self.offsets = [float(value) for value in offsets]
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool(from_logits, "from_logits")
 
     def _scores(self, y_pred: Any) -> Any:
         scores = super()._scores(y_pred)
