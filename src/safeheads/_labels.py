@@ -781,13 +781,13 @@ def encode_labels(
 ) -> np.ndarray:
     """Validate ``y`` against a head and return it in the form the head's loss expects."""
     if task is Task.MULTILABEL:
-        rows = _to_numpy(y)
+        y = _to_numpy(y)  # once: parse_labels keeps numpy arrays as they are
         if (
-            isinstance(rows, (list, tuple))
-            and rows
-            and all(isinstance(row, _LIST_TYPES) and len(row) == 0 for row in rows)
+            isinstance(y, (list, tuple))
+            and y
+            and all(isinstance(row, _LIST_TYPES) and len(row) == 0 for row in y)
         ):
-            return np.zeros((len(rows), n), dtype=np.float32)  # no sample has a label
+            return np.zeros((len(y), n), dtype=np.float32)  # no sample has a label
     parsed = parse_labels(y)
     fmt = parsed.format
     if task is Task.MULTILABEL:
