@@ -60,7 +60,11 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
     seen so far are all positive or all negative has no ROC curve and is left
     out of the mean instead of counted as 0 (Keras' mean falls toward 0 when
     rare labels are absent from the evaluated data). With every output
-    defined, the two agree; with none defined, the result is 0.
+    defined, the two agree; with none defined, the result is 0. A NaN score
+    counts as above no threshold. A score within float32 rounding of a
+    threshold may land on either side of it, and XLA (``jit_compile=True``)
+    may round it differently from eager and graph execution, so scores placed
+    exactly on thresholds can give results that differ in the fourth decimal.
 
     Args:
         num_labels: Number of outputs (1 for a binary head).
