@@ -86,9 +86,8 @@ def _number_vector(prior: Any) -> np.ndarray | None:
     return None
 
 
-def _frequency_vector(prior: Any, units: int) -> np.ndarray | None:
-    """``prior`` as float64 frequencies if it reads as frequencies, else ``None``."""
-    values = _number_vector(prior)
+def _frequency_vector(values: np.ndarray | None, units: int) -> np.ndarray | None:
+    """``values`` (a `_number_vector`) if they read as ``units`` frequencies, else ``None``."""
     if values is None or values.size != units or not np.isfinite(values).all():
         return None
     if values.min() < 0.0 or values.max() > 1.0 or np.isin(values, (0.0, 1.0)).all():
@@ -126,15 +125,15 @@ def resolve_prior(
             )
         values = np.asarray([float(prior)], dtype=np.float64)
     else:
-        found = _frequency_vector(prior, units)
-        pair = _frequency_vector(prior, 2) if task is Task.BINARY else None
+        vector = _number_vector(prior)
+        found = _frequency_vector(vector, units)
+        pair = _frequency_vector(vector, 2) if task is Task.BINARY else None
         if pair is not None and abs(float(pair.sum()) - 1.0) <= 1e-3:
             raise HeadConfigError(
                 f"Expected `prior` to be the positive rate (one number) or the training labels "
                 f"for task='binary'. Received: prior={pair.tolist()}, two class frequencies. "
                 f"Pass prior={float(pair[1])!r}, the frequency of class 1."
             )
-        vector = _number_vector(prior)
         if (
             found is None
             and vector is not None
