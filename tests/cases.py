@@ -141,8 +141,8 @@ INVALID_LABELS = [
         Invalid(
             [[0, [1]], [1, 0]],
             "Expected labels of shape (N,), (N, 1) or (N, n), or one list of labels per sample. "
-            "Received: rows that mix labels and lists, y[0]=[0, [1]] of type list. Give every "
-            "sample one label, or every sample a list of labels.",
+            "Received: rows that numpy cannot stack into one array, y[0]=[0, [1]] of type list. "
+            "Give every sample one label, or every sample a list of labels.",
         ),
         id="labels-mixed-with-lists",
     ),

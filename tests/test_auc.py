@@ -289,3 +289,13 @@ def test_a_nan_score_counts_below_every_threshold_of_its_own_label(
     expected = np.mean([roc_auc_score(y[:, j], lowest[:, j]) for j in range(2)])
     assert expected == pytest.approx(0.125)
     assert float(metric.result()) == pytest.approx(expected, abs=1e-6)
+
+
+def test_a_score_just_above_a_threshold_is_above_it() -> None:
+    # Counting the buckets down from the top lost the last float32 bits (this gave 0.5).
+    on = np.float32(1 / 199)
+    above = np.nextafter(on, np.float32(1))
+    y, p = np.array([[1], [0]], "float32"), np.array([[above], [on]], "float32")
+    keras_auc = keras.metrics.AUC(num_thresholds=200)
+    keras_auc.update_state(y, p)
+    assert _batched(RocAUC(1), y, p) == float(keras_auc.result()) == 1.0

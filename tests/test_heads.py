@@ -12,7 +12,7 @@ import tensorflow as tf
 from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 
 import safeheads
-from safeheads import HeadConfigError, Task, classification_head
+from safeheads import Head, HeadConfigError, LabelFormatError, Task, classification_head
 
 from tests.cases import HEAD_CASES, HEAD_CONFIGS, HeadCase
 
@@ -235,14 +235,6 @@ CONFIG_ERRORS = [
         HeadConfigError,
         "Expected distinct `class_names`. Received: duplicates ['a'].",
         id="class-names-duplicate",
-    ),
-    pytest.param(
-        ("binary", None, {"class_names": [-1, 1]}),
-        HeadConfigError,
-        "Expected int `class_names` >= 0: int labels are checked as class ids before they are "
-        "looked up, so encode would refuse them. Received: class_names[0]=-1. For -1/+1 labels "
-        "pass (y > 0).astype(int) with class_names such as ['negative', 'positive'].",
-        id="class-names-negative-int",
     ),
     pytest.param(
         ("multiclass", 2, {"class_names": "ab"}),
@@ -593,3 +585,26 @@ def test_tune_thresholds_refuses_labels_without_positives(
     with pytest.raises(safeheads.LabelFormatError, match=f"^{re.escape(message)}$"):
         head.tune_thresholds(y, scores)
     assert head.layer.threshold == 0.5
+
+
+def test_negative_int_class_names_encode_and_decode(tmp_path: pathlib.Path) -> None:
+    # -1/+1 labels named as such: encode maps them to ids before the id checks (which
+    # refuse -1), decode gives them back, and the names survive save/load.
+    head = classification_head("binary", class_names=[-1, 1])
+    np.testing.assert_array_equal(head.encode([-1, 1, 1]), [[0.0], [1.0], [1.0]])
+    np.testing.assert_array_equal(head.decode(np.array([[0.2], [0.8]]), names=True), [-1, 1])
+    with pytest.raises(
+        LabelFormatError,
+        match=re.escape(
+            "Expected labels among the head's class names [-1, 1]. Received: y[1]=0 (1 of 3 "
+            "labels unknown)."
+        ),
+    ):
+        head.encode([-1, 0, 1])
+    model = keras.Sequential([keras.Input((2,)), head.layer])
+    model.save(tmp_path / "m.keras")
+    loaded = Head.from_model(keras.saving.load_model(tmp_path / "m.keras"))
+    assert loaded.class_names == (-1, 1)
+    np.testing.assert_array_equal(
+        classification_head("multiclass", 3, class_names=[-1, 0, 1]).encode([-1, 1]), [0, 2]
+    )

@@ -762,6 +762,14 @@ HEAD_ERRORS = [
         id="prior-vector-negative",
     ),
     pytest.param(
+        ("multiclass", 3, {"prior": np.array([0.0, 1.0, 2.5])}),
+        LabelFormatError,
+        "Expected integral class labels. Received: y[2]=2.5 (1 of 3 values not integral). These "
+        "look like a continuous (regression) target, not class labels; use a regression head, "
+        "or bin the values into classes first.",
+        id="prior-labels-with-a-fraction",  # no value in (0, 1): read as labels
+    ),
+    pytest.param(
         ("binary", None, {"prior": float("nan")}),
         HeadConfigError,
         "Expected `prior` frequencies in [0, 1]. Received: prior=nan.",

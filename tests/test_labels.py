@@ -716,3 +716,17 @@ def test_from_labels_refuses_a_single_class_name(y: list[Any]) -> None:
         ),
     ):
         safeheads.Head.from_labels(y)
+
+
+def test_label_lists_of_tensors_are_label_lists() -> None:
+    rows = [tf.constant([0, 2]), tf.constant([1])]
+    assert safeheads.describe_labels(rows).format == "label-lists"
+    encoded = classification_head("multilabel", 3).encode(rows)
+    np.testing.assert_array_equal(encoded, [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+
+
+def test_an_object_array_of_empty_label_lists_is_samples_with_no_label() -> None:
+    rows = np.empty(2, dtype=object)
+    rows[0], rows[1] = [], []
+    encoded = classification_head("multilabel", 3).encode(rows)
+    np.testing.assert_array_equal(encoded, np.zeros((2, 3), np.float32))

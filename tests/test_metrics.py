@@ -233,3 +233,10 @@ def test_config_round_trip(metric: keras.metrics.Metric) -> None:
 def test_metric_errors(build, error: type, message: str) -> None:
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         build()
+
+
+def test_metrics_take_numpy_bools() -> None:
+    # bool(...) read them before check_bool; they must still be read, as Python bools.
+    assert ThresholdAccuracy(from_logits=np.True_).from_logits is True
+    assert safeheads.RocAUC(2, from_logits=np.False_).from_logits is False
+    assert safeheads.TopKAccuracy(1, sparse=np.True_).sparse is True

@@ -141,9 +141,9 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
             np.tril(np.ones((size, size), "float32"), -1) + np.eye(size, dtype="float32") / 2
         )
         self._above = np.tril(np.ones((self._blocks[0],) * 2, "float32"), -1)
-        # Each output's offset in the flattened histogram, plus the highest bucket, for a
-        # negative and for a positive label (see update_state).
-        offset = np.arange(self.num_labels, dtype="int32") * self.num_thresholds + steps - 1
+        # Each output's offset in the flattened histogram, less one bucket, for a negative
+        # and for a positive label (see update_state).
+        offset = np.arange(self.num_labels, dtype="int32") * self.num_thresholds - 1
         self._offsets = (offset, offset + self.num_labels * self.num_thresholds)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
@@ -158,17 +158,18 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
             scores = ops.log(scores / (1.0 - scores))  # 0 and 1 give -inf and inf
         positive = ops.not_equal(ops.reshape(ops.convert_to_tensor(y_true), (-1, labels)), 0)
         # Keras' bucket of a score s is max(ceil(s * steps) - 1, 0) for s clipped to
-        # [0, 1]. A logit x is above the inner thresholds -span + k * gap with
-        # k < (x + span) / gap. Counted down from the highest bucket, steps - 1, that is
-        # clip(ceil(x * scale + shift), 1, steps) - 1 = steps - 1 - below, with
-        # below = floor(clip(steps - shift - x * scale, 0, steps - 1)): a cast to int,
-        # as it is never negative.
-        below = ops.clip((float(steps) - self._shift) - scores * self._scale, 0.0, steps - 1.0)
-        # A NaN score is above no threshold (as in Keras): its own label's lowest bucket.
-        below = ops.where(ops.isnan(below), steps - 1.0, below)
-        # The flat index of histogram[positive, label, bucket].
+        # [0, 1]; here it is kept one higher, in [1, steps], and the 1 is taken off by
+        # the offsets. A logit x is above the inner thresholds -span + k * gap with
+        # k < (x + span) / gap. A NaN score is above no threshold (as in Keras): its own
+        # label's lowest bucket.
+        scaled = scores * self._scale
+        if self._shift:
+            scaled = scaled + self._shift
+        bucket = ops.ceil(scaled)
+        bucket = ops.clip(ops.where(ops.isnan(bucket), 1.0, bucket), 1.0, float(steps))
+        # The flat index of histogram[positive, label, bucket - 1].
         negative_offset, positive_offset = self._offsets
-        index = ops.where(positive, positive_offset, negative_offset) - ops.cast(below, "int32")
+        index = ops.where(positive, positive_offset, negative_offset) + ops.cast(bucket, "int32")
         index = ops.reshape(index, (-1,))
         size = 2 * labels * self.num_thresholds
         histogram = _histogram_op() if sample_weight is None else None

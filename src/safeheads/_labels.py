@@ -58,6 +58,8 @@ __all__ = [
 FORMATS = ("binary-column", "sparse", "one-hot", "multi-hot", "class-names", "label-lists")
 
 _LIST_TYPES = (list, tuple, set, frozenset, np.ndarray)
+#: Rows read as they are; any other row (a tensor) is converted to numpy first.
+_PLAIN_ROWS = (*_LIST_TYPES, str, bytes, int, float, bool, np.generic)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -210,15 +212,18 @@ def parse_labels(y: Any) -> _Parsed:
         )
     if not isinstance(y, (list, tuple, np.ndarray)) and hasattr(y, "__array__"):
         y = np.asarray(y)  # e.g. a pandas Series, whose items may be label lists
+    elif isinstance(y, (list, tuple)) and y and not isinstance(y[0], _PLAIN_ROWS):
+        y = [_to_numpy(row) for row in y]  # rows given as tensors
     if _is_label_lists(y):
         return _parse_label_lists(y)
     try:
         array = np.asarray(y)
-    except ValueError:  # rows that mix numbers and lists: no array shape
+    except ValueError:  # e.g. rows that mix labels and lists: no array shape
         raise LabelFormatError(
             "Expected labels of shape (N,), (N, 1) or (N, n), or one list of labels per "
-            f"sample. Received: rows that mix labels and lists, y[0]={describe_value(y[0])}. "
-            "Give every sample one label, or every sample a list of labels."
+            "sample. Received: rows that numpy cannot stack into one array, y[0]="
+            f"{describe_value(y[0])}. Give every sample one label, or every sample a list "
+            "of labels."
         ) from None
     if array.dtype.kind == "U" and not isinstance(y, np.ndarray) and array.ndim == 1:
         # numpy turns [1, "a"] into strings: keep the original objects to catch the mix
@@ -707,6 +712,23 @@ def _ids_for_names(
     return ids
 
 
+def _map_negative_int_names(y: Any, class_names: Sequence[Hashable]) -> np.ndarray | None:
+    """One int label per sample mapped to ids, for a head whose int class names include
+    negative ones (``[-1, 1]``), which the checks for ids would refuse; else ``None``."""
+    if not any(isinstance(name, int) and name < 0 for name in class_names):
+        return None
+    array = np.asarray(_to_numpy(y))
+    if array.size == 0 or array.dtype.kind not in "iuf" or array.ndim not in (1, 2):
+        return None
+    if array.ndim == 2 and array.shape[1] != 1:
+        return None
+    if array.dtype.kind == "f" and not (
+        np.isfinite(array).all() and (array == np.round(array)).all()
+    ):
+        return None  # NaN or fractions: the usual checks name them
+    return _ids_for_int_names(array.reshape(-1).astype(np.int64), class_names).reshape(array.shape)
+
+
 def _ids_for_int_names(values: np.ndarray, class_names: Sequence[Hashable] | None) -> np.ndarray:
     """Integer labels of a head whose class names are ints (e.g. ``[1, 2, 3]``): their ids.
 
@@ -780,13 +802,16 @@ def encode_labels(
     class_names: Sequence[Hashable] | None = None,
 ) -> np.ndarray:
     """Validate ``y`` against a head and return it in the form the head's loss expects."""
+    if task is not Task.MULTILABEL and class_names is not None:
+        mapped = _map_negative_int_names(y, class_names)
+        if mapped is not None:  # e.g. names [-1, 1]: ids before the checks refuse -1
+            y, class_names = mapped, None
     if task is Task.MULTILABEL:
         y = _to_numpy(y)  # once: parse_labels keeps numpy arrays as they are
-        if (
-            isinstance(y, (list, tuple))
-            and y
-            and all(isinstance(row, _LIST_TYPES) and len(row) == 0 for row in y)
-        ):
+        rows = isinstance(y, (list, tuple)) or (
+            isinstance(y, np.ndarray) and y.dtype == object and y.ndim == 1
+        )
+        if rows and len(y) and all(isinstance(row, _LIST_TYPES) and len(row) == 0 for row in y):
             return np.zeros((len(y), n), dtype=np.float32)  # no sample has a label
     parsed = parse_labels(y)
     fmt = parsed.format
@@ -1016,8 +1041,10 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
             "Expected one list of label ids per sample. Received: y="
             f"{_value(label_lists)}. Pass a list of lists, e.g. [[0, 2], [], [1]]."
         )
-    rows = [_to_numpy(row) for row in label_lists]  # tensor rows: arrays of ids
+    rows = list(label_lists)
     for i, row in enumerate(rows):
+        if not isinstance(row, _LIST_TYPES):
+            row = rows[i] = _to_numpy(row)  # a tensor row: an array of ids
         if not isinstance(row, _LIST_TYPES):
             raise LabelFormatError(
                 f"Expected one list of label ids per sample. Received: y[{i}]={_value(row)}. "

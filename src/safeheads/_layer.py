@@ -118,14 +118,6 @@ def _check_class_names(class_names: object, n: int) -> tuple[str | int, ...] | N
             f"Received: class_names[0]={names[0]!r} but class_names[{mixed[0]}]="
             f"{names[mixed[0]]!r}. Convert every name to str."
         )
-    negative = [i for i, name in enumerate(names) if isinstance(name, int) and name < 0]
-    if negative:
-        raise HeadConfigError(
-            "Expected int `class_names` >= 0: int labels are checked as class ids before "
-            f"they are looked up, so encode would refuse them. Received: class_names"
-            f"[{negative[0]}]={names[negative[0]]}. For -1/+1 labels pass (y > 0).astype(int) "
-            "with class_names such as ['negative', 'positive']."
-        )
     if len(names) != n:
         raise HeadConfigError(
             f"Expected {n} `class_names`, one per class. Received: {len(names)} names "
@@ -269,7 +261,7 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
     ) -> None:
         task = parse_task(task)
         n = _check_n(task, n)
-        check_bool(from_logits, "from_logits")
+        from_logits = check_bool(from_logits, "from_logits")
         labels = _check_labels(task, labels)
         units = 1 if task is Task.BINARY else n
         if task is Task.MULTICLASS:

@@ -33,12 +33,12 @@ def check_int(
 
 
 def check_bool(value: object, name: str) -> bool:
-    """A bool (not 0/1, not a string): TypeError otherwise."""
-    if not isinstance(value, bool):
+    """A Python or numpy bool, as ``bool`` (not 0/1, not a string): TypeError otherwise."""
+    if not isinstance(value, (bool, np.bool_)):
         raise TypeError(
             f"Expected `{name}` to be a bool. Received: {name}={describe_value(value)}."
         )
-    return value
+    return bool(value)
 
 
 def check_choice(value: object, name: str, allowed: tuple[str, ...]) -> str:

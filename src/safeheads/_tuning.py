@@ -139,9 +139,9 @@ def resolve_prior(
             and vector is not None
             and vector.size == units
             and np.isfinite(vector).all()
-            and (vector != np.round(vector)).any()
+            and ((vector > 0.0) & (vector < 1.0)).any()
         ):
-            found = vector  # not labels (a fraction) and not frequencies: refused below
+            found = vector  # a fraction in (0, 1): frequencies, with one out of range
         if found is None:
             try:
                 return _prior_from_labels(prior, task, n, class_names)
