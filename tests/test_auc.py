@@ -252,8 +252,7 @@ def test_errors(make, error: type, message: str) -> None:
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("jit_compile", [False, True], ids=["graph", "xla"])
 def test_a_graph_and_xla_count_as_eager_execution_does(weighted: bool, jit_compile: bool) -> None:
-    # Unweighted, eagerly and in a graph, TensorFlow's histogram op counts; XLA has no
-    # kernel for it, so there (and with weights) a segment sum does.
+    # The same counts whichever way update_state runs, with and without weights.
     import tensorflow as tf
 
     w = W if weighted else None
@@ -275,8 +274,8 @@ def test_a_graph_and_xla_count_as_eager_execution_does(weighted: bool, jit_compi
 def test_a_nan_score_counts_below_every_threshold_of_its_own_label(
     weighted: bool, jit_compile: bool, graph: bool
 ) -> None:
-    # A NaN once landed in label 0's lowest negative bucket whatever its label (label 0
-    # here then scored 0.625 instead of 0.25), and each counting path did something else.
+    # A NaN score used to be dropped eagerly (0.25 here) and counted in the top bucket
+    # under XLA (0.625); above no threshold, it is 0.125 on every path.
     import tensorflow as tf
 
     y = np.array([[1, 0], [1, 1], [0, 1], [0, 0]], "float32")

@@ -31,16 +31,6 @@ _LOGIT_SPAN = 10.0
 SPACINGS = ("linear", "logit")
 
 
-def _histogram_op() -> Any:
-    """TensorFlow's ``histogram_fixed_width``, where it can run: on the TensorFlow
-    backend, outside XLA (which has no kernel for it). None elsewhere."""
-    if keras.backend.backend() != "tensorflow":
-        return None
-    import tensorflow as tf
-
-    return None if tf.__internal__.get_enclosing_xla_context() else tf.histogram_fixed_width
-
-
 @keras.saving.register_keras_serializable(package="safeheads")
 class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
     """Area under the ROC curve, per output, averaged over outputs (macro).
@@ -115,22 +105,22 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         self.spacing = check_choice(spacing, "spacing", SPACINGS)
         self.from_logits = check_bool(from_logits, "from_logits")
         # The bucket of a score x (a probability for "linear", a logit for "logit") is
-        # ceil(x * scale + shift) - 1, clipped to [0, num_thresholds - 2]; see update_state.
+        # ceil(x * scale + shift), clipped to [1, num_thresholds - 1]; see update_state.
         steps = self.num_thresholds - 1
         if self.spacing == "linear":
             self._scale, self._shift = float(steps), 0.0
         else:  # inner thresholds at -span + k * gap, k = 0 .. num_thresholds - 3
             gap = 2.0 * _LOGIT_SPAN / max(self.num_thresholds - 3, 1)
             self._scale, self._shift = 1.0 / gap, _LOGIT_SPAN / gap + 1.0
-        # histogram[y, label, bucket]: the weight of the outputs of that label and class
+        # histogram[y, bucket, label]: the weight of the outputs of that label and class
         # whose score is in (t[bucket], t[bucket + 1]] (bucket 0 also holds scores <= 0).
         self.histogram = self.add_variable(
-            shape=(2, self.num_labels, self.num_thresholds), initializer="zeros", name="histogram"
+            shape=(2, self.num_thresholds, self.num_labels), initializer="zeros", name="histogram"
         )
-        # The buckets in blocks of `size` for the area sum in `result`: pairs[c, b] says
+        # The buckets in blocks of `size` for the area sum in `result`: pairs[b, c] says
         # how a negative in bucket b and a positive in bucket c of the same block count
-        # (1 when c > b, 1/2 when c == b), above[r, q] whether block r lies above block q.
-        # Up to _ONE_BLOCK multiply-adds, one block: a single (L, T) by (T, T) matmul
+        # (1 when c > b, 1/2 when c == b), above[q, r] whether block r lies above block q.
+        # Up to _ONE_BLOCK multiply-adds, one block: a single (T, T) by (T, L) matmul
         # (measured cheapest up to about 200 labels); above it, blocks of a divisor of
         # num_thresholds near its square root.
         size = self.num_thresholds
@@ -138,13 +128,11 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
             size = max(d for d in range(1, math.isqrt(size) + 1) if size % d == 0)
         self._blocks = (self.num_thresholds // size, size)
         self._pairs = (
-            np.tril(np.ones((size, size), "float32"), -1) + np.eye(size, dtype="float32") / 2
+            np.triu(np.ones((size, size), "float32"), 1) + np.eye(size, dtype="float32") / 2
         )
-        self._above = np.tril(np.ones((self._blocks[0],) * 2, "float32"), -1)
-        # Each output's offset in the flattened histogram, less one bucket, for a negative
-        # and for a positive label (see update_state).
-        offset = np.arange(self.num_labels, dtype="int32") * self.num_thresholds - 1
-        self._offsets = (offset, offset + self.num_labels * self.num_thresholds)
+        self._above = np.triu(np.ones((self._blocks[0],) * 2, "float32"), 1)
+        # Each label's offset in the flattened histogram, less one bucket (see update_state).
+        self._column = np.arange(self.num_labels, dtype="float32") - float(self.num_labels)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         labels, steps = self.num_labels, self.num_thresholds - 1
@@ -158,64 +146,50 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
             scores = ops.log(scores / (1.0 - scores))  # 0 and 1 give -inf and inf
         positive = ops.not_equal(ops.reshape(ops.convert_to_tensor(y_true), (-1, labels)), 0)
         # Keras' bucket of a score s is max(ceil(s * steps) - 1, 0) for s clipped to
-        # [0, 1]; here it is kept one higher, in [1, steps], and the 1 is taken off by
-        # the offsets. A logit x is above the inner thresholds -span + k * gap with
-        # k < (x + span) / gap. A NaN score is above no threshold (as in Keras): its own
-        # label's lowest bucket.
+        # [0, 1]; here it is kept one higher, in [1, steps], and the 1 is taken off below.
+        # A logit x is above the inner thresholds -span + k * gap with k < (x + span) / gap.
         scaled = scores * self._scale
         if self._shift:
             scaled = scaled + self._shift
         bucket = ops.ceil(scaled)
+        # A NaN score is above no threshold (as in Keras): its own label's lowest bucket.
         bucket = ops.clip(ops.where(ops.isnan(bucket), 1.0, bucket), 1.0, float(steps))
-        # The flat index of histogram[positive, label, bucket - 1].
-        negative_offset, positive_offset = self._offsets
-        index = ops.where(positive, positive_offset, negative_offset) + ops.cast(bucket, "int32")
-        index = ops.reshape(index, (-1,))
-        size = 2 * labels * self.num_thresholds
-        histogram = _histogram_op() if sample_weight is None else None
-        if histogram is not None:
-            # One op that counts, with no weights to read: faster inside a 1000-label
-            # train step than a segment sum over ones (docs/performance.md).
-            counts = ops.cast(histogram(index, [0, size], nbins=size), "float32")
+        # The flat index of histogram[positive, bucket - 1, label].
+        column = self._column
+        offset = ops.where(positive, column + float(self.num_thresholds * labels), column)
+        index = ops.reshape(ops.cast(bucket * float(labels) + offset, "int32"), (-1,))
+        if sample_weight is None:
+            weight = ops.ones_like(index, dtype="float32")
         else:
-            if sample_weight is None:
-                weight = ops.ones_like(index, dtype="float32")
-            else:
-                weight = ops.cast(ops.convert_to_tensor(sample_weight), "float32")
-                weight = ops.reshape(weight, (-1, 1)) if len(weight.shape) <= 1 else weight
-                weight = ops.reshape(ops.broadcast_to(weight, ops.shape(scores)), (-1,))
-            # At least one segment more than there are scores: TensorFlow's CPU kernel then
-            # sums in one pass; with fewer segments it splits them into shards that each
-            # read every score (measured 3.6 against 1.2 ms for 256 x 1000 scores).
-            rows = index.shape[0]
-            padded = (
-                max(size, rows + 1) if rows is not None else ops.maximum(size, ops.size(index) + 1)
-            )
-            counts = ops.segment_sum(weight, index, num_segments=padded)[:size]
+            weight = ops.cast(ops.convert_to_tensor(sample_weight), "float32")
+            weight = ops.reshape(weight, (-1, 1)) if len(weight.shape) <= 1 else weight
+            weight = ops.reshape(ops.broadcast_to(weight, ops.shape(scores)), (-1,))
+        # At least one segment more than there are scores: TensorFlow's CPU kernel then
+        # sums in one pass; with fewer segments it splits them into shards that each
+        # read every score (measured 3.6 against 1.2 ms for 256 x 1000 scores).
+        segments = 2 * (steps + 1) * labels
+        rows = index.shape[0]
+        padded = (
+            ops.maximum(segments, ops.size(index) + 1) if rows is None else max(segments, rows + 1)
+        )
+        counts = ops.segment_sum(weight, index, num_segments=padded)[:segments]
         self.histogram.assign_add(ops.reshape(counts, self.histogram.shape))
 
     def result(self) -> Any:
+        negatives, positives = self.histogram[0], self.histogram[1]
+        total_negatives = ops.sum(negatives, axis=0)
+        total_positives = ops.sum(positives, axis=0)
         # The trapezoid over the ROC points at the thresholds is, per label,
         # sum_b negatives[b] * (positives above b + positives[b] / 2) / (P * N).
-        negatives, positives = self.histogram[0], self.histogram[1]
         if self._blocks[0] == 1:
-            area = ops.sum(negatives * ops.matmul(positives, self._pairs), axis=1)
-            total_negatives = ops.sum(negatives, axis=1)
-            total_positives = ops.sum(positives, axis=1)
+            area = ops.sum(negatives * ops.matmul(self._pairs, positives), axis=0)
         else:
-            # The pairs within a block by one matmul over all blocks, the pairs of two
-            # blocks from the block totals alone.
-            count, size = self._blocks
-            negatives = ops.reshape(negatives, (-1, size))
-            positives = ops.reshape(positives, (-1, size))
-            within = ops.sum(negatives * ops.matmul(positives, self._pairs), axis=1)
-            negative_blocks = ops.reshape(ops.sum(negatives, axis=1), (-1, count))
-            positive_blocks = ops.reshape(ops.sum(positives, axis=1), (-1, count))
-            area = ops.sum(ops.reshape(within, (-1, count)), axis=1) + ops.sum(
-                negative_blocks * ops.matmul(positive_blocks, self._above), axis=1
+            blocks = (*self._blocks, self.num_labels)
+            positives_by_block = ops.reshape(positives, blocks)
+            above = ops.matmul(self._pairs, positives_by_block) + ops.expand_dims(
+                ops.matmul(self._above, ops.sum(positives_by_block, axis=1)), 1
             )
-            total_negatives = ops.sum(negative_blocks, axis=1)
-            total_positives = ops.sum(positive_blocks, axis=1)
+            area = ops.sum(ops.reshape(negatives, blocks) * above, axis=(0, 1))
         defined = ops.cast(
             ops.logical_and(ops.greater(total_positives, 0), ops.greater(total_negatives, 0)),
             "float32",
