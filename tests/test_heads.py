@@ -608,3 +608,30 @@ def test_negative_int_class_names_encode_and_decode(tmp_path: pathlib.Path) -> N
     np.testing.assert_array_equal(
         classification_head("multiclass", 3, class_names=[-1, 0, 1]).encode([-1, 1]), [0, 2]
     )
+
+
+def test_negative_int_class_names_in_label_lists() -> None:
+    # Multilabel label lists name negative ints too: they map to ids before the id checks.
+    head = classification_head("multilabel", 3, class_names=[-1, 0, 5])
+    np.testing.assert_array_equal(
+        head.encode([[-1, 5], [], [0]]), [[1, 0, 1], [0, 0, 0], [0, 1, 0]]
+    )
+    np.testing.assert_array_equal(head.encode([[-1], [5]]), [[1, 0, 0], [0, 0, 1]])
+    ragged = np.empty(2, dtype=object)
+    ragged[:] = [[5, -1], [0]]
+    np.testing.assert_array_equal(head.encode(ragged), [[1, 0, 1], [0, 1, 0]])
+    prior = classification_head("multilabel", 3, class_names=[-1, 0, 5], prior=[[-1, 5], [5]])
+    assert prior.prior == (0.5, 0.0, 1.0)
+    with pytest.raises(
+        LabelFormatError,
+        match=re.escape(
+            "Expected labels among the head's class names [-1, 0, 5]. Received: y[1][1]=7 (1 "
+            "of 3 labels unknown)."
+        ),
+    ):
+        head.encode([[-1], [0, 7]])
+    # Names -1 and 1, n=2: one-label lists are label lists (no 0/1 ambiguity), while
+    # numeric rows of equal length stay a multi-hot matrix.
+    pair = classification_head("multilabel", 2, class_names=[-1, 1])
+    np.testing.assert_array_equal(pair.encode([[-1], [1]]), [[1, 0], [0, 1]])
+    np.testing.assert_array_equal(pair.encode([[0, 1], [1, 1]]), [[0, 1], [1, 1]])

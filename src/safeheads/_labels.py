@@ -729,6 +729,34 @@ def _map_negative_int_names(y: Any, class_names: Sequence[Hashable]) -> np.ndarr
     return _ids_for_int_names(array.reshape(-1).astype(np.int64), class_names).reshape(array.shape)
 
 
+def _map_negative_int_lists(y: Any, class_names: Sequence[Hashable]) -> list[list[int]] | None:
+    """Label lists of ints mapped to lists of ids, for a multilabel head whose int class
+    names include negative ones (``[-1, 0, 5]``), which the checks for ids would refuse;
+    else ``None``."""
+    if not any(isinstance(name, int) and name < 0 for name in class_names):
+        return None
+    rows = isinstance(y, (list, tuple)) or (
+        isinstance(y, np.ndarray) and y.dtype == object and y.ndim == 1
+    )
+    if not rows or not len(y) or not all(isinstance(row, _LIST_TYPES) for row in y):
+        return None
+    lengths = np.fromiter((len(row) for row in y), dtype=np.int64, count=len(y))
+    if (lengths == lengths[0]).all() and lengths[0] != 1:
+        return None  # rows of equal length: a one-hot or multi-hot matrix
+    flat = list(itertools.chain.from_iterable(y))
+    if not flat or not all(
+        isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+        for value in flat
+    ):
+        return None  # names of other types, or no label: the usual checks apply
+    try:
+        ids = _ids_for_int_names(np.asarray(flat, dtype=np.int64), class_names).tolist()
+    except LabelFormatError as err:
+        raise LabelFormatError(_in_lists(str(err), lengths)) from None
+    ends = np.cumsum(lengths).tolist()
+    return [ids[end - length : end] for end, length in zip(ends, lengths.tolist(), strict=True)]
+
+
 def _ids_for_int_names(values: np.ndarray, class_names: Sequence[Hashable] | None) -> np.ndarray:
     """Integer labels of a head whose class names are ints (e.g. ``[1, 2, 3]``): their ids.
 
@@ -806,8 +834,13 @@ def encode_labels(
         mapped = _map_negative_int_names(y, class_names)
         if mapped is not None:  # e.g. names [-1, 1]: ids before the checks refuse -1
             y, class_names = mapped, None
+    mapped_lists = False
     if task is Task.MULTILABEL:
         y = _to_numpy(y)  # once: parse_labels keeps numpy arrays as they are
+        if class_names is not None:
+            lists = _map_negative_int_lists(y, class_names)
+            if lists is not None:  # e.g. names [-1, 0, 5]: ids before the checks refuse -1
+                y, class_names, mapped_lists = lists, None, True
         rows = isinstance(y, (list, tuple)) or (
             isinstance(y, np.ndarray) and y.dtype == object and y.ndim == 1
         )
@@ -817,7 +850,7 @@ def encode_labels(
     fmt = parsed.format
     if task is Task.MULTILABEL:
         one_label = _one_label_rows(y) if fmt != "one-hot" else None
-        if one_label is not None and fmt == "binary-column" and n == 2:
+        if one_label is not None and fmt == "binary-column" and n == 2 and not mapped_lists:
             raise _mismatch(
                 task,
                 parsed,
