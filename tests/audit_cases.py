@@ -41,6 +41,7 @@ LABELS: dict[str, Any] = {
     "multi-hot3": _MULTI_HOT3,
     "names": np.array(["cat", "dog"] * 6),
     "nan": np.array([0.0, 1.0, np.nan, 1.0] * 3),
+    "sparse3-ignore-1": np.array([0, 1, 2, -1] * 3),
 }
 
 
@@ -156,6 +157,14 @@ CATACC = obj("CategoricalAccuracy()", lambda: keras.metrics.CategoricalAccuracy(
 F1_MICRO = obj("F1Score(micro, 0.5)", lambda: keras.metrics.F1Score(average="micro", threshold=0.5))
 F1_ARGMAX = obj("F1Score()", lambda: keras.metrics.F1Score())
 PRECISION = obj("Precision()", lambda: keras.metrics.Precision())
+PRECISION_0 = obj("Precision(thresholds=0.0)", lambda: keras.metrics.Precision(thresholds=0.0))
+RECALL_0 = obj("Recall(thresholds=0.0)", lambda: keras.metrics.Recall(thresholds=0.0))
+PRECISION_EVEN = obj(
+    "Precision(thresholds=[0, 0.5, 1])", lambda: keras.metrics.Precision(thresholds=[0, 0.5, 1])
+)
+SCCE_IGNORE = obj(
+    "SCCE(ignore_class=-1)", lambda: keras.losses.SparseCategoricalCrossentropy(ignore_class=-1)
+)
 AUC_PLAIN = obj("AUC()", lambda: keras.metrics.AUC())
 SH_SIGMOID_CE = obj("SigmoidCrossentropy()", lambda: safeheads.SigmoidCrossentropy())
 SH_SOFTMAX_CE = obj("SoftmaxCrossentropy()", lambda: safeheads.SoftmaxCrossentropy())
@@ -490,6 +499,27 @@ CASES = [
         "binary",
         expected=("SH303", "SH303", "SH303"),
     ),
+    # One threshold is compared with the raw scores (0 is the cut for logits); Keras clips
+    # the scores to [0, 1] only for 3 or more evenly spaced thresholds.
+    _case("ok-logits-precision-recall-threshold-0", 1, None, BCE_LOGITS, (PRECISION_0, RECALL_0)),
+    _case(
+        "logits-precision-even-thresholds",
+        1,
+        None,
+        BCE_LOGITS,
+        (PRECISION_EVEN,),
+        "binary",
+        expected=("SH303",),
+    ),
+    _case(
+        "probabilities-precision-threshold-0",
+        1,
+        "sigmoid",
+        "bce",
+        (PRECISION_0,),
+        "binary",
+        expected=("SH303",),
+    ),
     _case(
         "probabilities-auc-from-logits",
         1,
@@ -529,6 +559,16 @@ CASES = [
     ),
     # ---- SH4xx: labels
     _case("labels-nan", 1, "sigmoid", "binary_crossentropy", labels="nan", expected=("SH401",)),
+    # Ids equal to the loss's ignore_class are skipped by the loss, and by the checks.
+    _case("ok-scce-ignore-class", 3, "softmax", SCCE_IGNORE, labels="sparse3-ignore-1"),
+    _case(
+        "ignored-id-without-ignore-class",
+        3,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        labels="sparse3-ignore-1",
+        expected=("SH401",),
+    ),
     _case(
         "bce-class-ids", 1, "sigmoid", "binary_crossentropy", labels="sparse3", expected=("SH402",)
     ),

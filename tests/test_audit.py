@@ -293,7 +293,86 @@ def test_unbuilt_sequential_and_subclassed_models() -> None:
         def call(self, x: object) -> object:
             return self.head(self.hidden(x))
 
-    assert safeheads.check(Classifier()).codes == ("SH101",)
+    # Not built: its output cannot be traced, and the last layer assigned is no safe
+    # guess (see below), so nothing depends on it; built, call() is traced.
+    unbuilt_model = Classifier()
+    report = safeheads.check(unbuilt_model)
+    assert report.codes == ()
+    assert report.inspected[0] == (
+        "output 'classifier': an unknown layer, ? units, unknown activation (subclassed "
+        "model: call() could not be traced)"
+    )
+    assert any("call() could not be traced on a symbolic input" in n for n in report.notes)
+    unbuilt_model(np.zeros((2, 3), "float32"))
+    assert safeheads.check(unbuilt_model).codes == ("SH101",)
+
+
+class SoftmaxInCall(keras.Model):  # type: ignore[misc]
+    """Correct: a linear Dense whose softmax is applied in call()."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden = keras.layers.Dense(8, activation="relu")
+        self.out = keras.layers.Dense(3, name="out")
+
+    def call(self, x: object) -> object:
+        return keras.ops.softmax(self.out(self.hidden(x)))
+
+
+class OutputAssignedFirst(keras.Model):  # type: ignore[misc]
+    """Correct: the output layer is assigned before the hidden one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.out = keras.layers.Dense(3, "softmax", name="out")
+        self.hidden = keras.layers.Dense(8, activation="relu")
+
+    def call(self, x: object) -> object:
+        return self.out(self.hidden(x))
+
+
+class LinearOutput(keras.Model):  # type: ignore[misc]
+    """Wrong: linear output, from_logits=False loss."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden = keras.layers.Dense(8, activation="relu")
+        self.out = keras.layers.Dense(3, name="out")
+
+    def call(self, x: object) -> object:
+        return self.out(self.hidden(x))
+
+
+@pytest.mark.parametrize(
+    ("model_class", "codes", "output"),
+    [
+        pytest.param(
+            SoftmaxInCall, (), "Dense 'out', 3 units, softmax (Softmax op", id="softmax-in-call"
+        ),
+        pytest.param(OutputAssignedFirst, (), "Dense 'out', 3 units, softmax", id="assigned-first"),
+        pytest.param(LinearOutput, ("SH201",), "Dense 'out', 3 units, linear", id="linear"),
+    ],
+)
+def test_subclassed_models_are_traced_through_call(
+    model_class: type[keras.Model], codes: tuple[str, ...], output: str
+) -> None:
+    # The guard traces the model with the shape of fit's x before Keras builds it, and
+    # check() traces a built model: neither guesses from the order of assignment.
+    model = model_class()
+    model.compile("adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y = np.random.default_rng(0).random((12, 4)).astype("float32"), np.arange(12) % 3
+    guard = safeheads.HeadGuard()
+    if codes:
+        with pytest.raises(safeheads.HeadMismatchError, match=codes[0]):
+            model.fit(x, y, epochs=1, verbose=0, callbacks=[guard])
+        model(x[:2])
+    else:
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[guard])
+    assert guard.report is not None and guard.report.codes == codes
+    report = safeheads.check(model, y)
+    assert report.codes == codes
+    assert report.inspected[0].startswith(f"output 'out': {output}")
+    assert safeheads.check(model, np.arange(12) % 4).codes == (*codes, "SH403")
 
 
 def test_multi_output_model_reports_each_output() -> None:
@@ -345,6 +424,62 @@ def test_mixed_precision_output_layer_warns() -> None:
     assert "computes in float16 under the 'mixed_float16' dtype policy" in message
     assert "Keep the output layer float32; safeheads heads do" in report.findings[0].fix
     assert safeheads.check(fixed).findings == ()
+
+
+def test_mixed_precision_float32_activation_layer_is_keras_guide_pattern() -> None:
+    # Keras' mixed precision guide: a float16 Dense, then a float32 softmax layer. The
+    # softmax computes in float32, so no SH103; a float16 activation (layer or op) warns.
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        inputs = keras.Input((4,))
+        logits = keras.layers.Dense(10, name="dense_logits")(keras.layers.Dense(8)(inputs))
+        guide = keras.Model(
+            inputs, keras.layers.Activation("softmax", dtype="float32", name="predictions")(logits)
+        )
+        on_ops = keras.Model(inputs, keras.ops.softmax(keras.layers.Dense(10)(inputs)))
+        stack = [keras.Input((4,)), keras.layers.Dense(10), keras.layers.Activation("softmax")]
+        float16 = keras.Sequential(stack)
+        stack[-1] = keras.layers.Activation("softmax", dtype="float32")
+        sequential_guide = keras.Sequential(stack)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    for model in (guide, on_ops, float16, sequential_guide):
+        model.compile("adam", loss="sparse_categorical_crossentropy")
+    assert safeheads.check(guide).codes == ()
+    assert safeheads.check(sequential_guide).codes == ()
+    assert safeheads.check(on_ops).codes == ("SH103",)
+    assert safeheads.check(float16).codes == ("SH103",)
+
+
+def test_labels_that_reach_no_output_are_noted() -> None:
+    inputs = keras.Input((4,))
+    flag = keras.layers.Dense(1, "sigmoid", name="flag")(inputs)
+    kind = keras.layers.Dense(3, "softmax", name="kind")(inputs)
+    model = keras.Model(inputs, [flag, kind])
+    model.compile("adam", loss=["binary_crossentropy", "sparse_categorical_crossentropy"])
+    bad = np.array([1, 2, 3] * 2)
+    outputs = "the model has 2 outputs ['flag', 'kind'] but the labels are"
+    fix = (
+        ": they were not checked; pass one array per output, as a list in output order or a "
+        "dict keyed by output name."
+    )
+    assert safeheads.check(model, bad).notes == (f"{outputs} one array of shape (6,){fix}",)
+    assert safeheads.check(model, [bad]).notes == (f"{outputs} a list of 1 array{fix}",)
+    report = safeheads.check(model, {"flg": bad, "kind": bad})
+    assert report.codes == ("SH403",)
+    assert report.notes == (
+        "the labels' keys ['flg'] name no output of the model (outputs: ['flag', 'kind']): "
+        "those labels were not checked; key them by output name.",
+    )
+
+
+def test_accuracy_without_labels_resolves_by_the_loss() -> None:
+    # Keras picks the accuracy by the labels' shape; sparse CE means class ids.
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")])
+    model.compile("adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    assert safeheads.check(model).inspected[-1] == "metrics: accuracy -> SparseCategoricalAccuracy"
+    model.compile("adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    assert safeheads.check(model).inspected[-1] == "metrics: accuracy -> CategoricalAccuracy"
 
 
 def test_mixed_precision_reads_the_layers_not_a_wrapping_model() -> None:

@@ -19,7 +19,7 @@ from safeheads._cli import main
 def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pathlib.Path]:
     """A good and a bad saved model, labels, and some unusable files."""
     folder = tmp_path_factory.mktemp("doctor")
-    layer, loss, metrics = safeheads.classification_head("multiclass", 3)
+    layer, loss, metrics = safeheads.classification_head("multiclass", 3, name="head")
     good = keras.Sequential([keras.Input((4,)), layer], name="good")
     good.compile("adam", loss=loss, metrics=metrics)
     good.save(folder / "good.keras")
@@ -28,6 +28,13 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pathlib.Path]:
     bad.save(folder / "bad.keras")
     plain = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")], name="plain")
     plain.save(folder / "uncompiled.keras")
+    inputs = keras.Input((4,))
+    flag = keras.layers.Dense(1, "sigmoid", name="flag")(inputs)
+    kind = keras.layers.Dense(3, "softmax", name="kind")(inputs)
+    multi = keras.Model(inputs, [flag, kind], name="multi")
+    multi.compile("adam", loss=["binary_crossentropy", "sparse_categorical_crossentropy"])
+    multi.save(folder / "multi.keras")
+    np.savez(folder / "multi.npz", flag=np.array([0, 1] * 3), kind=np.array([0, 1, 3] * 2))
     np.save(folder / "ids.npy", np.array([0, 1, 2] * 4))
     np.save(folder / "ids_from_1.npy", np.array([1, 2, 3] * 4))
     np.savez(folder / "ids.npz", y=np.array([0, 1, 2] * 4))
@@ -52,6 +59,16 @@ def test_good_model_exits_0(
     lines = out.splitlines()
     assert lines[0] == "safeheads check of model 'good': no problems found"
     assert lines[-1] == "  labels: sparse, shape (12,), n=3"
+
+
+def test_npz_of_one_array_per_output(
+    saved: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Arrays named after the outputs are each checked against their output.
+    status, out, _ = _run([str(saved["multi.keras"]), "--labels", str(saved["multi.npz"])], capsys)
+    assert status == 1
+    assert "error SH403: The output has 3 units, so class ids must be in [0, 3)" in out
+    assert "  labels: binary-column, shape (6,), n=2" in out
 
 
 def test_bad_model_exits_1(
@@ -133,9 +150,10 @@ def test_uncompiled_model_notes_the_loss(
         pytest.param(
             ["good.keras", "--labels", "two.npz"],
             "safeheads doctor: error: {dir}/two.npz could not be read as labels (ValueError: "
-            "expected an .npz file holding one array (or an array named 'y'); found ['a', 'b']). "
-            "Expected a numeric array saved with numpy.save('labels.npy', y); encode class names "
-            "first (head.encode(y)).",
+            "expected an .npz file holding one array (or an array named 'y'), or one array per "
+            "output named after the model's outputs ['head']; found ['a', 'b']). Expected a "
+            "numeric array saved with numpy.save('labels.npy', y); encode class names first "
+            "(head.encode(y)).",
             id="npz-two-arrays",
         ),
     ],

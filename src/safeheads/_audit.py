@@ -296,6 +296,9 @@ class _Output:
         return f"output {self.name!r}: {what}, {units} {unit_word}, {activation}"
 
 
+#: The activation source of a subclassed model's output that could not be traced.
+_UNTRACED = "subclassed model: call() could not be traced"
+
 _ACTIVATION_ALIASES = {"softmax_v2": "softmax", "log_softmax_v2": "log_softmax"}
 
 
@@ -322,6 +325,7 @@ def _walk_layers(layers: Sequence[Any], name: str) -> _Output:
     final: str | None = None
     source = ""
     low: list[tuple[str, str, str]] = []
+    float32_activation = False  # found in a float32 layer: the layers below may be float16
     for layer in reversed(layers):
         kind = type(layer).__name__
         if kind in _PASS_THROUGH:
@@ -330,10 +334,12 @@ def _walk_layers(layers: Sequence[Any], name: str) -> _Output:
             inner = _outputs_of(layer)
             if len(inner) == 1:
                 below = inner[0]
+                if float32_activation:
+                    below = dataclasses.replace(below, low_precision=())
                 return _merge(below, final, source, low, name)
             return _Output(name, None, final, source, None, None, tuple(low))
         dtype = _compute_dtype(layer)
-        if dtype:
+        if dtype and not float32_activation:
             low.append((layer.name, *dtype))
         activation: str | None
         if kind == "Activation":
@@ -351,6 +357,7 @@ def _walk_layers(layers: Sequence[Any], name: str) -> _Output:
         if final is None:
             final = activation
             source = f"{kind} layer {layer.name!r}"
+            float32_activation = dtype is None  # Keras' mixed precision guide's pattern
     return _Output(name, None, final, source, None, None, tuple(low))
 
 
@@ -391,6 +398,7 @@ def _walk_tensor(tensor: Any, name: str) -> _Output:
     rank = len(tensor.shape) if getattr(tensor, "shape", None) is not None else None
     units = tensor.shape[-1] if rank else None
     units = int(units) if units is not None else None
+    float32_activation = False  # found in a float32 layer: the layers below may be float16
     for _ in range(100):
         history = getattr(tensor, "_keras_history", None)
         if history is None:
@@ -401,11 +409,14 @@ def _walk_tensor(tensor: Any, name: str) -> _Output:
         if isinstance(operation, keras.Model):  # its own layers' dtypes count, not its policy
             inner = _outputs_of(operation)
             if len(inner) == 1:
-                merged = _merge(inner[0], final, source, low, name)
+                below = inner[0]
+                if float32_activation:
+                    below = dataclasses.replace(below, low_precision=())
+                merged = _merge(below, final, source, low, name)
                 return dataclasses.replace(merged, units=units, rank=rank)
             break
         dtype = _compute_dtype(operation)
-        if dtype:
+        if dtype and not float32_activation:
             low.append((operation.name, *dtype))
         if isinstance(operation, keras.layers.Layer):
             if kind in _PASS_THROUGH:
@@ -431,8 +442,11 @@ def _walk_tensor(tensor: Any, name: str) -> _Output:
             break
         if activation is not None and final is None:
             final = activation
-            what = "layer" if isinstance(operation, keras.layers.Layer) else "op"
-            source = f"{kind} {what} {operation.name!r}"
+            layer = isinstance(operation, keras.layers.Layer)
+            source = f"{kind} {'layer' if layer else 'op'} {operation.name!r}"
+            # Keras' mixed precision guide's pattern: a float16 Dense under a float32
+            # activation layer (an op computes in its input's dtype).
+            float32_activation = layer and dtype is None
         node = operation._inbound_nodes[history.node_index]
         inputs = node.input_tensors
         if len(inputs) != 1:
@@ -441,7 +455,7 @@ def _walk_tensor(tensor: Any, name: str) -> _Output:
     return _Output(name, None, final, source, units, rank, tuple(low))
 
 
-def _outputs_of(model: Any) -> list[_Output]:
+def _outputs_of(model: Any, input_shape: tuple[int | None, ...] | None = None) -> list[_Output]:
     if isinstance(model, keras.Sequential):
         if not model.layers:
             return []
@@ -460,9 +474,40 @@ def _outputs_of(model: Any) -> list[_Output]:
         if len(names) != len(outputs):
             names = [f"output_{i}" for i in range(len(outputs))]
         return [_walk_tensor(tensor, name) for tensor, name in zip(outputs, names, strict=True)]
-    if model.layers:  # a subclassed model: assume its last layer is the output
-        return [_walk_layers(model.layers, model.layers[-1].name)]
+    if model.layers:  # a subclassed model: follow its call() on a symbolic input
+        return _trace_subclassed(model, input_shape)
     return []
+
+
+def _trace_subclassed(model: Any, input_shape: tuple[int | None, ...] | None) -> list[_Output]:
+    """The outputs of a subclassed model, traced by calling ``call()`` on a ``keras.Input``
+    of the shape it was built with. The layers are not the output in the order they were
+    assigned, and activations applied in ``call()`` belong to no layer, so a model that
+    cannot be traced (not built yet, several inputs, Python logic on values) gets one
+    output of unknown width and activation rather than a guess. ``input_shape`` (from
+    the data of a running ``fit``) serves for a model not built yet."""
+    shapes = getattr(model, "_build_shapes_dict", None) or {}
+    shape = next(iter(shapes.values())) if len(shapes) == 1 else None
+    if shape is None and not model.built:
+        shape = input_shape
+    traced: Any = None
+    if isinstance(shape, (tuple, list)) and len(shape) >= 2:
+        try:
+            traced = model.call(keras.Input(batch_shape=tuple(shape)))
+        except Exception:  # any failure (shapes, values, custom code): cannot trace
+            traced = None
+    if isinstance(traced, collections.abc.Mapping):
+        named = [(str(key), tensor) for key, tensor in traced.items()]
+    elif isinstance(traced, (list, tuple)):
+        named = [(f"output_{i}", tensor) for i, tensor in enumerate(traced)]
+    else:
+        named = [("output_0", traced)]
+    if not all(isinstance(tensor, keras.KerasTensor) for _, tensor in named):
+        return [_Output(str(model.name), None, None, _UNTRACED, None, None, ())]
+    outputs = [_walk_tensor(tensor, name) for name, tensor in named]
+    if len(outputs) == 1 and outputs[0].layer is not None:  # named after its layer
+        outputs = [dataclasses.replace(outputs[0], name=outputs[0].layer.name)]
+    return outputs
 
 
 # ----------------------------------------------------------------------------- the loss
@@ -474,6 +519,7 @@ class _Loss:
     family: str  # "bce" | "cce" | "scce" | "auto" | "other"
     from_logits: bool | None
     safeheads: bool = False  # a safeheads loss object
+    ignore_class: int | None = None  # sparse categorical crossentropy's ignored label
 
     def describe(self) -> str:
         if self.from_logits is None:
@@ -541,14 +587,20 @@ def _resolve_loss(identifier: Any) -> _Loss:
         obj = obj.func
     family = _loss_class_family(obj)
     if family is not None:
-        config = obj.get_config()
-        return _Loss(name, family, bool(config.get("from_logits", False)))
-    function = getattr(obj, "fn", obj)  # LossFunctionWrapper keeps the function in .fn
-    kwargs.update(getattr(obj, "_fn_kwargs", None) or {})
-    family = _LOSS_FUNCTIONS.get(getattr(function, "__name__", ""))
-    if family is None or not callable(function):
-        return _Loss(name, "other", None)
-    return _Loss(name, family, bool(kwargs.get("from_logits", False)))
+        kwargs = obj.get_config()
+    else:
+        function = getattr(obj, "fn", obj)  # LossFunctionWrapper keeps the function in .fn
+        kwargs.update(getattr(obj, "_fn_kwargs", None) or {})
+        family = _LOSS_FUNCTIONS.get(getattr(function, "__name__", ""))
+        if family is None or not callable(function):
+            return _Loss(name, "other", None)
+    ignore = kwargs.get("ignore_class") if family == "scce" else None
+    return _Loss(
+        name,
+        family,
+        bool(kwargs.get("from_logits", False)),
+        ignore_class=int(ignore) if isinstance(ignore, (int, np.integer)) else None,
+    )
 
 
 def _loss_for(loss: Any, index: int, output_name: str, n_outputs: int) -> Any:
@@ -620,18 +672,19 @@ def _metrics_for(metrics: Any, index: int, output_name: str, n_outputs: int) -> 
     return []
 
 
-def _resolve_metric(identifier: Any, units: int | None, label_columns: int | None) -> _Metric:
-    """Resolve a metric identifier the way keras/src/trainers/compile_utils.py does."""
+def _resolve_metric(
+    identifier: Any, units: int | None, label_columns: int | None, family: str | None = None
+) -> _Metric:
+    """Resolve a metric identifier the way keras/src/trainers/compile_utils.py does
+    (by the labels' shape; without labels, the loss says which shape they will have)."""
     name = identifier if isinstance(identifier, str) else _name_of(identifier)
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
         if units == 1:
             resolved = "BinaryAccuracy"
-        elif label_columns == 1:
+        elif label_columns == 1 or (label_columns is None and family == "scce"):
             resolved = "SparseCategoricalAccuracy"
-        elif label_columns is not None:
-            resolved = "CategoricalAccuracy"
         else:
-            resolved = "CategoricalAccuracy"  # or SparseCategoricalAccuracy: both take argmax
+            resolved = "CategoricalAccuracy"  # (without labels: or the sparse one, both argmax)
         return _Metric(name, resolved, None)
     obj = identifier
     if isinstance(identifier, str):
@@ -724,18 +777,36 @@ def _position(parsed: _Parsed, bad: np.ndarray) -> tuple[str, int]:
     return f"y[{index}]={int(parsed.values[index])}", int(bad.sum())
 
 
-def _split_labels(y: Any, outputs: list[_Output]) -> list[Any]:
+def _split_labels(y: Any, outputs: list[_Output]) -> tuple[list[Any], list[str]]:
+    """The labels of each output, as Keras pairs them, and notes on labels left unchecked."""
+    names = [output.name for output in outputs]
     if y is None:
-        return [None] * len(outputs)
+        return [None] * len(outputs), []
     if isinstance(y, collections.abc.Mapping):
-        return [y.get(output.name) for output in outputs]
+        unknown = [key for key in y if key not in names]
+        notes = []
+        if unknown:
+            notes.append(
+                f"the labels' keys {unknown} name no output of the model (outputs: {names}): "
+                "those labels were not checked; key them by output name."
+            )
+        return [y.get(name) for name in names], notes
     if len(outputs) > 1:
         if isinstance(y, (list, tuple)) and len(y) == len(outputs):
-            return list(y)
-        return [None] * len(outputs)
+            return list(y), []
+        what = (
+            f"a {type(y).__name__} of {len(y)} array{'s' * (len(y) != 1)}"
+            if isinstance(y, (list, tuple))
+            else f"one array of shape {_shape(y)}"
+        )
+        return [None] * len(outputs), [
+            f"the model has {len(outputs)} outputs {names} but the labels are {what}: they "
+            "were not checked; pass one array per output, as a list in output order or a dict "
+            "keyed by output name."
+        ]
     if isinstance(y, (list, tuple)) and len(y) == 1 and len(getattr(y[0], "shape", ())) >= 1:
-        return [y[0]]  # fit(x, [y]) on a single output: Keras unwraps it too
-    return [y]
+        return [y[0]], []  # fit(x, [y]) on a single output: Keras unwraps it too
+    return [y], []
 
 
 # ----------------------------------------------------------------------------- the checks
@@ -765,8 +836,11 @@ class _OutputCheck:
         self.parsed: _Parsed | None = None
         self.label_error: LabelFormatError | None = None
         self.y_shape: tuple[int, ...] | None = None
+        self.ignored = 0  # labels equal to the loss's ignore_class, left out of the checks
         if y is not None:
             self.y_shape = _shape(y)
+            if loss is not None and loss.ignore_class is not None:
+                y, self.ignored = _without_ignored(y, loss.ignore_class)
             try:
                 self.parsed = parse_labels(y)
             except LabelFormatError as err:
@@ -1131,6 +1205,14 @@ class _OutputCheck:
         elif resolved in ("F1Score", "FBetaScore") and obj is not None:
             value = getattr(obj, "threshold", None)
             threshold = float(value) if isinstance(value, (int, float)) else None
+        clipping = resolved in _CLIPPING_METRICS
+        if resolved in _CLIPPING_METRICS[:6]:  # Precision ... FalseNegatives: `thresholds`
+            # Keras clips the scores to [0, 1] only for 3 or more evenly spaced thresholds;
+            # one threshold (0.5 by default) is compared with the raw scores.
+            values = list(getattr(obj, "thresholds", None) or [0.5])
+            clipping = bool(getattr(obj, "_thresholds_distributed_evenly", False))
+            if len(values) == 1 and not clipping:
+                threshold = float(values[0])
         if logits:
             detail = None
             if threshold is not None:
@@ -1139,7 +1221,7 @@ class _OutputCheck:
                     detail = f"it cuts logits at {threshold:g}, i.e. at probability {cut:.2f}"
                     if 0 < threshold < 1:
                         detail += f" instead of {threshold:g}"
-            elif resolved in _CLIPPING_METRICS or (resolved == "AUC" and metric_logits is False):
+            elif clipping or (resolved == "AUC" and metric_logits is False):
                 detail = (
                     "it clips the scores to [0, 1], so every negative logit counts as 0 and "
                     "every logit above 1 as 1"
@@ -1445,6 +1527,21 @@ class _OutputCheck:
             )
 
 
+def _without_ignored(y: Any, ignore_class: int) -> tuple[Any, int]:
+    """Class ids without those equal to ``ignore_class`` (which the loss skips), and how
+    many were left out; other labels are returned as they are."""
+    try:
+        array = np.asarray(y)
+    except (ValueError, TypeError):
+        return y, 0
+    if array.dtype.kind not in "iuf" or not (
+        array.ndim == 1 or (array.ndim == 2 and array.shape[1] == 1)
+    ):
+        return y, 0
+    keep = array.reshape(-1) != ignore_class
+    return array[keep], int(keep.size - keep.sum())
+
+
 def _is_ragged(y: Any) -> bool:
     if isinstance(y, (list, tuple)) and y and isinstance(y[0], (list, tuple, set, frozenset)):
         lengths = {len(row) if isinstance(row, (list, tuple, set, frozenset)) else -1 for row in y}
@@ -1500,8 +1597,10 @@ def inspect_model(
     labels_complete: bool = True,
     backend: str | None = None,
     label_note: str | None = None,
+    input_shape: tuple[int | None, ...] | None = None,
 ) -> Report:
-    """`check` without warnings; ``labels_complete=False`` for one batch of labels."""
+    """`check` without warnings; ``labels_complete=False`` for one batch of labels;
+    ``input_shape`` traces a subclassed model that is not built yet."""
     if not isinstance(model, keras.Model):
         raise TypeError(
             "Expected `model` to be a keras.Model (Sequential, functional or loaded with "
@@ -1509,7 +1608,7 @@ def inspect_model(
         )
     parsed_task = parse_task(task) if task is not None else None
     backend = backend or keras.backend.backend()
-    outputs = _outputs_of(model)
+    outputs = _outputs_of(model, input_shape)
     if not outputs:
         raise ValueError(
             f"Expected a model with an output layer. Received: model {model.name!r} with no "
@@ -1518,7 +1617,7 @@ def inspect_model(
     compiled = bool(getattr(model, "compiled", False))
     loss = getattr(model, "loss", None) if compiled else None
     metrics, weighted = _compiled_metrics(model) if compiled else (None, None)
-    ys = _split_labels(y, outputs)
+    ys, label_notes = _split_labels(y, outputs)
     findings: list[Finding] = []
     inspected: list[str] = []
     notes: list[str] = []
@@ -1533,6 +1632,7 @@ def inspect_model(
         notes.append(label_note or "no labels given: pass y to check them against the model.")
     elif label_note:
         notes.append(label_note)
+    notes.extend(label_notes)
     for index, (output, y_out) in enumerate(zip(outputs, ys, strict=True)):
         identifier = _loss_for(loss, index, output.name, len(outputs)) if compiled else None
         output_loss = _resolve_loss(identifier) if identifier is not None else None
@@ -1541,7 +1641,9 @@ def inspect_model(
         if shape:
             label_columns = 1 if len(shape) == 1 else int(shape[-1])
         output_metrics = [
-            _resolve_metric(m, output.units, label_columns)
+            _resolve_metric(
+                m, output.units, label_columns, output_loss.family if output_loss else None
+            )
             for m in _metrics_for(metrics, index, output.name, len(outputs))
             + _metrics_for(weighted, index, output.name, len(outputs))
         ]
@@ -1580,10 +1682,22 @@ def inspect_model(
                 if checker.y_shape is not None
                 else f"{parsed.n_samples} samples"
             )
-            inspected.append(f"labels: {parsed.format}, {size}, n={parsed.n}")
+            ignored = (
+                f" ({checker.ignored} equal to ignore_class={output_loss.ignore_class} left out)"
+                if checker.ignored and output_loss is not None
+                else ""
+            )
+            inspected.append(f"labels: {parsed.format}, {size}, n={parsed.n}{ignored}")
         elif checker.label_error is not None:
             inspected.append("labels: malformed (see SH401)")
-        if output.head is None and output.layer is None:
+        if output.activation_source == _UNTRACED:
+            notes.append(
+                f"model {model.name!r} is subclassed and its call() could not be traced on a "
+                "symbolic input (it is traced once built with one input, e.g. after fit() or "
+                "a call on data): the output's width and activation are unknown, so only what "
+                "does not depend on them was checked."
+            )
+        elif output.head is None and output.layer is None:
             notes.append(
                 f"output {output.name!r}: the layer with the units was not found, so its width "
                 "and activation were taken from the output tensor where possible."
@@ -1597,9 +1711,13 @@ def check(model: keras.Model, y: Any = None, *, task: Task | str | None = None) 
 
     Works on models safeheads did not build: Sequential, functional (the output
     is followed back through Activation / Softmax layers and activation ops to
-    the layer with the units), nested, or loaded from ``.keras``. The compiled
-    loss may be a string, a function or a Loss object; metrics are resolved as
-    Keras resolves them (``'accuracy'`` by shape). An uncompiled model gets its
+    the layer with the units), nested, or loaded from ``.keras``. A subclassed
+    model is traced by calling its ``call()`` on a symbolic input once it is
+    built (`HeadGuard` traces it with the shape of ``fit``'s ``x``); until then
+    its output is unknown and only what does not depend on it is checked. The
+    compiled loss may be a string, a function or a Loss object (a sparse loss's
+    ``ignore_class`` ids are left out of the label checks); metrics are resolved
+    as Keras resolves them (``'accuracy'`` by shape). An uncompiled model gets its
     output layer (and labels) checked, and the report notes that the loss was
     not. A safeheads loss on a safeheads `HeadLayer` is trusted as matching.
 
@@ -1645,7 +1763,8 @@ def check(model: keras.Model, y: Any = None, *, task: Task | str | None = None) 
 # ----------------------------------------------------------------------------- the command
 
 
-def _load_labels(path: str) -> Any:
+def _load_labels(path: str, output_names: list[str]) -> Any:
+    """One array, or (an .npz of one array per output, keyed by output name) a dict."""
     if path.endswith(".npz"):
         with np.load(path, allow_pickle=False) as archive:
             keys = list(archive.keys())
@@ -1653,8 +1772,11 @@ def _load_labels(path: str) -> Any:
                 return archive["y"]
             if len(keys) == 1:
                 return archive[keys[0]]
+            if keys and all(key in output_names for key in keys):
+                return {key: archive[key] for key in keys}
             raise ValueError(
-                f"expected an .npz file holding one array (or an array named 'y'); found {keys}"
+                "expected an .npz file holding one array (or an array named 'y'), or one array "
+                f"per output named after the model's outputs {output_names}; found {keys}"
             )
     return np.load(path, allow_pickle=False)
 
@@ -1700,7 +1822,7 @@ def run_doctor(
         if not os.path.exists(labels_path):
             return fail(f"{labels_path}: no such file.")
         try:
-            y = _load_labels(labels_path)
+            y = _load_labels(labels_path, [output.name for output in _outputs_of(model)])
         except Exception as error:  # any read failure is unusable input
             return fail(
                 f"{labels_path} could not be read as labels ({type(error).__name__}: {error}). "

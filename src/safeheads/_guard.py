@@ -75,6 +75,20 @@ def _labels_of_batch(batch: Any) -> Any:
     return None
 
 
+def _input_shape(x: Any) -> tuple[int | None, ...] | None:
+    """The batch shape ``(None, ...)`` of ``fit(x)``: one array, tensor or ``tf.data``
+    dataset of ``(x, y)`` batches; else None (several inputs, generators, ...)."""
+    spec = getattr(x, "element_spec", None)
+    if isinstance(spec, (tuple, list)) and spec:
+        x = spec[0]
+    shape = getattr(x, "shape", None)
+    try:
+        dims = tuple(None if d is None else int(d) for d in shape)  # type: ignore[union-attr]
+    except TypeError:
+        return None
+    return (None, *dims[1:]) if len(dims) >= 2 else None
+
+
 def _is_torch_data_loader(x: Any) -> bool:
     """A ``torch.utils.data.DataLoader``, recognised without importing torch."""
     return any(
@@ -180,7 +194,12 @@ class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
         arguments = _fit_arguments(self.model)
         y, complete, note = self._find_labels(arguments)
         report = inspect_model(
-            self.model, y, task=self.task, labels_complete=complete, label_note=note
+            self.model,
+            y,
+            task=self.task,
+            labels_complete=complete,
+            label_note=note,
+            input_shape=None if arguments is None else _input_shape(arguments[0]),
         )
         self.report = report
         if report.warnings:
