@@ -477,6 +477,10 @@ def test_decode(config: tuple, outputs: list, expected: list) -> None:
 def test_decode_names() -> None:
     head = classification_head("binary", class_names=["ham", "spam"])
     assert head.decode(np.array([[0.9], [0.1]]), names=True).tolist() == ["spam", "ham"]
+    with pytest.raises(
+        TypeError, match=re.escape("Expected `names` to be a bool. Received: names='no'.")
+    ):
+        head.decode(np.array([[0.9]]), names="no")  # type: ignore[arg-type]
     multi = classification_head("multiclass", 3, class_names=[10, 20, 30])
     assert multi.decode(np.eye(3)[[2, 0]], names=True).tolist() == [30, 10]
 
@@ -510,11 +514,38 @@ def test_decode_names() -> None:
             "Expected model outputs of shape (N, 3). Received: rows of different lengths.",
             id="ragged",
         ),
+        pytest.param(
+            np.array([[0.5, 0.2, 1.0], [-1.5, 0.0, 2.0]]),
+            ValueError,
+            "Expected probabilities in [0, 1] from a head with from_logits=False. Received: "
+            "outputs[1, 0]=-1.5 (2 of 6 values outside [0, 1]). For logits, build the head "
+            "with from_logits=True; else pass model.predict(x) of the model that holds this "
+            "head's layer.",
+            id="logits-to-a-probability-head",
+        ),
     ],
 )
 def test_decode_errors(outputs: np.ndarray, error: type, message: str) -> None:
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         classification_head("multilabel", 3).decode(outputs)
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
+def test_tune_thresholds_refuses_logits_on_a_probability_head(task: str) -> None:
+    # Log-odds of negative "probabilities" are NaN: the tuned cut used to be silently
+    # wrong (binary: F1 0.857 where a cut between -0.5 and 0.5 scores 1.0).
+    y = np.array([0, 0, 1, 1, 0, 1, 0, 1])
+    logits = np.array([-3.0, -1.0, 0.5, 2.0, -2.0, 1.5, -0.5, 0.7])
+    n = None if task == "binary" else 2
+    scores = logits[:, None] if task == "binary" else np.stack([-logits, logits], axis=1)
+    head = classification_head(task, n, prior=np.eye(2)[y] if task != "binary" else y)
+    with pytest.raises(ValueError, match=re.escape("Received: outputs[0, ")):
+        head.tune_thresholds(y if task != "multilabel" else np.eye(2)[y], scores)
+    tuned = classification_head(task, n, from_logits=True, prior=head.prior).tune_thresholds(
+        y if task != "multilabel" else np.eye(2)[y], scores
+    )
+    if task == "binary":
+        assert tuned.decode(scores).tolist() == y.tolist()
 
 
 def test_decode_reads_bfloat16_outputs() -> None:

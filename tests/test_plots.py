@@ -101,6 +101,26 @@ def test_plot_history_skips_nan_for_the_best_epoch() -> None:
     assert fig.axes[0].get_title() == "loss"  # no best epoch to mark
 
 
+def test_plot_history_marks_the_lowest_error_and_the_highest_score() -> None:
+    # Losses, errors, crossentropy metrics and false counts: lowest is best.
+    down, up = [0.6, 0.5, 0.55], [0.5, 0.7, 0.6]  # best: epoch 2 either way
+    worst = [0.6, 0.7, 0.65]  # the highest at epoch 2: best is epoch 1 when lower is better
+    logs = {"mae": [0.4] * 3, "val_mae": down, "auc": [0.5] * 3, "val_auc": up}
+    logs |= {"binary_crossentropy": [0.5] * 3, "val_binary_crossentropy": worst}
+    logs |= {"false_positives": [9, 5, 3], "val_false_positives": [8, 4, 6]}
+    titles = [ax.get_title() for ax in safeheads.plot_history(logs).axes]
+    assert titles == [
+        "mae (best validation: epoch 2)",
+        "auc (best validation: epoch 2)",
+        "binary_crossentropy (best validation: epoch 1)",
+        "false_positives (best validation: epoch 2)",
+    ]
+    # One name is a name, not a sequence of characters.
+    assert [ax.get_title() for ax in safeheads.plot_history(logs, metrics="auc").axes] == [
+        "auc (best validation: epoch 2)"
+    ]
+
+
 def test_plot_history_with_validation_freq() -> None:
     logs = {"loss": [1.0, 0.9, 0.8, 0.7, 0.6, 0.5], "val_loss": [0.4, 0.45]}
     fig = safeheads.plot_history(logs, validation_freq=3)
@@ -205,8 +225,15 @@ def test_plot_confusion_normalized_names_and_decode(tmp_path: pathlib.Path) -> N
             "Expected every class in `y_pred` to be one of class_names ['a', 'b']. Received: 'c'.",
         ),
         ([], [], {}, "Expected at least one sample. Received: empty `y_true` and `y_pred`."),
+        (
+            np.array([0.0, np.nan, np.nan]),
+            np.array([0.0, 1.0, 1.0]),
+            {},
+            "Expected a class for every sample in `y_true`. Received: y_true[1]=nan (2 of 3 "
+            "values NaN). Drop or fix those samples; head.decode never returns NaN.",
+        ),
     ],
-    ids=["multilabel-matrix", "lengths", "unknown-name", "empty"],
+    ids=["multilabel-matrix", "lengths", "unknown-name", "empty", "nan"],
 )
 def test_plot_confusion_rejects(
     y_true: object, y_pred: object, kwargs: dict[str, object], message: str
@@ -214,6 +241,13 @@ def test_plot_confusion_rejects(
     with pytest.raises(ValueError) as caught:
         safeheads.plot_confusion(y_true, y_pred, **kwargs)  # type: ignore[arg-type]
     assert str(caught.value) == message
+
+
+def test_plot_confusion_normalize_must_be_a_bool() -> None:
+    # normalize="pred" (scikit-learn's column normalisation) used to normalise rows.
+    with pytest.raises(TypeError) as caught:
+        safeheads.plot_confusion([0, 1], [0, 1], normalize="pred")  # type: ignore[arg-type]
+    assert str(caught.value) == "Expected `normalize` to be a bool. Received: normalize='pred'."
 
 
 def test_plot_label_f1_matches_scikit_learn(tmp_path: pathlib.Path) -> None:
@@ -257,8 +291,16 @@ def test_plot_label_f1_matches_scikit_learn(tmp_path: pathlib.Path) -> None:
             "Expected 2 `class_names`, one per label. Received: 1 names.",
         ),
         (np.eye(2), np.eye(2), {"top": 0}, "Expected `top` >= 1. Received: top=0."),
+        (
+            [["a"], ["a", "b"]],
+            [["a"], []],
+            {},
+            "Expected `y_true` to hold a 0/1 matrix (N, n). Received: rows of different lengths "
+            "(label lists?). Encode label lists with head.encode(y) or "
+            "safeheads.to_multi_hot(y, n).",
+        ),
     ],
-    ids=["shapes", "scores-not-decisions", "class-names", "top-0"],
+    ids=["shapes", "scores-not-decisions", "class-names", "top-0", "label-lists"],
 )
 def test_plot_label_f1_rejects(
     y_true: object, y_pred: object, kwargs: dict[str, object], message: str

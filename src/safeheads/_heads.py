@@ -12,6 +12,7 @@ from safeheads._auc import RocAUC
 from safeheads._labels import encode_labels, parse_labels, warn_empty_classes
 from safeheads._layer import HeadLayer
 from safeheads._losses import PosWeight, SigmoidCrossentropy, SoftmaxCrossentropy
+from safeheads._messages import check_bool
 from safeheads._metrics import (
     ExactMatch,
     ThresholdAccuracy,
@@ -319,8 +320,10 @@ class Head:
             names per sample).
 
         Raises:
+            TypeError: If ``names`` is not a bool.
             HeadConfigError: If ``names=True`` and the head has no class names.
-            ValueError: If ``outputs`` has the wrong shape or non-finite values.
+            ValueError: If ``outputs`` has the wrong shape or non-finite values,
+                or (``from_logits=False``) values outside [0, 1].
 
         Example:
             >>> import numpy as np, safeheads
@@ -330,12 +333,12 @@ class Head:
             >>> head.decode(np.array([[0.9, 0.2, 0.7]]), names=True)
             [['a', 'c']]
         """
-        if names and self.class_names is None:
+        if check_bool(names, "names") and self.class_names is None:
             raise HeadConfigError(
                 "Expected a head with `class_names` for decode(names=True). Received: "
                 "class_names=None. Pass class_names=... to classification_head."
             )
-        scores = _check_outputs(outputs, self.units)
+        scores = _check_outputs(outputs, self.units, probabilities=not self.from_logits)
         if self.task is Task.MULTICLASS:
             if self.logit_adjustment:
                 offsets = logit_offsets(self.prior, self.logit_adjustment)  # type: ignore[arg-type]
@@ -435,8 +438,9 @@ class Head:
                 non-zero ``prior_slope``) has no ``prior``.
             LabelFormatError: If ``y`` does not fit the head, or a binary or
                 multilabel ``y`` holds no positive label (every cut scores 0).
-            ValueError: If ``scores`` has the wrong shape, non-finite values, or
-                another number of rows than ``y``.
+            ValueError: If ``scores`` has the wrong shape, non-finite values,
+                (``from_logits=False``) values outside [0, 1], or another number of
+                rows than ``y``.
 
         Example:
             >>> import numpy as np, safeheads
@@ -487,7 +491,7 @@ class Head:
                 "out for one global threshold."
             )
         truth = self.encode(y)
-        values = _check_outputs(scores, self.units)
+        values = _check_outputs(scores, self.units, probabilities=not self.from_logits)
         if len(truth) != len(values):
             raise ValueError(
                 f"Expected one row of scores per label. Received: {len(truth)} labels and "
@@ -617,7 +621,8 @@ def _last_head_layer(model: keras.Model) -> HeadLayer | None:
     return None
 
 
-def _check_outputs(outputs: Any, units: int) -> np.ndarray:
+def _check_outputs(outputs: Any, units: int, *, probabilities: bool) -> np.ndarray:
+    """``outputs`` as a finite ``(N, units)`` array; in [0, 1] when ``probabilities``."""
     if hasattr(outputs, "detach") and hasattr(outputs, "cpu"):  # torch: model(x) needs grad
         outputs = outputs.detach().cpu()
     try:
@@ -645,6 +650,17 @@ def _check_outputs(outputs: Any, units: int) -> np.ndarray:
             f"{float(scores[tuple(bad)])!r} ({int((~finite).sum())} of {scores.size} values not "
             "finite). Training diverged; check the loss and the labels."
         )
+    if probabilities:
+        outside = (scores < 0) | (scores > 1)
+        if outside.any():
+            bad = np.argwhere(outside)[0]
+            raise ValueError(
+                f"Expected probabilities in [0, 1] from a head with from_logits=False. "
+                f"Received: outputs[{bad[0]}, {bad[1]}]={float(scores[tuple(bad)])!r} "
+                f"({int(outside.sum())} of {scores.size} values outside [0, 1]). For logits, "
+                "build the head with from_logits=True; else pass model.predict(x) of the "
+                "model that holds this head's layer."
+            )
     return scores
 
 

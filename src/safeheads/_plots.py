@@ -12,12 +12,32 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from safeheads._messages import check_int, describe_value
+from safeheads._messages import check_bool, check_int, describe_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 __all__ = ["plot_confusion", "plot_history", "plot_label_f1"]
+
+#: Parts of a logged name whose lowest value is the best: losses, errors, distances and
+#: counts of wrong decisions (Keras' ``mse``, ``binary_crossentropy``, ``false_positives``...).
+_LOWER_IS_BETTER = (
+    "loss",
+    "error",
+    "crossentropy",
+    "hinge",
+    "mse",
+    "mae",
+    "mape",
+    "msle",
+    "logcosh",
+    "log_cosh",
+    "divergence",
+    "kld",
+    "poisson",
+    "false_positives",
+    "false_negatives",
+)
 
 _MISSING = (
     "{name} needs matplotlib, which is not installed. Install it with: "
@@ -60,13 +80,16 @@ def plot_history(
     One panel per quantity (the loss first, then the head's metrics in the order
     Keras logged them), training as a solid line and validation (``val_*``) dashed,
     with the best validation epoch marked: as the curves of the IMDB tutorial in
-    *Deep Learning with Python*, for every metric of the head.
+    *Deep Learning with Python*, for every metric of the head. The best is the
+    lowest value for losses, errors (``mse``, ``mae``, ...), crossentropies and
+    counts of false positives or negatives, the highest for everything else.
 
     Args:
         history: The ``History`` returned by ``model.fit``, or its ``.history``
             dict (``{"loss": [...], "val_loss": [...], ...}``).
-        metrics: Names to plot (without ``val_``), in order. Default: ``loss``
-            and every other logged quantity except the learning rate.
+        metrics: A name, or names, to plot (without ``val_``), in order.
+            Default: ``loss`` and every other logged quantity except the
+            learning rate.
         validation_freq: The ``validation_freq`` given to ``fit``: validation
             values are drawn at epochs ``validation_freq``, ``2 * validation_freq``, ...
             (at 1, 2, ... where those run past the logged epochs).
@@ -92,6 +115,8 @@ def plot_history(
     curves = _history_dict(history)
     every = check_int(validation_freq, "validation_freq", error=ValueError)
     names = [key for key in curves if not key.startswith("val_") and key != "learning_rate"]
+    if isinstance(metrics, str):
+        metrics = [metrics]
     if metrics is not None:
         unknown = [name for name in metrics if name not in curves]
         if unknown:
@@ -126,7 +151,7 @@ def plot_history(
                 at = np.arange(1, validation.size + 1)
             ax.plot(at, validation, "--", marker=".", label="validation")
             if not np.isnan(validation).all():
-                lower_is_better = "loss" in name or "error" in name
+                lower_is_better = any(part in name.lower() for part in _LOWER_IS_BETTER)
                 pick = np.nanargmin if lower_is_better else np.nanargmax
                 best = int(at[pick(validation)])
                 ax.axvline(best, color="grey", linewidth=0.8, linestyle=":")
@@ -145,7 +170,7 @@ def plot_history(
 
 
 def _labels_1d(values: Any, name: str) -> np.ndarray:
-    array = np.asarray(values)
+    array = _array(values, name, "one class per sample, shape (N,)")
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 1:
@@ -153,7 +178,25 @@ def _labels_1d(values: Any, name: str) -> np.ndarray:
             f"Expected `{name}` to hold one class per sample, shape (N,). Received: shape "
             f"{array.shape}. For multilabel 0/1 matrices use safeheads.plot_label_f1."
         )
+    if array.dtype.kind == "f" and np.isnan(array).any():
+        missing = np.isnan(array)
+        raise ValueError(
+            f"Expected a class for every sample in `{name}`. Received: {name}"
+            f"[{int(np.argmax(missing))}]=nan ({int(missing.sum())} of {array.size} values NaN). "
+            "Drop or fix those samples; head.decode never returns NaN."
+        )
     return array
+
+
+def _array(values: Any, name: str, expected: str) -> np.ndarray:
+    """``values`` as an array; rows of different lengths (label lists) get a clear error."""
+    try:
+        return np.asarray(values)
+    except ValueError:  # numpy: "inhomogeneous shape"
+        raise ValueError(
+            f"Expected `{name}` to hold {expected}. Received: rows of different lengths (label "
+            "lists?). Encode label lists with head.encode(y) or safeheads.to_multi_hot(y, n)."
+        ) from None
 
 
 def _check_lengths(y_true: np.ndarray, y_pred: np.ndarray) -> None:
@@ -188,8 +231,9 @@ def plot_confusion(
 
     Raises:
         ImportError: If matplotlib is not installed.
-        ValueError: If the inputs are empty or not one class per sample, their
-            lengths differ, or a class is not in ``class_names``.
+        TypeError: If ``normalize`` is not a bool.
+        ValueError: If the inputs are empty, not one class per sample, or NaN,
+            their lengths differ, or a class is not in ``class_names``.
 
     Example:
         >>> import safeheads
@@ -199,6 +243,7 @@ def plot_confusion(
     """
     true = _labels_1d(y_true, "y_true")
     pred = _labels_1d(y_pred, "y_pred")
+    normalize = check_bool(normalize, "normalize")
     _check_lengths(true, pred)
     if not len(true):
         raise ValueError("Expected at least one sample. Received: empty `y_true` and `y_pred`.")
@@ -283,8 +328,8 @@ def plot_label_f1(
     Raises:
         ImportError: If matplotlib is not installed.
         TypeError: If ``top`` is not an int.
-        ValueError: If the inputs are not 0/1 matrices of one shape,
-            ``class_names`` has the wrong length, or ``top`` < 1.
+        ValueError: If the inputs are not 0/1 matrices of one shape (label
+            lists included), ``class_names`` has the wrong length, or ``top`` < 1.
 
     Example:
         >>> import numpy as np, safeheads
@@ -293,8 +338,8 @@ def plot_label_f1(
         >>> fig.axes[0].get_title()
         'per-label F1: micro 0.800, macro 0.667 (3 labels)'
     """
-    true = np.asarray(y_true)
-    pred = np.asarray(y_pred)
+    true = _array(y_true, "y_true", "a 0/1 matrix (N, n)")
+    pred = _array(y_pred, "y_pred", "a 0/1 matrix (N, n)")
     if true.ndim != 2 or true.shape != pred.shape:
         raise ValueError(
             "Expected `y_true` and `y_pred` to be 0/1 matrices of one shape (N, n). Received: "
