@@ -130,6 +130,16 @@ ABSENT = [
 ]
 
 
+def test_class_weight_refuses_a_single_class_name() -> None:
+    with pytest.raises(LabelFormatError) as caught:
+        safeheads.class_weight(["a", "a", "a"])
+    assert str(caught.value) == (
+        "Expected labels of at least 2 classes for class_weight. Received: one class name ['a'] "
+        "in 3 samples: a class with no name and no sample cannot be weighted. Pass labels that "
+        "hold every class."
+    )
+
+
 @pytest.mark.parametrize(("y", "expected", "message"), ABSENT)
 def test_class_without_examples_gets_zero_and_warns(
     y: Any, expected: dict[int, float], message: str
@@ -209,6 +219,10 @@ POS_WEIGHT = [
         [[0, 2], [2], [1, 2, 2], []], [3.0, 3.0, 1 / 3], id="label-lists-ids-duplicate-once"
     ),
     pytest.param([["b"], ["a", "b"], [], ["a"]], [1.0, 1.0], id="label-lists-names-sorted"),
+    # One label: one weight (the floor of 2 classes of one-label-per-sample data added a
+    # label that no sample and no name has).
+    pytest.param([["x"], [], ["x"]], [0.5], id="label-lists-one-name"),
+    pytest.param([[0], [0], []], [0.5], id="label-lists-one-id"),
     pytest.param(tf.constant([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]), [0.5, 0.5], id="tensor"),
 ]
 

@@ -289,6 +289,33 @@ ENCODE_ERRORS = [
         "list. Add it to the names first, e.g. LabelMap([*names, 'other']).",
         id="default-unhashable",
     ),
+    pytest.param(
+        ANIMALS,
+        {"dog", "cat"},
+        {},
+        LabelFormatError,
+        "Expected a sequence of labels, one per sample, for LabelMap.encode. Received: a set of "
+        "2 labels, which has no order: the ids would not line up with the samples. Pass a list.",
+        id="set",
+    ),
+    pytest.param(
+        ANIMALS,
+        {"dog": 0},
+        {},
+        LabelFormatError,
+        "Expected a sequence of labels, one per sample, for LabelMap.encode. Received: a dict of "
+        "1 labels, which has no order: the ids would not line up with the samples. Pass a list.",
+        id="dict",
+    ),
+    pytest.param(
+        ANIMALS,
+        np.array([b"cat", b"\xff"]),
+        {},
+        LabelFormatError,
+        "Expected class names as str or UTF-8 bytes. Received: y[1]=b'\\xff'. Decode them "
+        "first, e.g. name.decode('latin-1').",
+        id="not-utf8-array",
+    ),
 ]
 
 
@@ -298,6 +325,20 @@ def test_encode_errors(
 ) -> None:
     with raises(error, message):
         label_map.encode(y, **options)
+
+
+def test_encode_uint64_ids_of_far_apart_int_names() -> None:
+    # searchsorted compared int64 names with uint64 labels as floats: a known name was
+    # reported unknown.
+    label_map = LabelMap([0, 2**62 + 1, 2**62 + 2])
+    assert label_map.encode(np.array([2**62 + 2, 0], dtype=np.uint64)).tolist() == [2, 0]
+
+
+def test_from_labels_reads_equal_int_and_float_names_as_the_int() -> None:
+    # The name kept used to be the first one seen: 1.0 or 1, by sample order.
+    for y in ([1.0, 1, 0], [1, 1.0, 0]):
+        names = LabelMap.from_labels(y).class_names
+        assert names == (0, 1) and [type(name) for name in names] == [int, int]
 
 
 def test_encode_ragged_tensor_is_refused() -> None:
@@ -576,6 +617,20 @@ CONSTRUCTION_ERRORS = [
         "int or tuple instead.",
         id="unhashable",
     ),
+    pytest.param(
+        [1.0, float("nan")],
+        LabelFormatError,
+        "Expected finite class names. Received: class_names[1]=nan. NaN equals no label and "
+        "inf is no class: use a str name for that class.",
+        id="nan",
+    ),
+    pytest.param(
+        ["a", b"\xff"],
+        LabelFormatError,
+        "Expected class names as str or UTF-8 bytes. Received: class_names[1]=b'\\xff'. "
+        "Decode them first, e.g. name.decode('latin-1').",
+        id="not-utf8",
+    ),
 ]
 
 
@@ -641,6 +696,31 @@ def test_construction_errors(class_names: Any, error: type[Exception], message: 
             "Expected class names that can be sorted. Received: names of types ['int', 'str']. "
             "Pass the names in the order you want to LabelMap(class_names).",
             id="unsortable",
+        ),
+        pytest.param(
+            np.eye(5),
+            LabelFormatError,
+            "Expected class names, one per sample, or one list of names per sample for "
+            "LabelMap.from_labels. Received: a 0/1 matrix of shape (5, 5) (one-hot or multi-hot "
+            "rows), whose columns already are the class ids. Pass the names of the 5 columns in "
+            "order: LabelMap(class_names).",
+            id="one-hot-array",
+        ),
+        pytest.param(
+            [[0, 1, 0], [1, 1, 0]],
+            LabelFormatError,
+            "Expected class names, one per sample, or one list of names per sample for "
+            "LabelMap.from_labels. Received: a 0/1 matrix of shape (2, 3) (one-hot or multi-hot "
+            "rows), whose columns already are the class ids. Pass the names of the 3 columns in "
+            "order: LabelMap(class_names).",
+            id="multi-hot-lists",
+        ),
+        pytest.param(
+            [["a"], ["b", b"\xff"]],
+            LabelFormatError,
+            "Expected class names as str or UTF-8 bytes. Received: y[1][1]=b'\\xff'. Decode "
+            "them first, e.g. name.decode('latin-1').",
+            id="not-utf8",
         ),
     ],
 )

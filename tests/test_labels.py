@@ -566,6 +566,32 @@ def test_to_multi_hot() -> None:
             id="none",
         ),
         pytest.param(
+            [[True], [False, True]],
+            3,
+            LabelFormatError,
+            "Expected label ids (ints). Received: y[0][0]=True is a bool: rows of True/False "
+            "are a multi-hot matrix already; use it as it is, as float32.",
+            id="bools",
+        ),
+        pytest.param(
+            np.array([[True, False, True]]),
+            3,
+            LabelFormatError,
+            "Expected one list of label ids per sample. Received: a 0/1 array of shape (1, 3), "
+            "which already is a multi-hot matrix (its columns are the labels). Use it as it is, "
+            "as float32: y.astype('float32').",
+            id="bool-matrix",
+        ),
+        pytest.param(
+            np.array([[1, 0, 1], [0, 1, 0]]),
+            3,
+            LabelFormatError,
+            "Expected one list of label ids per sample. Received: a 0/1 array of shape (2, 3), "
+            "which already is a multi-hot matrix (its columns are the labels). Use it as it is, "
+            "as float32: y.astype('float32').",
+            id="multi-hot-array",
+        ),
+        pytest.param(
             5,
             3,
             LabelFormatError,

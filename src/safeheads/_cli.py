@@ -55,7 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=_at_least(MIN_LIMIT),
         default=None,
         metavar="N",
-        help=f"cap each dataset at about N samples, N >= {MIN_LIMIT} (a quick run)",
+        help=(
+            f"a quick run, N >= {MIN_LIMIT}: at most N samples of each bundled dataset "
+            "(digit pairs: N train, N/3 test, at least 10), or of each split with --data"
+        ),
     )
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     doctor = commands.add_parser(

@@ -541,7 +541,10 @@ def run_demo(
             )
             return 2
     total = sum(len(mistakes) + 1 for _, mistakes in tasks)
-    print(f"Training {total} models on {source}, {epochs} epochs each:", file=progress)
+    print(
+        f"Training {total} models on {source}, {epochs} epoch{'s' * (epochs != 1)} each:",
+        file=progress,
+    )
     rows: list[_Row] = []
     counter = [0]
     # tf.function retracing notes (one predict function per model) are noise here.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _plain_name(value: Any, where: str) -> Any:
+    """`_plain`, with a LabelFormatError for bytes that are not UTF-8."""
+    try:
+        return _plain(value)
+    except UnicodeDecodeError:
+        raise _utf8_error(value, where) from None
+
+
+def _utf8_error(value: Any, where: str) -> LabelFormatError:
+    return LabelFormatError(
+        f"Expected class names as str or UTF-8 bytes. Received: {where}={value!r}. Decode "
+        "them first, e.g. name.decode('latin-1')."
+    )
+
+
 def _single_labels(y: Any, what: str) -> np.ndarray | list[Any]:
     """One label per sample: a 1-D numpy array of ids or strings, or a list of objects."""
     y = _to_numpy(y)
@@ -59,7 +74,12 @@ def _single_labels(y: Any, what: str) -> np.ndarray | list[Any]:
                 "label_map.to_multi_hot(label_lists)."
             )
         if array.dtype.kind == "S":
-            return np.char.decode(array, "utf-8")
+            try:
+                return np.char.decode(array, "utf-8")
+            except UnicodeDecodeError:
+                bad = next(k for k, v in enumerate(array.tolist()) if not _utf8(v))
+                raise _utf8_error(array[bad].item(), f"y[{bad}]") from None
+
         if array.dtype.kind in "iuU":
             return array
         items: list[Any] = array.tolist()  # floats, bools, objects: compared as Python values
@@ -68,6 +88,12 @@ def _single_labels(y: Any, what: str) -> np.ndarray | list[Any]:
         raise LabelFormatError(
             f"Expected a sequence of labels, one per sample, for {what}. Received: "
             f"y={describe_value(y)}. Wrap a single label in a list: [y]."
+        )
+    if isinstance(y, (set, frozenset, Mapping)):
+        raise LabelFormatError(
+            f"Expected a sequence of labels, one per sample, for {what}. Received: a "
+            f"{type(y).__name__} of {len(y)} labels, which has no order: the ids would not "
+            "line up with the samples. Pass a list."
         )
     return list(y)
 
@@ -109,9 +135,12 @@ class LabelMap:
     **Order.** ``LabelMap(class_names)`` keeps the order given: the name at
     position ``i`` gets id ``i``. ``LabelMap.from_labels(y)`` uses the *sorted*
     distinct names found in ``y`` (code point order for strings, numeric order
-    for ints), the same order `describe_labels` and ``Head.from_labels`` give,
-    so ``LabelMap.from_labels(y).class_names == describe_labels(y).class_names``.
-    The order never depends on the order of samples.
+    for ints). For string names this is the order `describe_labels` and
+    ``Head.from_labels`` give, so ``LabelMap.from_labels(y).class_names ==
+    describe_labels(y).class_names``; integer labels are names here (``[3, 10]``
+    gives 2 classes) where those read them as ids (11 classes). The order never
+    depends on the order of samples; a float equal to an int name (``1.0`` and
+    ``1``) is that int.
 
     **Names.** Any hashable value can be a name; names are matched by Python
     equality, so ``"1"`` and ``1`` differ while ``1``, ``1.0`` and ``True`` are
@@ -175,7 +204,7 @@ class LabelMap:
                     else ""
                 )
             )
-        names = tuple(_plain(name) for name in class_names)
+        names = tuple(_plain_name(name, f"class_names[{i}]") for i, name in enumerate(class_names))
         if not names:
             raise LabelFormatError(
                 "Expected at least one class name. Received: class_names=[]. Use "
@@ -186,6 +215,11 @@ class LabelMap:
                 raise TypeError(
                     f"Expected hashable class names. Received: class_names[{i}]="
                     f"{describe_value(name)}. Use a str, int or tuple instead."
+                )
+            if isinstance(name, float) and not math.isfinite(name):
+                raise LabelFormatError(
+                    f"Expected finite class names. Received: class_names[{i}]={name!r}. NaN "
+                    "equals no label and inf is no class: use a str name for that class."
                 )
         lookup: dict[Hashable, int] = {}
         for i, name in enumerate(names):
@@ -227,14 +261,16 @@ class LabelMap:
             y: One name per sample (a list, tuple, numpy array or string
                 tensor), or one list of names per sample (label lists; rows may be
                 lists, tuples, sets or arrays, of any length). Names may be any
-                hashable values of one sortable kind.
+                hashable values of one sortable kind. A 0/1 matrix (one-hot or
+                multi-hot rows) is refused: its columns already are the ids.
 
         Returns:
             A `LabelMap` whose class ids are the positions of the sorted names.
 
         Raises:
-            LabelFormatError: If ``y`` holds no label, or mixes label lists with
-                single labels.
+            LabelFormatError: If ``y`` holds no label, is a single label or a 0/1
+                matrix, mixes label lists with single labels, or holds NaN, inf or
+                bytes that are not UTF-8.
             TypeError: If a label is not hashable, or the names cannot be sorted
                 (e.g. strings mixed with ints): pass them in your order to
                 ``LabelMap(class_names)``.
@@ -247,6 +283,7 @@ class LabelMap:
             (3, 10)
         """
         y = _to_numpy(y)
+        _refuse_indicator_matrix(y)
         lengths = None
         if isinstance(y, np.ndarray) and y.dtype.kind != "O":
             values = y.reshape(-1)  # a (N, k) array is k labels per sample
@@ -275,7 +312,16 @@ class LabelMap:
             distinct = set(items)
         except TypeError:
             raise _first_unhashable(list(items), "LabelMap.from_labels", lengths) from None
-        distinct = {_plain(name) for name in distinct}
+        try:
+            distinct = {_plain(name) for name in distinct}
+        except UnicodeDecodeError:
+            k = next(k for k, v in enumerate(items) if isinstance(v, bytes) and not _utf8(v))
+            raise _utf8_error(items[k], _where(k, lengths)) from None
+        if any(type(name) is int for name in distinct):  # 1 and 1.0 are one name: the int
+            distinct = {
+                int(name) if isinstance(name, float) and name.is_integer() else name
+                for name in distinct
+            }
         if any(isinstance(name, float) and not math.isfinite(name) for name in distinct):
             for k, item in enumerate(items):  # the first one, for the message
                 value = _plain(item)
@@ -347,6 +393,10 @@ class LabelMap:
                 offset = values.astype(np.int64) - low
                 inside = (offset >= 0) & (offset < dense.size)
                 return np.where(inside, dense[np.clip(offset, 0, dense.size - 1)], -1)
+            if values.dtype == np.uint64:  # searchsorted would compare int64 and uint64 as floats
+                if int(values.max(initial=0)) > _INT64_MAX:
+                    return self._ids(values.tolist(), what)
+                values = values.astype(np.int64)
             position = np.searchsorted(self._sorted, values)
             np.minimum(position, self._sorted.size - 1, out=position)
             found = self._sorted[position] == values
@@ -359,7 +409,10 @@ class LabelMap:
         except TypeError:
             raise _first_unhashable(values, what, lengths) from None
         for k in np.flatnonzero(ids < 0).tolist():  # only misses: bytes, numpy scalars
-            name = _plain(values[k])
+            try:
+                name = _plain(values[k])
+            except UnicodeDecodeError:
+                continue  # not UTF-8: no name of the map, reported as unknown
             if name is not values[k]:
                 ids[k] = get(name, -1)
         return ids
@@ -609,12 +662,44 @@ def _rows(rows: list[Any]) -> list[Any]:
     )
 
 
+def _utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _hashable(value: Any) -> bool:
     try:
         hash(value)
     except TypeError:
         return False
     return True
+
+
+def _refuse_indicator_matrix(y: Any) -> None:
+    """A 0/1 matrix (one-hot or multi-hot rows, numpy or equal-length numeric lists) is an
+    encoding whose columns already are the class ids, not names: refuse it."""
+    if isinstance(y, np.ndarray):
+        matrix = y if y.ndim == 2 and y.dtype.kind in "biuf" else None
+    elif isinstance(y, (list, tuple)) and y and all(isinstance(row, (list, tuple)) for row in y):
+        try:
+            matrix = np.asarray(y)
+        except ValueError:  # rows of different lengths: label lists
+            return
+        if matrix.ndim != 2 or matrix.dtype.kind not in "biuf":
+            return
+    else:
+        return
+    if matrix is None or matrix.shape[1] < 2 or not np.isin(matrix, (0, 1)).all():
+        return
+    raise LabelFormatError(
+        f"Expected class names, one per sample, or one list of names per sample for "
+        f"LabelMap.from_labels. Received: a 0/1 matrix of shape {matrix.shape} (one-hot or "
+        "multi-hot rows), whose columns already are the class ids. Pass the names of the "
+        f"{matrix.shape[1]} columns in order: LabelMap(class_names)."
+    )
 
 
 def _no_labels() -> LabelFormatError:

@@ -959,7 +959,7 @@ def to_categorical(x: Any, num_classes: int | None = None, dtype: Any = "float32
 
     Raises:
         LabelFormatError: For negative, non-integral, NaN or out-of-range ids,
-            and for input that is not one id per sample.
+            input that is not one id per sample, and ``num_classes`` < 1.
         TypeError: If ``num_classes`` is not an int, or ``dtype`` is not a
             numeric dtype.
 
@@ -1045,8 +1045,10 @@ def to_sparse(y: Any) -> np.ndarray:
 def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
     """Convert one list of label ids per sample to a 0/1 matrix.
 
-    The input is always read as lists of label ids (never as rows of 0/1).
-    Duplicate ids in a list count once. Use `LabelMap` for names.
+    The input is always read as lists of label ids (never as rows of 0/1); a
+    numpy 0/1 array of shape ``(N, n)``, or any bool array, is refused: it
+    already is multi-hot. Duplicate ids in a list count once. Use `LabelMap`
+    for names.
 
     Args:
         label_lists: One iterable of ids in ``[0, n)`` per sample (may be empty).
@@ -1058,7 +1060,8 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
     Raises:
         TypeError: If ``n`` is not an int.
         LabelFormatError: For ids out of range, negative, non-integral or NaN,
-            names instead of ids, or a sample that is not a list.
+            bools or names instead of ids, a sample that is not a list, or
+            ``n`` < 1.
 
     Example:
         >>> import safeheads
@@ -1069,6 +1072,18 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
     """
     n = check_int(n, "n", error=LabelFormatError)
     label_lists = _to_numpy(label_lists)  # a RaggedTensor gets its own hint
+    if (
+        isinstance(label_lists, np.ndarray)
+        and label_lists.ndim == 2
+        and label_lists.dtype.kind in "biuf"
+        and (label_lists.dtype.kind == "b" or label_lists.shape[1] == n >= 2)
+        and np.isin(label_lists, (0, 1)).all()
+    ):
+        raise LabelFormatError(
+            "Expected one list of label ids per sample. Received: a 0/1 array of shape "
+            f"{label_lists.shape}, which already is a multi-hot matrix (its columns are the "
+            "labels). Use it as it is, as float32: y.astype('float32')."
+        )
     if not isinstance(label_lists, Iterable) or isinstance(label_lists, (str, bytes)):
         raise LabelFormatError(
             "Expected one list of label ids per sample. Received: y="
@@ -1091,6 +1106,12 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
     if not flat:
         return out
     values = np.asarray(flat)
+    if values.dtype.kind == "b":
+        received = _in_lists("y[0]=" + _value(flat[0]), lengths)
+        raise LabelFormatError(
+            f"Expected label ids (ints). Received: {received} is a bool: rows of True/False "
+            "are a multi-hot matrix already; use it as it is, as float32."
+        )
     if values.dtype.kind in "USO":
         first = next(
             (

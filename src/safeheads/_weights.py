@@ -51,7 +51,8 @@ def class_weight(y: Any) -> dict[int, float]:
 
     Raises:
         LabelFormatError: For multi-hot labels or label lists (see above),
-            class ids of 2**24 or more, and for any malformed label array.
+            class ids of 2**24 or more, class names of a single class, and for
+            any malformed label array.
 
     Warns:
         SafeheadsWarning: If a class has no examples.
@@ -70,6 +71,12 @@ def class_weight(y: Any) -> dict[int, float]:
             "multilabel head weight each label's positives in the loss instead: "
             'classification_head("multilabel", n, prior=y, pos_weight="balanced"), or '
             "pos_weight=safeheads.label_pos_weight(y)."
+        )
+    if parsed.class_names is not None and len(parsed.class_names) < 2:
+        raise LabelFormatError(
+            "Expected labels of at least 2 classes for class_weight. Received: one class name "
+            f"{list(parsed.class_names)} in {parsed.n_samples} samples: a class with no name "
+            "and no sample cannot be weighted. Pass labels that hold every class."
         )
     check_class_count(parsed, "class_weight", "lists a weight for every id in [0, n)")
     counts = _class_counts(parsed)
@@ -126,8 +133,8 @@ def label_pos_weight(y: Any) -> np.ndarray:
         A float64 array of shape ``(n,)``.
 
     Raises:
-        LabelFormatError: For one label per sample (use `class_weight`), and for
-            any malformed label array.
+        LabelFormatError: For one label per sample (use `class_weight`), label
+            ids of 2**24 or more, and for any malformed label array.
 
     Warns:
         SafeheadsWarning: If a label has no positive or no negative example.
@@ -148,13 +155,19 @@ def label_pos_weight(y: Any) -> np.ndarray:
     if parsed.format == "label-lists":
         assert parsed.lengths is not None
         check_class_count(parsed, "label_pos_weight", "returns a weight for every id in [0, n)")
+        # One weight per name, or per id up to the largest (one label: n = 1, not 2).
+        n = (
+            len(parsed.class_names)
+            if parsed.class_names is not None
+            else int(parsed.values.max()) + 1
+        )
         sample = np.repeat(np.arange(parsed.n_samples, dtype=np.int64), parsed.lengths)
-        pairs = np.unique(sample * parsed.n + parsed.values)  # a label listed twice counts once
-        positives = np.bincount(pairs % parsed.n, minlength=parsed.n)
+        pairs = np.unique(sample * n + parsed.values)  # a label listed twice counts once
+        positives = np.bincount(pairs % n, minlength=n)
     else:
         positives = parsed.values.sum(axis=0, dtype=np.int64)
     negatives = parsed.n_samples - positives
-    weights = np.ones(parsed.n, dtype=np.float64)
+    weights = np.ones(positives.size, dtype=np.float64)
     usable = (positives > 0) & (negatives > 0)
     weights[usable] = negatives[usable] / positives[usable]
     if not usable.all():
@@ -167,7 +180,7 @@ def label_pos_weight(y: Any) -> np.ndarray:
             if ids.size
         ]
         warnings.warn(
-            f"Of {parsed.n} labels, {' and '.join(parts)}: label_pos_weight gives them 1.0 "
+            f"Of {positives.size} labels, {' and '.join(parts)}: label_pos_weight gives them 1.0 "
             "(unweighted), since negatives/positives would be infinite or 0.",
             SafeheadsWarning,
             stacklevel=2,
