@@ -87,9 +87,9 @@ def test_demo_data_not_a_folder(tmp_path: pathlib.Path, capsys: pytest.CaptureFi
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--epochs", "0"], "argument --epochs: expected an int >= 1, got 0"),
-        (["--limit", "1"], "argument --limit: expected an int >= 2, got 1"),
-        (["--limit", "x"], "argument --limit: expected an int, got 'x'"),
+        (["--epochs", "0"], "argument --epochs: Expected an int >= 1. Received: 0."),
+        (["--limit", "1"], "argument --limit: Expected an int >= 2. Received: 1."),
+        (["--limit", "x"], "argument --limit: Expected an int. Received: 'x'."),
     ],
     ids=["epochs-0", "limit-1", "limit-not-int"],
 )

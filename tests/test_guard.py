@@ -88,6 +88,14 @@ def test_out_of_range_validation_labels_stop_before_the_first_batch() -> None:
     assert "error SH403: The output has 4 units, so class ids must be in [0, 4), but y[3]=7" in text
     # Good validation labels, and fewer classes than the training labels: no error.
     model.fit(X, Y_SPARSE4, validation_data=(X[:2], np.array([0, 1])), verbose=0, callbacks=[guard])
+    # A tf.data validation set: its first batch is checked.
+    bad = tf.data.Dataset.from_tensor_slices((X[:4], np.array([7, 1, 2, 0]))).batch(2)
+    with pytest.raises(safeheads.HeadMismatchError) as info:
+        model.fit(X, Y_SPARSE4, validation_data=bad, callbacks=[guard, counter], verbose=0)
+    assert counter.batches == 0
+    assert "error SH403: The output has 4 units, so class ids must be in [0, 4), but y[0]=7" in (
+        str(info.value)
+    )
 
 
 def test_one_hot_first_batch_trains_a_sigmoid_model_as_check_does() -> None:

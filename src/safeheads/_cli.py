@@ -18,9 +18,9 @@ def _at_least(minimum: int) -> Callable[[str], int]:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an int, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"Expected an int. Received: {text!r}.") from None
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected an int >= {minimum}, got {value}")
+            raise argparse.ArgumentTypeError(f"Expected an int >= {minimum}. Received: {value}.")
         return value
 
     return parse

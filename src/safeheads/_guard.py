@@ -24,8 +24,10 @@ With a Python generator, a ``DataLoader`` over an iterable dataset, or when the
 ``fit`` frame cannot be found, the model, loss and metrics are still checked and
 the report notes that the labels were not: pass ``labels=`` then.
 
-The labels of ``fit(validation_data=(x_val, y_val))`` are checked too: a label
-error there (SH4xx) also stops training before the first batch.
+The labels of ``fit(validation_data=(x_val, y_val))`` are checked too (of the
+first batch when ``validation_data`` is a ``tf.data.Dataset`` or a
+``PyDataset``): a label error there (SH4xx) also stops training before the first
+batch.
 """
 
 from __future__ import annotations
@@ -219,11 +221,15 @@ class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
     def _check_validation_labels(self, data: Any) -> None:
         """Stop on label errors (SH4xx) in ``fit(validation_data=data)`` arrays: Keras
         would otherwise fail, or score nonsense, at the end of the first epoch."""
-        if not isinstance(data, (tuple, list)) or len(data) not in (2, 3) or data[1] is None:
+        if isinstance(data, (tuple, list)) and len(data) in (2, 3) and data[1] is not None:
+            labels = _to_numpy(data[1])
+        elif hasattr(data, "element_spec") or isinstance(data, keras.utils.PyDataset):
+            labels, _ = _first_batch_labels(data)
+        else:
             return
-        report = inspect_model(
-            self.model, _to_numpy(data[1]), task=self.task, labels_complete=False
-        )
+        if labels is None:
+            return
+        report = inspect_model(self.model, labels, task=self.task, labels_complete=False)
         if any(finding.code.startswith("SH4") for finding in report.errors):
             raise HeadMismatchError(
                 f"The validation_data labels do not fit the model.\n{report}\n\n"
