@@ -42,6 +42,7 @@ LABELS: dict[str, Any] = {
     "names": np.array(["cat", "dog"] * 6),
     "nan": np.array([0.0, 1.0, np.nan, 1.0] * 3),
     "sparse3-ignore-1": np.array([0, 1, 2, -1] * 3),
+    "all-ignored": np.full(12, -1),  # e.g. a batch of padding
 }
 
 
@@ -161,6 +162,10 @@ PRECISION_0 = obj("Precision(thresholds=0.0)", lambda: keras.metrics.Precision(t
 RECALL_0 = obj("Recall(thresholds=0.0)", lambda: keras.metrics.Recall(thresholds=0.0))
 PRECISION_EVEN = obj(
     "Precision(thresholds=[0, 0.5, 1])", lambda: keras.metrics.Precision(thresholds=[0, 0.5, 1])
+)
+PRECISION_TOP2 = obj("Precision(top_k=2)", lambda: keras.metrics.Precision(top_k=2))
+PRECISION_UNEVEN = obj(
+    "Precision(thresholds=[0.3, 0.7])", lambda: keras.metrics.Precision(thresholds=[0.3, 0.7])
 )
 SCCE_IGNORE = obj(
     "SCCE(ignore_class=-1)", lambda: keras.losses.SparseCategoricalCrossentropy(ignore_class=-1)
@@ -502,6 +507,17 @@ CASES = [
     # One threshold is compared with the raw scores (0 is the cut for logits); Keras clips
     # the scores to [0, 1] only for 3 or more evenly spaced thresholds.
     _case("ok-logits-precision-recall-threshold-0", 1, None, BCE_LOGITS, (PRECISION_0, RECALL_0)),
+    _case("ok-logits-precision-top-k", 3, None, BCE_LOGITS, (PRECISION_TOP2,), "multi-hot3"),
+    _case("ok-probabilities-precision-top-k", 3, "sigmoid", "bce", (PRECISION_TOP2,), "multi-hot3"),
+    _case(
+        "logits-precision-uneven-thresholds",
+        1,
+        None,
+        BCE_LOGITS,
+        (PRECISION_UNEVEN,),
+        "binary",
+        expected=("SH303",),
+    ),
     _case(
         "logits-precision-even-thresholds",
         1,
@@ -561,6 +577,7 @@ CASES = [
     _case("labels-nan", 1, "sigmoid", "binary_crossentropy", labels="nan", expected=("SH401",)),
     # Ids equal to the loss's ignore_class are skipped by the loss, and by the checks.
     _case("ok-scce-ignore-class", 3, "softmax", SCCE_IGNORE, labels="sparse3-ignore-1"),
+    _case("ok-scce-all-ignored", 3, "softmax", SCCE_IGNORE, labels="all-ignored"),
     _case(
         "ignored-id-without-ignore-class",
         3,

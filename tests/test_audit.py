@@ -300,9 +300,9 @@ def test_unbuilt_sequential_and_subclassed_models() -> None:
     assert report.codes == ()
     assert report.inspected[0] == (
         "output 'classifier': an unknown layer, ? units, unknown activation (subclassed "
-        "model: call() could not be traced)"
+        "model, not built yet)"
     )
-    assert any("call() could not be traced on a symbolic input" in n for n in report.notes)
+    assert any("is not built yet: its call() is traced once it is" in n for n in report.notes)
     unbuilt_model(np.zeros((2, 3), "float32"))
     assert safeheads.check(unbuilt_model).codes == ("SH101",)
 
@@ -341,6 +341,43 @@ class LinearOutput(keras.Model):  # type: ignore[misc]
 
     def call(self, x: object) -> object:
         return self.out(self.hidden(x))
+
+
+class LogitsWhileTraining(keras.Model):  # type: ignore[misc]
+    """Correct: logits in fit (from_logits=True loss), probabilities from predict."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.out = keras.layers.Dense(3, name="out")
+
+    def call(self, x: object, training: bool = False) -> object:
+        logits = self.out(x)
+        return logits if training else keras.ops.softmax(logits)
+
+
+class TokenIds(keras.Model):  # type: ignore[misc]
+    """Wrong: one sigmoid unit with sparse CE, on 1-D token-id inputs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = keras.layers.Embedding(50, 8)
+        self.out = keras.layers.Dense(1, "sigmoid", name="out")
+
+    def call(self, x: object) -> object:
+        return self.out(self.embed(x))
+
+
+def test_subclassed_models_are_traced_as_fit_trains_them() -> None:
+    # The training branch of call() (fit's), and 1-D inputs (token ids).
+    model = LogitsWhileTraining()
+    model.compile("adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x, y = np.random.default_rng(0).random((12, 4)).astype("float32"), np.arange(12) % 3
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[safeheads.HeadGuard()])
+    assert safeheads.check(model, y).codes == ()
+    ids = TokenIds()
+    ids.compile("adam", loss="sparse_categorical_crossentropy")
+    ids(np.arange(2))
+    assert safeheads.check(ids, np.arange(10) % 5).codes == ("SH205",)
 
 
 @pytest.mark.parametrize(

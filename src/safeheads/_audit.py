@@ -59,6 +59,7 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import functools
+import inspect
 import math
 import os
 import sys
@@ -298,6 +299,7 @@ class _Output:
 
 #: The activation source of a subclassed model's output that could not be traced.
 _UNTRACED = "subclassed model: call() could not be traced"
+_UNBUILT = "subclassed model, not built yet"
 
 _ACTIVATION_ALIASES = {"softmax_v2": "softmax", "log_softmax_v2": "log_softmax"}
 
@@ -491,9 +493,12 @@ def _trace_subclassed(model: Any, input_shape: tuple[int | None, ...] | None) ->
     if shape is None and not model.built:
         shape = input_shape
     traced: Any = None
-    if isinstance(shape, (tuple, list)) and len(shape) >= 2:
+    if isinstance(shape, (tuple, list)) and len(shape) >= 1:
         try:
-            traced = model.call(keras.Input(batch_shape=tuple(shape)))
+            # fit() trains through the training branch of call(): trace that one.
+            training = "training" in inspect.signature(model.call).parameters
+            inputs = keras.Input(batch_shape=(None, *tuple(shape)[1:]))
+            traced = model.call(inputs, training=True) if training else model.call(inputs)
         except Exception:  # any failure (shapes, values, custom code): cannot trace
             traced = None
     if isinstance(traced, collections.abc.Mapping):
@@ -503,7 +508,8 @@ def _trace_subclassed(model: Any, input_shape: tuple[int | None, ...] | None) ->
     else:
         named = [("output_0", traced)]
     if not all(isinstance(tensor, keras.KerasTensor) for _, tensor in named):
-        return [_Output(str(model.name), None, None, _UNTRACED, None, None, ())]
+        untraced = _UNTRACED if model.built or shape is not None else _UNBUILT
+        return [_Output(str(model.name), None, None, untraced, None, None, ())]
     outputs = [_walk_tensor(tensor, name) for name, tensor in named]
     if len(outputs) == 1 and outputs[0].layer is not None:  # named after its layer
         outputs = [dataclasses.replace(outputs[0], name=outputs[0].layer.name)]
@@ -842,7 +848,7 @@ class _OutputCheck:
             if loss is not None and loss.ignore_class is not None:
                 y, self.ignored = _without_ignored(y, loss.ignore_class)
             try:
-                self.parsed = parse_labels(y)
+                self.parsed = None if y is None else parse_labels(y)
             except LabelFormatError as err:
                 self.label_error = err
         self.family = self._family()
@@ -1206,21 +1212,28 @@ class _OutputCheck:
             value = getattr(obj, "threshold", None)
             threshold = float(value) if isinstance(value, (int, float)) else None
         clipping = resolved in _CLIPPING_METRICS
+        cuts: list[float] = []  # several thresholds compared with the raw scores
         if resolved in _CLIPPING_METRICS[:6]:  # Precision ... FalseNegatives: `thresholds`
+            if getattr(obj, "top_k", None) is not None:
+                return  # the k highest scores: the same on logits and probabilities
             # Keras clips the scores to [0, 1] only for 3 or more evenly spaced thresholds;
-            # one threshold (0.5 by default) is compared with the raw scores.
-            values = list(getattr(obj, "thresholds", None) or [0.5])
+            # other thresholds (0.5 by default) are compared with the raw scores.
+            values = [float(v) for v in (getattr(obj, "thresholds", None) or [0.5])]
             clipping = bool(getattr(obj, "_thresholds_distributed_evenly", False))
             if len(values) == 1 and not clipping:
-                threshold = float(values[0])
+                threshold = values[0]
+            elif not clipping:
+                cuts = values
         if logits:
             detail = None
             if threshold is not None:
                 if threshold != 0:
-                    cut = 1 / (1 + math.exp(-threshold))
+                    cut = 1 / (1 + math.exp(-min(max(threshold, -700.0), 700.0)))
                     detail = f"it cuts logits at {threshold:g}, i.e. at probability {cut:.2f}"
                     if 0 < threshold < 1:
                         detail += f" instead of {threshold:g}"
+            elif cuts:
+                detail = f"it cuts logits at {[round(c, 4) for c in cuts]}, read as probabilities"
             elif clipping or (resolved == "AUC" and metric_logits is False):
                 detail = (
                     "it clips the scores to [0, 1], so every negative logit counts as 0 and "
@@ -1529,7 +1542,7 @@ class _OutputCheck:
 
 def _without_ignored(y: Any, ignore_class: int) -> tuple[Any, int]:
     """Class ids without those equal to ``ignore_class`` (which the loss skips), and how
-    many were left out; other labels are returned as they are."""
+    many were left out (None when all were); other labels are returned as they are."""
     try:
         array = np.asarray(y)
     except (ValueError, TypeError):
@@ -1539,6 +1552,8 @@ def _without_ignored(y: Any, ignore_class: int) -> tuple[Any, int]:
     ):
         return y, 0
     keep = array.reshape(-1) != ignore_class
+    if not keep.any():
+        return None, keep.size  # every label ignored: nothing to check
     return array[keep], int(keep.size - keep.sum())
 
 
@@ -1690,12 +1705,22 @@ def inspect_model(
             inspected.append(f"labels: {parsed.format}, {size}, n={parsed.n}{ignored}")
         elif checker.label_error is not None:
             inspected.append("labels: malformed (see SH401)")
-        if output.activation_source == _UNTRACED:
+        elif checker.ignored and output_loss is not None:
+            inspected.append(
+                f"labels: all {checker.ignored} equal to ignore_class={output_loss.ignore_class} "
+                "(nothing to check)"
+            )
+        if output.activation_source in (_UNTRACED, _UNBUILT):
+            why = (
+                "is not built yet: its call() is traced once it is (after fit() or a call on "
+                "data; HeadGuard traces it with the shape of fit's x)"
+                if output.activation_source == _UNBUILT
+                else "has a call() that could not be traced on one symbolic input (several "
+                "inputs, or Python logic on values)"
+            )
             notes.append(
-                f"model {model.name!r} is subclassed and its call() could not be traced on a "
-                "symbolic input (it is traced once built with one input, e.g. after fit() or "
-                "a call on data): the output's width and activation are unknown, so only what "
-                "does not depend on them was checked."
+                f"subclassed model {model.name!r} {why}: the output's width and activation are "
+                "unknown, so only what does not depend on them was checked."
             )
         elif output.head is None and output.layer is None:
             notes.append(

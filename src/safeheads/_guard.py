@@ -88,7 +88,7 @@ def _input_shape(x: Any) -> tuple[int | None, ...] | None:
         dims = tuple(None if d is None else int(d) for d in shape)  # type: ignore[union-attr]
     except TypeError:
         return None
-    return (None, *dims[1:]) if len(dims) >= 2 else None
+    return (None, *dims[1:]) if dims else None
 
 
 def _is_torch_data_loader(x: Any) -> bool:

@@ -317,7 +317,9 @@ class LabelMap:
         except UnicodeDecodeError:
             k = next(k for k, v in enumerate(items) if isinstance(v, bytes) and not _utf8(v))
             raise _utf8_error(items[k], _where(k, lengths)) from None
-        if any(type(name) is int for name in distinct):  # 1 and 1.0 are one name: the int
+        if any(isinstance(name, float) and name.is_integer() for name in distinct) and any(
+            type(_plain(item)) is int for item in items
+        ):  # 1 and 1.0 are one name, whichever the set kept: the int
             distinct = {
                 int(name) if isinstance(name, float) and name.is_integer() else name
                 for name in distinct
