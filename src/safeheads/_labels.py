@@ -941,9 +941,10 @@ def _one_hot(ids: np.ndarray, n: int, dtype: Any) -> np.ndarray:
 def to_categorical(x: Any, num_classes: int | None = None, dtype: Any = "float32") -> np.ndarray:
     """Convert class ids to a one-hot matrix, validating them first.
 
-    A drop-in for ``keras.utils.to_categorical`` on valid input (same
-    arguments, the same values, ``(N, 1)`` read as ``(N,)``), except that
-    invalid ids raise instead of wrapping: Keras maps -1 to the last class and
+    A drop-in for ``keras.utils.to_categorical`` on valid arrays of ids (same
+    arguments, the same values, ``(N, 1)`` read as ``(N,)``; a single id must be
+    wrapped in a list, where Keras returns one row), except that invalid ids
+    raise instead of wrapping: Keras maps -1 to the last class and
     truncates 1.7 to 1. The result is float32 by default, as in ``tf.keras``
     2.x, whose signature (with ``dtype``) this also accepts: Keras 3 returns
     float64, which a model casts to float32 anyway, at twice the memory. Pass
