@@ -315,8 +315,10 @@ class LabelMap:
         try:
             distinct = {_plain(name) for name in distinct}
         except UnicodeDecodeError:
-            k = next(k for k, v in enumerate(items) if isinstance(v, bytes) and not _utf8(v))
-            raise _utf8_error(items[k], _where(k, lengths)) from None
+            at, raw = next(
+                (i, v) for i, v in enumerate(items) if isinstance(v, bytes) and not _utf8(v)
+            )
+            raise _utf8_error(raw, _where(at, lengths)) from None
         if any(isinstance(name, float) and name.is_integer() for name in distinct) and any(
             type(_plain(item)) is int for item in items
         ):  # 1 and 1.0 are one name, whichever the set kept: the int
