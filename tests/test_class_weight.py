@@ -135,7 +135,7 @@ def test_class_weight_refuses_a_single_class_name() -> None:
         safeheads.class_weight(["a", "a", "a"])
     assert str(caught.value) == (
         "Expected labels of at least 2 classes for class_weight. Received: one class name ['a'] "
-        "in 3 samples: a class with no name and no sample cannot be weighted. Pass labels that "
+        "in 3 samples. A class with no name and no sample cannot be weighted: pass labels that "
         "hold every class."
     )
 

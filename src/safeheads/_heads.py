@@ -9,7 +9,12 @@ import keras
 import numpy as np
 
 from safeheads._auc import RocAUC
-from safeheads._labels import encode_labels, parse_labels, warn_empty_classes
+from safeheads._labels import (
+    check_named_classes,
+    encode_labels,
+    parse_labels,
+    warn_empty_classes,
+)
 from safeheads._layer import HeadLayer
 from safeheads._losses import PosWeight, SigmoidCrossentropy, SoftmaxCrossentropy
 from safeheads._messages import check_bool
@@ -589,14 +594,12 @@ class Head:
             Head('multiclass', 3, from_logits=False, labels='sparse', class_names=['bird', 'cat', 'dog'])
         """
         parsed = parse_labels(y)
-        names = parsed.class_names
-        if names is not None and len(names) < 2:
-            raise LabelFormatError(
-                "Expected labels of at least 2 classes to build a head from. Received: one "
-                f"class name {list(names)} in {parsed.n_samples} samples. Pass labels that "
-                "hold every class, or build the head with classification_head(task, n, "
-                "class_names=[...])."
-            )
+        check_named_classes(
+            parsed,
+            "to build a head from",
+            "Pass labels that hold every class, or build the head with "
+            "classification_head(task, n, class_names=[...]).",
+        )
         warn_empty_classes(parsed)  # 1-based or far-apart ids would become dead classes
         return classification_head(
             parsed.task,

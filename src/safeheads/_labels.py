@@ -143,6 +143,16 @@ def _raise(what: str, bad: np.ndarray, array: np.ndarray, noun: str, fix: str) -
     )
 
 
+def check_named_classes(parsed: _Parsed, what: str, fix: str) -> None:
+    """Refuse class names of a single class: nothing to tell apart (or weigh) there."""
+    names = parsed.class_names
+    if names is not None and len(names) < 2:
+        raise LabelFormatError(
+            f"Expected labels of at least 2 classes {what}. Received: one class name "
+            f"{list(names)} in {parsed.n_samples} samples. {fix}"
+        )
+
+
 def check_class_count(parsed: _Parsed, caller: str, why: str) -> None:
     """Refuse labels whose largest id makes ``n`` larger than `MAX_CLASSES`."""
     if parsed.n > MAX_CLASSES:
@@ -729,16 +739,20 @@ def _map_negative_int_names(y: Any, class_names: Sequence[Hashable]) -> np.ndarr
     return _ids_for_int_names(array.reshape(-1).astype(np.int64), class_names).reshape(array.shape)
 
 
+def _row_sequence(y: Any) -> bool:
+    """A list, tuple or 1-D object array: a sequence that may hold one label list per row."""
+    return isinstance(y, (list, tuple)) or (
+        isinstance(y, np.ndarray) and y.dtype == object and y.ndim == 1
+    )
+
+
 def _map_negative_int_lists(y: Any, class_names: Sequence[Hashable]) -> list[list[int]] | None:
     """Label lists of ints mapped to lists of ids, for a multilabel head whose int class
     names include negative ones (``[-1, 0, 5]``), which the checks for ids would refuse;
     else ``None``."""
     if not any(isinstance(name, int) and name < 0 for name in class_names):
         return None
-    rows = isinstance(y, (list, tuple)) or (
-        isinstance(y, np.ndarray) and y.dtype == object and y.ndim == 1
-    )
-    if not rows or not len(y) or not all(isinstance(row, _LIST_TYPES) for row in y):
+    if not _row_sequence(y) or not len(y) or not all(isinstance(row, _LIST_TYPES) for row in y):
         return None
     lengths = np.fromiter((len(row) for row in y), dtype=np.int64, count=len(y))
     if (lengths == lengths[0]).all() and lengths[0] != 1:
@@ -841,10 +855,11 @@ def encode_labels(
             lists = _map_negative_int_lists(y, class_names)
             if lists is not None:  # e.g. names [-1, 0, 5]: ids before the checks refuse -1
                 y, class_names, mapped_lists = lists, None, True
-        rows = isinstance(y, (list, tuple)) or (
-            isinstance(y, np.ndarray) and y.dtype == object and y.ndim == 1
-        )
-        if rows and len(y) and all(isinstance(row, _LIST_TYPES) and len(row) == 0 for row in y):
+        if (
+            _row_sequence(y)
+            and len(y)
+            and all(isinstance(row, _LIST_TYPES) and len(row) == 0 for row in y)
+        ):
             return np.zeros((len(y), n), dtype=np.float32)  # no sample has a label
     parsed = parse_labels(y)
     fmt = parsed.format

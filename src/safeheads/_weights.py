@@ -7,7 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from safeheads._labels import _Parsed, _shape_text, check_class_count, parse_labels
+from safeheads._labels import (
+    _Parsed,
+    _shape_text,
+    check_class_count,
+    check_named_classes,
+    parse_labels,
+)
 from safeheads._tasks import Task
 from safeheads.errors import LabelFormatError, SafeheadsWarning
 
@@ -72,12 +78,11 @@ def class_weight(y: Any) -> dict[int, float]:
             'classification_head("multilabel", n, prior=y, pos_weight="balanced"), or '
             "pos_weight=safeheads.label_pos_weight(y)."
         )
-    if parsed.class_names is not None and len(parsed.class_names) < 2:
-        raise LabelFormatError(
-            "Expected labels of at least 2 classes for class_weight. Received: one class name "
-            f"{list(parsed.class_names)} in {parsed.n_samples} samples: a class with no name "
-            "and no sample cannot be weighted. Pass labels that hold every class."
-        )
+    check_named_classes(
+        parsed,
+        "for class_weight",
+        "A class with no name and no sample cannot be weighted: pass labels that hold every class.",
+    )
     check_class_count(parsed, "class_weight", "lists a weight for every id in [0, n)")
     counts = _class_counts(parsed)
     present = counts > 0
