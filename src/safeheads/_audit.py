@@ -335,10 +335,7 @@ def _walk_layers(layers: Sequence[Any], name: str) -> _Output:
         if isinstance(layer, keras.Model):  # its own layers' dtypes count, not its policy
             inner = _outputs_of(layer)
             if len(inner) == 1:
-                below = inner[0]
-                if float32_activation:
-                    below = dataclasses.replace(below, low_precision=())
-                return _merge(below, final, source, low, name)
+                return _merge(inner[0], final, source, low, name, float32_activation)
             return _Output(name, None, final, source, None, None, tuple(low))
         dtype = _compute_dtype(layer)
         if dtype and not float32_activation:
@@ -364,13 +361,19 @@ def _walk_layers(layers: Sequence[Any], name: str) -> _Output:
 
 
 def _merge(
-    below: _Output, final: str | None, source: str, low: list[tuple[str, str, str]], name: str
+    below: _Output,
+    final: str | None,
+    source: str,
+    low: list[tuple[str, str, str]],
+    name: str,
+    float32_activation: bool,
 ) -> _Output:
+    """A nested model's output under the layers above it; with ``float32_activation``
+    (a float32 activation layer above), its low-precision layers do not count."""
     if final is None:
         final, source = below.activation, below.activation_source
-    return _Output(
-        name, below.layer, final, source, below.units, below.rank, tuple(low) + below.low_precision
-    )
+    inner = () if float32_activation else below.low_precision
+    return _Output(name, below.layer, final, source, below.units, below.rank, tuple(low) + inner)
 
 
 def _units_of(layer: Any) -> int | None:
@@ -411,10 +414,7 @@ def _walk_tensor(tensor: Any, name: str) -> _Output:
         if isinstance(operation, keras.Model):  # its own layers' dtypes count, not its policy
             inner = _outputs_of(operation)
             if len(inner) == 1:
-                below = inner[0]
-                if float32_activation:
-                    below = dataclasses.replace(below, low_precision=())
-                merged = _merge(below, final, source, low, name)
+                merged = _merge(inner[0], final, source, low, name, float32_activation)
                 return dataclasses.replace(merged, units=units, rank=rank)
             break
         dtype = _compute_dtype(operation)
