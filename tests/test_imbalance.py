@@ -478,6 +478,15 @@ def test_sigmoid_crossentropy_stable_on_large_logits() -> None:
     assert value == pytest.approx((2.0 * 200.0 + 200.0) / 2)
 
 
+def test_sigmoid_crossentropy_column_labels_on_a_flat_output() -> None:
+    # (N, 1) labels with an (N,) output: it broadcast to (N, N) and gave 1.0532.
+    y = np.array([[1.0], [0.0], [1.0], [0.0]], "float32")
+    logits = np.array([3.0, -2.0, -1.0, 0.5], "float32")
+    expected = np.mean(np.logaddexp(0, -logits) * y[:, 0] + np.logaddexp(0, logits) * (1 - y[:, 0]))
+    assert float(SigmoidCrossentropy(from_logits=True)(y, logits)) == pytest.approx(expected)
+    assert expected == pytest.approx(0.6157, abs=1e-4)
+
+
 @pytest.mark.parametrize(
     ("ours", "theirs"),
     [

@@ -228,6 +228,28 @@ def test_config_round_trip(metric: keras.metrics.Metric) -> None:
             "Expected `from_logits` to be a bool. Received: from_logits=1.",
             id="logit-adjusted-from-logits-int",
         ),
+        pytest.param(
+            # One score per timestep: the padded steps of a mask were counted (0.525 where
+            # Keras' masked accuracy is 0.542); now refused.
+            lambda: safeheads.ThresholdAccuracy().update_state(
+                np.zeros((2, 5, 1)), np.zeros((2, 5, 1))
+            ),
+            ValueError,
+            "Expected outputs of shape (N, units) for the metric accuracy. Received: y_pred of "
+            "shape (2, 5, 1), one score per step or pixel. Pool over the steps before the head "
+            "(e.g. keras.layers.GlobalMaxPooling1D()), or use Keras' own metrics, which read "
+            "the mask of padded steps.",
+            id="per-step-outputs",
+        ),
+        pytest.param(
+            lambda: safeheads.RocAUC(3).update_state(np.zeros((2, 5, 3)), np.zeros((2, 5, 3))),
+            ValueError,
+            "Expected outputs of shape (N, units) for the metric auc. Received: y_pred of shape "
+            "(2, 5, 3), one score per step or pixel. Pool over the steps before the head "
+            "(e.g. keras.layers.GlobalMaxPooling1D()), or use Keras' own metrics, which read "
+            "the mask of padded steps.",
+            id="auc-per-step-outputs",
+        ),
     ],
 )
 def test_metric_errors(build, error: type, message: str) -> None:

@@ -225,7 +225,45 @@ ERRORS = [
         "samples. Received: sample_weight of shape (2, 1, 1). Pass one weight per sample.",
         id="top-k-accuracy-rank-3-weight",
     ),
+    pytest.param(
+        lambda: TopKAccuracy(1).update_state(np.zeros((2, 5)), np.zeros((2, 5, 3))),
+        ValueError,
+        "Expected outputs of shape (N, units) for the metric accuracy. Received: y_pred of "
+        "shape (2, 5, 3), one score per step or pixel. Pool over the steps before the head "
+        "(e.g. keras.layers.GlobalMaxPooling1D()), or use Keras' own metrics, which read the "
+        "mask of padded steps.",
+        id="per-step-outputs",
+    ),
+    pytest.param(
+        lambda: PrecisionAtK(1).update_state(np.zeros((2, 5, 3)), np.zeros((2, 5, 3))),
+        ValueError,
+        "Expected outputs of shape (N, units) for the metric precision_at_1. Received: y_pred "
+        "of shape (2, 5, 3), one score per step or pixel. Pool over the steps before the head "
+        "(e.g. keras.layers.GlobalMaxPooling1D()), or use Keras' own metrics, which read the "
+        "mask of padded steps.",
+        id="per-step-outputs-at-k",
+    ),
 ]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda: TopKAccuracy(1), id="top-k-accuracy"),
+        pytest.param(lambda: safeheads.ExactMatch(), id="exact-match"),
+        pytest.param(lambda: PrecisionAtK(1), id="precision-at-k"),
+        pytest.param(lambda: RecallAtK(1), id="recall-at-k"),
+    ],
+)
+@pytest.mark.parametrize("weight", [2.0, [2.0], np.float32(2.0)], ids=["float", "list-1", "numpy"])
+def test_one_weight_for_the_batch_weighs_every_row_alike(make, weight: object) -> None:
+    # A scalar or (1,) weight: the weighted mean is the unweighted one (as in Keras). It
+    # used to be hits / weight: 2.0 for an accuracy of 0.5.
+    metric = make()
+    ids = [0, 1, 2, 3]
+    y_true = ids if isinstance(metric, TopKAccuracy) else np.eye(4)[ids]
+    metric.update_state(y_true, np.eye(4)[[0, 1, 0, 0]], sample_weight=weight)
+    assert float(metric.result()) == 0.5
 
 
 @pytest.mark.parametrize(("make", "error", "message"), ERRORS)

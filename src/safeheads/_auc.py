@@ -21,7 +21,7 @@ import numpy as np
 from keras import ops
 
 from safeheads._losses import kept_logits
-from safeheads._messages import check_bool, check_choice, check_int
+from safeheads._messages import check_bool, check_choice, check_int, check_output_rank
 
 __all__ = ["RocAUC"]
 
@@ -63,7 +63,7 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         from_logits: Whether outputs are logits (for ``spacing="linear"`` a
             sigmoid is applied first).
         name: Metric name.
-        dtype: Dtype of the metric result.
+        dtype: Passed to ``keras.metrics.Metric``; state and result are float32.
 
     Returns:
         A Keras metric whose ``result()`` is a float in [0, 1].
@@ -135,6 +135,7 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         self._column = np.arange(self.num_labels, dtype="float32") - float(self.num_labels)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        check_output_rank(y_pred, self.name)
         labels, steps = self.num_labels, self.num_thresholds - 1
         to_logit = self.spacing == "logit" and not self.from_logits
         kept = kept_logits(y_pred, "Sigmoid") if to_logit else None

@@ -200,6 +200,8 @@ class SigmoidCrossentropy(keras.losses.Loss):  # type: ignore[misc]
     def call(self, y_true: Any, y_pred: Any) -> Any:
         if len(y_true.shape) == len(y_pred.shape) - 1:
             y_true = ops.expand_dims(y_true, -1)
+        elif len(y_true.shape) == len(y_pred.shape) + 1 and y_true.shape[-1] == 1:
+            y_true = ops.squeeze(y_true, -1)  # (N, 1) labels of a flat (N,) output
         target = ops.cast(y_true, y_pred.dtype)
         if self.label_smoothing:
             target = target * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing

@@ -6,7 +6,14 @@ import numpy as np
 
 from safeheads.errors import HeadConfigError
 
-__all__ = ["check_choice", "check_int", "check_number", "describe_value", "is_number"]
+__all__ = [
+    "check_choice",
+    "check_int",
+    "check_number",
+    "check_output_rank",
+    "describe_value",
+    "is_number",
+]
 
 
 def describe_value(value: object) -> str:
@@ -72,3 +79,16 @@ def check_number(
             f"Received: {where or name}={describe_value(value)}."
         )
     return float(value)  # type: ignore[arg-type]
+
+
+def check_output_rank(y_pred: object, name: str) -> None:
+    """Refuse outputs of rank 3 or more (one score per timestep or pixel): the head's
+    metrics score one row per sample and do not read Keras' mask of padded steps."""
+    shape = tuple(getattr(y_pred, "shape", ()))
+    if len(shape) > 2:
+        raise ValueError(
+            f"Expected outputs of shape (N, units) for the metric {name}. Received: y_pred of "
+            f"shape {shape}, one score per step or pixel. Pool over the steps before the head "
+            "(e.g. keras.layers.GlobalMaxPooling1D()), or use Keras' own metrics, which read "
+            "the mask of padded steps."
+        )

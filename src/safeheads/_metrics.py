@@ -15,7 +15,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from safeheads._messages import check_bool, check_choice, check_int
+from safeheads._messages import check_bool, check_choice, check_int, check_output_rank
 from safeheads._ranking import row_weights
 from safeheads._thresholds import Threshold, check_threshold, cut_points
 
@@ -51,6 +51,7 @@ class _ThresholdMetric(keras.metrics.Metric):  # type: ignore[misc]
         of each cell: ``sample_weight`` of shape (N,), (N, 1) or (N, units) broadcast to
         that shape, or ``None`` without sample weights (the unweighted path skips them)."""
         y_pred = ops.cast(ops.convert_to_tensor(y_pred), "float32")
+        check_output_rank(y_pred, self.name)
         if len(y_pred.shape) == 1:
             y_pred = ops.expand_dims(y_pred, -1)
         y_true = ops.reshape(ops.cast(ops.convert_to_tensor(y_true), "float32"), ops.shape(y_pred))
@@ -86,7 +87,7 @@ class ThresholdAccuracy(_ThresholdMetric):
         from_logits: Whether outputs are logits; the threshold is then compared
             in logit space.
         name: Metric name.
-        dtype: Dtype of the metric result.
+        dtype: Passed to ``keras.metrics.Metric``; state and result are float32.
 
     Returns:
         A Keras metric whose ``result()`` is a float in [0, 1].
@@ -140,7 +141,7 @@ class ExactMatch(_ThresholdMetric):
         threshold: Probability threshold in (0, 1), or one per label.
         from_logits: Whether outputs are logits.
         name: Metric name.
-        dtype: Dtype of the metric result.
+        dtype: Passed to ``keras.metrics.Metric``; state and result are float32.
 
     Returns:
         A Keras metric whose ``result()`` is a float in [0, 1].
@@ -176,7 +177,7 @@ class ExactMatch(_ThresholdMetric):
             self.matches.assign_add(ops.sum(row_match))
             self.total.assign_add(ops.cast(ops.shape(row_match)[0], "float32"))
         else:
-            weight = row_weights(sample_weight, self.name)
+            weight = row_weights(sample_weight, self.name, ops.shape(row_match)[0])
             self.matches.assign_add(ops.sum(row_match * weight))
             self.total.assign_add(ops.sum(weight))
 
@@ -244,7 +245,7 @@ _CONFUSION_DOC = """
             positives and no predictions, as scikit-learn's ``zero_division=0``).
         from_logits: Whether outputs are logits.
         name: Metric name.
-        dtype: Dtype of the metric result.
+        dtype: Passed to ``keras.metrics.Metric``; state and result are float32.
 
     Returns:
         A Keras metric whose ``result()`` is a float in [0, 1].

@@ -19,7 +19,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from safeheads._messages import check_bool, check_int
+from safeheads._messages import check_bool, check_int, check_output_rank
 from safeheads.errors import HeadConfigError
 
 __all__ = [
@@ -41,12 +41,13 @@ def check_k(k: object, name: str = "k", n: int | None = None) -> int:
     return k
 
 
-def row_weights(sample_weight: Any, name: str) -> Any:
-    """``sample_weight`` as one float32 weight per sample, shape ``(N,)``.
+def row_weights(sample_weight: Any, name: str, rows: Any) -> Any:
+    """``sample_weight`` as one float32 weight per sample, shape ``(N,)``, ``N = rows``.
 
     A metric that scores whole samples (rows) has no use for one weight per output:
     a weight of shape ``(N, units)`` with ``units`` > 1 gets a ``ValueError``
-    instead of being flattened into ``N * units`` row weights.
+    instead of being flattened into ``N * units`` row weights. A scalar (or ``(1,)``)
+    weight weighs every row, so the weighted mean is the unweighted one, as in Keras.
     """
     weight = ops.cast(ops.convert_to_tensor(sample_weight), "float32")
     shape = tuple(weight.shape)
@@ -55,7 +56,7 @@ def row_weights(sample_weight: Any, name: str) -> Any:
             f"Expected `sample_weight` of shape (N,) or (N, 1) for {name}: it scores whole "
             f"samples. Received: sample_weight of shape {shape}. Pass one weight per sample."
         )
-    return ops.reshape(weight, (-1,))
+    return ops.broadcast_to(ops.reshape(weight, (-1,)), (rows,))
 
 
 def top_k_hits(ids: Any, scores: Any, k: int) -> Any:
@@ -93,7 +94,7 @@ class TopKAccuracy(keras.metrics.Metric):  # type: ignore[misc]
         sparse: Labels are class ids (``True``) or one-hot rows (``False``).
         name: Metric name; default ``"accuracy"`` for ``k=1``, else
             ``"top_{k}_accuracy"``.
-        dtype: Dtype of the metric result.
+        dtype: Passed to ``keras.metrics.Metric``; state and result are float32.
 
     Returns:
         A Keras metric whose ``result()`` is a float in [0, 1].
@@ -127,6 +128,7 @@ class TopKAccuracy(keras.metrics.Metric):  # type: ignore[misc]
         return ops.cast(ops.convert_to_tensor(y_pred), "float32")
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        check_output_rank(y_pred, self.name)
         y_true = ops.convert_to_tensor(y_true)
         ids = y_true if self.sparse else ops.argmax(y_true, axis=-1)
         hit = top_k_hits(ids, self._scores(y_pred), self.k)
@@ -134,7 +136,7 @@ class TopKAccuracy(keras.metrics.Metric):  # type: ignore[misc]
             self.correct.assign_add(ops.sum(hit))
             self.total.assign_add(ops.cast(ops.shape(hit)[0], "float32"))
             return
-        weight = row_weights(sample_weight, self.name)
+        weight = row_weights(sample_weight, self.name, ops.shape(hit)[0])
         self.correct.assign_add(ops.sum(hit * weight))
         self.total.assign_add(ops.sum(weight))
 
@@ -159,6 +161,7 @@ class _AtK(keras.metrics.Metric):  # type: ignore[misc]
     def _hits(self, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple[Any, Any, Any]:
         """Return (hits in the top k, positives, weight), each of shape (N,)."""
         y_pred = ops.cast(ops.convert_to_tensor(y_pred), "float32")
+        check_output_rank(y_pred, self.name)
         y_true = ops.cast(ops.convert_to_tensor(y_true), "float32")
         width = y_pred.shape[-1]
         if width is not None and width < self.k:
@@ -172,7 +175,7 @@ class _AtK(keras.metrics.Metric):  # type: ignore[misc]
         if sample_weight is None:
             weight = ops.ones_like(hits)
         else:
-            weight = row_weights(sample_weight, self.name)
+            weight = row_weights(sample_weight, self.name, ops.shape(hits)[0])
         return hits, positives, weight
 
     def result(self) -> Any:
@@ -195,7 +198,7 @@ class PrecisionAtK(_AtK):
     Args:
         k: How many of the highest outputs count, an int >= 1.
         name: Metric name; default ``"precision_at_{k}"``.
-        dtype: Dtype of the metric result.
+        dtype: Passed to ``keras.metrics.Metric``; state and result are float32.
 
     Returns:
         A Keras metric whose ``result()`` is a float in [0, 1].
@@ -236,7 +239,7 @@ class RecallAtK(_AtK):
     Args:
         k: How many of the highest outputs count, an int >= 1.
         name: Metric name; default ``"recall_at_{k}"``.
-        dtype: Dtype of the metric result.
+        dtype: Passed to ``keras.metrics.Metric``; state and result are float32.
 
     Returns:
         A Keras metric whose ``result()`` is a float in [0, 1].

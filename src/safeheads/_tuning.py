@@ -299,7 +299,7 @@ class LogitAdjustedAccuracy(TopKAccuracy):
         sparse: Labels are class ids (``True``) or one-hot rows (``False``).
         from_logits: Whether outputs are logits.
         name: Metric name.
-        dtype: Dtype of the metric result.
+        dtype: Passed to ``keras.metrics.Metric``; state and result are float32.
 
     Returns:
         A Keras metric whose ``result()`` is a float in [0, 1].
