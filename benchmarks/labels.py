@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/labels.py            # everything (needs about 10 GB free for n=1000)
+    python benchmarks/labels.py            # everything (runs n=1000 only with 12 GB or more free)
     python benchmarks/labels.py --quick    # smaller sizes, for a smoke run
 
 Each comparison runs both sides alternately (which goes first alternates too), ``--repeats``

@@ -12,7 +12,8 @@ head is right, yet three things go wrong in the copies of it:
 * the decisions are taken with ``np.argmax(model.predict(x), axis=1)``, as for a softmax
   head: the argmax over one column is always 0.
 
-Data: the IMDB reviews, with Keras' IMDB word index (25,000 train / 25,000 test).
+Data: the IMDB reviews, with Keras' IMDB word index: the 25,000 training reviews (10,000 of them
+held out for validation, as in the book) and a seeded 10,000 of the 25,000 test reviews.
 
 Run: ``python examples/ex5_imdb_multihot_mlp.py [--quick] [--data DIR] [--out DIR]``;
 the plots are written to ``--out`` (default: a folder in the system's temp dir).
