@@ -77,8 +77,8 @@ def _single_labels(y: Any, what: str) -> np.ndarray | list[Any]:
             try:
                 return np.char.decode(array, "utf-8")
             except UnicodeDecodeError:
-                bad = next(k for k, v in enumerate(array.tolist()) if not _utf8(v))
-                raise _utf8_error(array[bad].item(), f"y[{bad}]") from None
+                bad, raw = _first_non_utf8(array.tolist())
+                raise _utf8_error(raw, f"y[{bad}]") from None
 
         if array.dtype.kind in "iuU":
             return array
@@ -315,9 +315,7 @@ class LabelMap:
         try:
             distinct = {_plain(name) for name in distinct}
         except UnicodeDecodeError:
-            at, raw = next(
-                (i, v) for i, v in enumerate(items) if isinstance(v, bytes) and not _utf8(v)
-            )
+            at, raw = _first_non_utf8(items)
             raise _utf8_error(raw, _where(at, lengths)) from None
         if any(isinstance(name, float) and name.is_integer() for name in distinct) and any(
             type(_plain(item)) is int for item in items
@@ -390,17 +388,15 @@ class LabelMap:
                 if self._kind == "object":
                     return self._ids(values.tolist(), what)
                 return np.full(values.size, -1, dtype=np.int64)  # ids for names, or back
-            if self._dense is not None:
-                low, dense = self._dense
-                if values.dtype == np.uint64 and int(values.max()) > _INT64_MAX:
-                    return self._ids(values.tolist(), what)
-                offset = values.astype(np.int64) - low
-                inside = (offset >= 0) & (offset < dense.size)
-                return np.where(inside, dense[np.clip(offset, 0, dense.size - 1)], -1)
-            if values.dtype == np.uint64:  # searchsorted would compare int64 and uint64 as floats
+            if values.dtype == np.uint64:  # as int64: searchsorted compares mixed as floats
                 if int(values.max(initial=0)) > _INT64_MAX:
                     return self._ids(values.tolist(), what)
                 values = values.astype(np.int64)
+            if self._dense is not None:
+                low, dense = self._dense
+                offset = values.astype(np.int64) - low
+                inside = (offset >= 0) & (offset < dense.size)
+                return np.where(inside, dense[np.clip(offset, 0, dense.size - 1)], -1)
             position = np.searchsorted(self._sorted, values)
             np.minimum(position, self._sorted.size - 1, out=position)
             found = self._sorted[position] == values
@@ -666,12 +662,15 @@ def _rows(rows: list[Any]) -> list[Any]:
     )
 
 
-def _utf8(value: bytes) -> bool:
-    try:
-        value.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+def _first_non_utf8(items: Iterable[Any]) -> tuple[int, bytes]:
+    """The position and value of the first bytes label that is not UTF-8 (there is one)."""
+    for k, value in enumerate(items):
+        if isinstance(value, bytes):
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError:
+                return k, value
+    raise AssertionError("no bytes label that is not UTF-8")  # pragma: no cover
 
 
 def _hashable(value: Any) -> bool:
