@@ -320,6 +320,38 @@ def test_every_sample_positive_needs_a_threshold_above_zero() -> None:
     assert 0.0 < tuned.threshold < 0.5
 
 
+@pytest.mark.parametrize(
+    ("logits", "y", "decided", "threshold_range"),
+    [
+        # 40, 45 and 50 lie above the highest logit cut a float64 probability below 1
+        # expresses (about 36.7): positive at every threshold, so they are tied.
+        ([-50.0, 40.0, 45.0, 50.0], [0, 0, 1, 1], [0, 1, 1, 1], (0.0, 0.5)),
+        ([-50.0, 30.0, 35.0, 50.0], [0, 0, 1, 1], [0, 0, 1, 1], (0.5, 1.0)),
+        # -900 and -800 lie below the lowest (about -744.4): negative at every threshold.
+        ([-900.0, -800.0, -700.0, 5.0], [0, 1, 1, 1], [0, 0, 1, 1], (0.0, 0.5)),
+    ],
+    ids=["above-highest-cut", "below-highest-cut", "below-lowest-cut"],
+)
+def test_tuning_logits_beyond_expressible_cuts(logits, y, decided, threshold_range) -> None:
+    head = classification_head("binary", from_logits=True)
+    scores = np.array(logits, "float32")
+    tuned = head.tune_thresholds(y, scores)
+    low, high = threshold_range
+    assert low < tuned.threshold < high
+    assert tuned.decode(scores).tolist() == decided
+    assert safeheads.Head(head.layer).threshold == tuned.threshold  # a valid threshold
+
+
+def test_label_own_threshold_can_predict_its_column_positive() -> None:
+    # Column 0 holds an exact 0.0, column 1 none: label 1's own best cut (F1 6/7) is
+    # below all its scores, which an exact 0.0 elsewhere must not rule out.
+    y = np.array([[1, 1], [0, 1], [1, 0], [0, 1]])
+    scores = np.array([[0.9, 0.1], [0.0, 0.3], [0.8, 0.4], [0.2, 0.2]], "float32")
+    tuned = classification_head("multilabel", 2).tune_thresholds(y, scores, min_support=1)
+    assert tuned.decode(scores)[:, 1].tolist() == [1, 1, 1, 1]
+    assert tuned.threshold[1] < 0.1
+
+
 def test_tuning_keeps_threshold_when_scores_are_all_equal() -> None:
     head = classification_head("binary", threshold=0.3)
     tuned = head.tune_thresholds([0, 1, 1], np.full((3, 1), 0.7, "float32"))
@@ -396,6 +428,30 @@ def test_logit_adjustment_metrics_and_top_5() -> None:
     expected = float(np.mean([ids[i] in top5[i] for i in range(50)]))
     assert float(head.metrics[1].result()) == pytest.approx(expected)
     assert head.decode(probabilities).tolist() == adjusted.argmax(axis=1).tolist()
+
+
+@pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
+def test_logit_adjustment_near_ties_decode_as_the_metric_counts(from_logits: bool) -> None:
+    # Class 1 wins by tau * log(0.7 / 0.3) after adjustment: scores within a few float32
+    # steps of that margin are where float64 and float32 arithmetic can disagree.
+    head = classification_head(
+        "multiclass", 2, prior=[0.3, 0.7], logit_adjustment=1.0, from_logits=from_logits
+    )
+    margin = np.float32(np.log(0.7 / 0.3))
+    steps = [margin]
+    for _ in range(4):
+        steps = [
+            np.nextafter(steps[0], np.float32(0)),
+            *steps,
+            np.nextafter(steps[-1], np.float32(9)),
+        ]
+    logits = np.array([[0.0, z] for z in steps], "float32")
+    scores = logits if from_logits else _softmax(logits).astype("float32")
+    decided = head.decode(scores)
+    assert set(decided.tolist()) == {0, 1}  # the steps straddle the tie
+    accuracy = head.metrics[0]
+    accuracy.update_state(decided, scores)
+    assert float(accuracy.result()) == 1.0
 
 
 def test_zero_logit_adjustment_keeps_plain_accuracy() -> None:

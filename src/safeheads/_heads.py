@@ -399,13 +399,17 @@ class Head:
         either; the prior slope raised both (see ``docs/imbalance.md``).
 
         Thresholds are tuned exactly: for each slope, the candidate cuts are
-        the midpoints between consecutive distinct (adjusted) scores and a cut
-        below the lowest one (every sample positive, where a threshold in
-        (0, 1) can express it: not below a probability of exactly 0), and the
-        best is kept (the highest of equal ones). Scores are what
+        the midpoints (in logit space) between consecutive distinct (adjusted)
+        scores and a cut below the lowest one (every sample positive, where a
+        threshold in (0, 1) can express it: not below a probability of exactly
+        0), and the best is kept (the highest of equal cuts; the smallest of
+        equal taus). Scores are what
         ``model.predict`` returns (float32), logits for ``from_logits=True``;
         the stored thresholds are probabilities that reproduce, on these
-        scores, exactly the decisions that were scored. A label-own threshold
+        scores, exactly the decisions that were scored (with ``from_logits=True``,
+        logits above about 36.7 are positive and at or below about -744.4
+        negative at every probability threshold: the tuning scores them as
+        tied; see ``docs/imbalance.md``). A label-own threshold
         whose best F-beta is 0 is not used; a head whose scores are all equal
         keeps its threshold. Cost: for each slope, a sort of all validation
         cells (plus one pass per label for the macro objectives): measured

@@ -64,6 +64,8 @@ AVERAGES = ("micro", "macro", "micro+macro")
 SLOPE_GRID = tuple(round(0.05 * i, 2) for i in range(31))
 
 _TINY = float(np.finfo(np.float32).tiny)
+#: The lowest and highest probability thresholds (float64, strictly inside (0, 1)).
+_LOWEST, _HIGHEST = math.ulp(0.0), 1.0 - 2.0**-53
 
 
 # ----------------------------------------------------------------------------- priors
@@ -275,11 +277,15 @@ def logit_offsets(prior: Sequence[float], tau: float) -> np.ndarray:
 
 
 def adjusted_scores(scores: np.ndarray, offsets: np.ndarray, from_logits: bool) -> np.ndarray:
-    """Log-scores minus ``offsets``: logits as they are, probabilities through log."""
-    base = scores.astype(np.float64)
+    """Log-scores minus ``offsets``: logits as they are, probabilities through log.
+
+    In float32 and with Keras' ``log``, as `LogitAdjustedAccuracy` computes them, so
+    that ``decode``, the metric and `tune_tau` take the same decision on a near tie.
+    """
+    base = scores.astype(np.float32)
     if not from_logits:
-        base = np.log(np.maximum(base, _TINY))
-    return np.asarray(base - offsets)
+        base = ops.convert_to_numpy(ops.log(ops.maximum(base, _TINY))).astype(np.float32)
+    return np.asarray(base - offsets.astype(np.float32))
 
 
 @keras.saving.register_keras_serializable(package="safeheads")
@@ -409,7 +415,7 @@ def _threshold_in(lower: float, upper: float, preferred: float, from_logits: boo
     t = _probability(preferred)
     below, above = 0.0, 1.0
     for _ in range(200):
-        t = min(max(t, math.ulp(0.0)), 1.0 - 2.0**-53)
+        t = min(max(t, _LOWEST), _HIGHEST)
         got = float(cut_points(t, from_logits))
         if got >= hi:
             above = t
@@ -418,7 +424,21 @@ def _threshold_in(lower: float, upper: float, preferred: float, from_logits: boo
         else:
             break
         t = (below + above) / 2.0
-    return t
+    return min(max(t, _LOWEST), _HIGHEST)  # in (0, 1) even where no t fits exactly
+
+
+def _expressible(logits: np.ndarray) -> np.ndarray:
+    """Logits with the values that no threshold in (0, 1) separates tied.
+
+    A threshold is a float64 probability, so its logit cut lies in
+    ``[cut_points(_LOWEST), cut_points(_HIGHEST)]`` (about -744.4 and 36.7):
+    logits at or below the lowest cut are negative at every threshold (they
+    become that cut), logits above the highest are positive at every threshold
+    (they become one value above it), and the search only scores decisions a
+    threshold can make.
+    """
+    low, high = (float(cut_points(t, True)) for t in (_LOWEST, _HIGHEST))
+    return np.where(logits > high, high + 1.0, np.maximum(logits, low))
 
 
 def _logit_space(scores: np.ndarray, from_logits: bool) -> np.ndarray:
@@ -529,6 +549,8 @@ def tune_columns(
     cells = np.asarray(scores, dtype=np.float32)
     truth = truth.astype(np.float64)
     logits = _logit_space(cells, from_logits)
+    if from_logits:
+        logits = _expressible(logits)
     if prior is None:
         unit = np.zeros(cells.shape[1])
         slopes: tuple[float, ...] = (0.0,)
@@ -536,8 +558,9 @@ def tune_columns(
         p = np.clip(np.asarray(prior, dtype=np.float64), PRIOR_EPS, 1.0 - PRIOR_EPS)
         unit = np.log(p) - np.log1p(-p)
         slopes = SLOPE_GRID if prior_slope is None else (prior_slope,)
-    # Every cell positive is a candidate where a threshold in (0, 1) can say so.
-    all_positive = bool(cells.min() > cut_points(math.ulp(0.0), from_logits))
+    # Every cell (of a column) positive is a candidate where a threshold can say so.
+    lowest_cut = float(cut_points(_LOWEST, from_logits))
+    all_positive = bool(cells.min() > lowest_cut)
     best: tuple[_Cut, float] | None = None
     for slope in slopes:
         found = _best_global_cut(logits - slope * unit, truth, beta2, average, all_positive)
@@ -551,8 +574,9 @@ def tune_columns(
         for j in range(cells.shape[1]):
             if truth[:, j].sum() < min_support:
                 continue
+            column_all_positive = bool(cells[:, j].min() > lowest_cut)
             own = _best_global_cut(
-                logits[:, j : j + 1], truth[:, j : j + 1], beta2, "micro", all_positive
+                logits[:, j : j + 1], truth[:, j : j + 1], beta2, "micro", column_all_positive
             )
             if own is not None and own.score > 0.0:
                 thresholds[j] = _column_thresholds(
@@ -584,11 +608,11 @@ def tune_tau(
 ) -> float:
     """The ``tau`` in `TAU_GRID` that maximises macro-F-beta (the smallest of ties)."""
     n = scores.shape[1]
-    unit = logit_offsets(prior, 1.0)
     base = adjusted_scores(scores, np.zeros(n), from_logits)
     best_tau, best_score = 0.0, -1.0
     for tau in TAU_GRID:
-        predicted = np.argmax(base - tau * unit, axis=1)
+        # What adjusted_scores gives for this tau, without a log per tau.
+        predicted = np.argmax(base - logit_offsets(prior, tau).astype(np.float32), axis=1)
         score = _macro_fbeta(ids, predicted, n, beta2)
         if score > best_score:
             best_tau, best_score = tau, score
