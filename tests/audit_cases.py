@@ -427,6 +427,7 @@ CASES = [
         expected=("SH205",),
     ),
     _case("mse-loss", 1, "sigmoid", "mse", ("accuracy",), "binary", expected=("SH206",)),
+    _case("unknown-loss-name", 1, "sigmoid", "binary_crosentropy", expected=("SH207",)),
     # safeheads' losses on a hand-written output are checked like Keras' own
     _case("ok-safeheads-sigmoid-ce", 3, "sigmoid", SH_SIGMOID_CE, (), "multi-hot3"),
     _case("ok-safeheads-softmax-ce", 3, "softmax", SH_SOFTMAX_CE, (), "sparse3"),

@@ -195,6 +195,21 @@ def test_from_logits_read_from_partial_and_wrapper() -> None:
     assert safeheads.check(model).codes == ("SH202",)
 
 
+def test_head_passed_as_loss_is_an_error_with_the_head_fix() -> None:
+    head = safeheads.classification_head("binary")
+    model = keras.Sequential([keras.Input((4,)), head.layer])
+    model.compile("adam", loss=head)
+    finding = safeheads.check(model).findings[0]
+    assert (finding.code, finding.severity) == ("SH207", "error")
+    assert finding.message == (
+        "Keras cannot use the loss Head (not callable), so fit() stops at the first batch "
+        "(Could not interpret loss identifier)."
+    )
+    assert finding.fix.startswith("Pass the head's loss, not the head: ")
+    with pytest.raises(ValueError, match="Could not interpret loss identifier"):
+        model.fit(np.zeros((4, 4)), np.zeros(4), verbose=0)  # what the finding says
+
+
 def test_custom_loss_function_is_unrecognised_warning() -> None:
     def my_loss(y_true: object, y_pred: object) -> object:
         return keras.losses.binary_crossentropy(y_true, y_pred)
@@ -275,6 +290,25 @@ def test_keras_loss_on_head_layer_is_still_checked() -> None:
     model.compile("adam", loss="binary_crossentropy")
     assert safeheads.check(model).codes == ("SH204",)
     assert safeheads.check(model, task="multilabel").codes == ("SH204", "SH501")
+
+
+@pytest.mark.parametrize(
+    ("task", "labels", "head_call"),
+    [
+        ("multiclass", None, "classification_head('multiclass', n)"),
+        ("multilabel", None, "classification_head('multilabel', n)"),
+        ("multiclass", np.array([0, 1, 2, 1]), "classification_head('multiclass', 3)"),
+    ],
+    ids=["multiclass", "multilabel", "multiclass-labels"],
+)
+def test_one_unit_output_fix_names_a_head_that_exists(task, labels, head_call) -> None:
+    # The one-unit model being checked is no fix, and n=1 is refused for these tasks.
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, "sigmoid")])
+    model.compile("adam", loss="binary_crossentropy")
+    report = safeheads.check(model, labels, task=task)
+    fix = next(finding.fix for finding in report.findings if finding.code == "SH501")
+    assert head_call in fix and "Dense(1," not in fix
+    assert ("(>= 2)" in fix and "the task is 'binary'" in fix) == (labels is None)
 
 
 # --------------------------------------------------------------------------- model forms
@@ -636,6 +670,21 @@ def test_out_of_range_message_in_full() -> None:
         "Fix those labels (the labels seem to start at 1: subtract 1), or build the output with "
         "4 units; use `layer, loss, metrics = safeheads.classification_head('multiclass', 4)`"
     )
+
+
+def test_binary_labels_written_as_one_and_two_get_a_binary_fix() -> None:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, "sigmoid")])
+    model.compile("adam", loss="binary_crossentropy")
+    finding = safeheads.check(model, np.array([1, 2, 2, 1])).findings[0]
+    assert finding.code == "SH402"
+    assert finding.fix.startswith(
+        "If these are two classes written as 1 and 2, map them to 0/1 (y == 2) or use "
+        "safeheads.classification_head('binary', class_names=[1, 2]) and head.encode(y); if "
+        "there are more classes, use `layer, loss, metrics = "
+        "safeheads.classification_head('multiclass', 3)`"
+    )
+    head = safeheads.classification_head("binary", class_names=[1, 2])  # the fix works
+    assert head.encode([1, 2, 2, 1]).ravel().tolist() == [0.0, 1.0, 1.0, 0.0]
 
 
 def test_malformed_labels_become_a_finding_not_an_exception() -> None:

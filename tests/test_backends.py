@@ -254,6 +254,7 @@ def test_doctor_stops_out_of_range_labels_on_every_backend(
         assert "error SH403: " in message
         assert message.endswith("safeheads.HeadGuard stopped training before the first batch.")
     assert math.isfinite(record["guard_valid"]["value"][0])
+    assert math.isfinite(record["guard_valid_graph"]["value"][0])
 
 
 def test_doctor_messages_are_the_same_on_every_backend(reports: dict[str, Any]) -> None:

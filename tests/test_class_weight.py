@@ -102,8 +102,7 @@ ABSENT = [
         [1, 2, 2, 3],
         {0: 0.0, 1: 4 / 3, 2: 4 / 6, 3: 4 / 3},
         "1 of 4 classes have no examples (class ids 0): class_weight gives them weight 0.0 and "
-        "balances the 3 classes present. Labels seem to start at 1: subtract 1, or pass "
-        "class_names.",
+        "balances the 3 classes present. Labels seem to start at 1: subtract 1.",
         id="numbered-from-1",
     ),
     pytest.param(

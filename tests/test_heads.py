@@ -445,6 +445,25 @@ def test_head_layer_is_float32_under_mixed_precision() -> None:
         keras.mixed_precision.set_global_policy("float32")
 
 
+@pytest.mark.parametrize(("task", "n"), [("binary", None), ("multiclass", 3), ("multilabel", 4)])
+def test_heads_train_and_score_under_float64_floatx(task: str, n: int | None) -> None:
+    keras.config.set_floatx("float64")
+    try:
+        head = classification_head(task, n)
+        x, y = _problem(task, n)
+        model = keras.Sequential([keras.Input((6,)), head.layer])
+        model.compile("adam", loss=head.loss, metrics=head.metrics)
+        model.fit(x, head.encode(y), epochs=1, verbose=0)
+        reported = model.evaluate(x, head.encode(y), verbose=0, return_dict=True)
+        decided = head.decode(model.predict(x, verbose=0))
+    finally:
+        keras.config.set_floatx("float32")
+    assert {str(v.dtype) for m in head.metrics for v in m.variables} == {"float32"}
+    truth = (decided == y).all(axis=1).mean() if task == "multilabel" else (decided == y).mean()
+    name = "exact_match" if task == "multilabel" else "accuracy"
+    assert reported[name] == pytest.approx(truth, abs=1e-6)
+
+
 # --------------------------------------------------------------------------- decode
 
 DECODE = [

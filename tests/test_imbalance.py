@@ -876,9 +876,9 @@ HEAD_ERRORS = [
         ("binary", None, {"prior": [900, 100]}),
         LabelFormatError,
         "Expected labels for task='binary'. Received: sparse labels (2 values, n=901). A binary "
-        "head takes 0/1 labels; these hold 901 classes: use task='multiclass' with n=901. If "
-        "`prior` holds one count per class, pass the positive rate, prior=counts[1] / "
-        "sum(counts).",
+        "head takes 0/1 labels; these hold the two values 100 and 900: map them to 0/1 (y == "
+        "900), or build the head with class_names=[100, 900]. If `prior` holds one count per "
+        "class, pass the positive rate, prior=counts[1] / sum(counts).",
         id="prior-counts-binary",
     ),
     pytest.param(

@@ -402,7 +402,7 @@ def large_ids(without: int, at_end: int | None = None) -> np.ndarray:
         pytest.param(
             large_ids(0),
             "1 of 1000 classes have no examples (class ids 0): the head cannot learn them from "
-            "these labels. Labels seem to start at 1: subtract 1, or pass class_names.",
+            "these labels. Labels seem to start at 1: subtract 1.",
             id="numbered-from-1",
         ),
         pytest.param(large_ids(7, at_end=7), None, id="class-only-in-the-last-sample"),

@@ -86,7 +86,7 @@ WARNINGS = [
     pytest.param(
         [1, 2, 3, 1, 2, 3],
         "1 of 4 classes have no examples (class ids 0): the head cannot learn them from these "
-        "labels. Labels seem to start at 1: subtract 1, or pass class_names.",
+        "labels. Labels seem to start at 1: subtract 1.",
         id="start-at-one",
     ),
     pytest.param(
@@ -236,7 +236,7 @@ ENCODE_ERRORS = [
         ("multiclass", 3, {}),
         [1, 2, 3],
         "Expected class ids in [0, 3). Received: y[2]=3 (1 of 3 values out of range). Labels "
-        "seem to start at 1: subtract 1, or pass class_names.",
+        "seem to start at 1: subtract 1, or build the head with class_names=[1, ..., 3].",
         id="start-at-one",
     ),
     pytest.param(
@@ -284,6 +284,21 @@ ENCODE_ERRORS = [
     ),
     pytest.param(
         ("binary", None, {}),
+        [1, 2, 2, 1],
+        "Expected labels for task='binary'. Received: sparse labels (4 values, n=3). A binary "
+        "head takes 0/1 labels; these hold the two values 1 and 2: map them to 0/1 (y == 2), "
+        "or build the head with class_names=[1, 2].",
+        id="one-two-to-binary",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"class_names": ["a", "b", "c"]}),
+        [1, 2, 3],
+        "Expected class ids in [0, 3). Received: y[2]=3 (1 of 3 values out of range). Labels "
+        "seem to start at 1: subtract 1.",
+        id="start-at-one-with-class-names",
+    ),
+    pytest.param(
+        ("binary", None, {}),
         [[1, 0, 0], [0, 0, 1]],
         "Expected labels for task='binary'. Received: one-hot labels (shape (2, 3)). A binary "
         "head takes 0/1 labels or (N, 2) one-hot rows: use task='multiclass' with n=3.",
@@ -303,6 +318,14 @@ ENCODE_ERRORS = [
         "Expected 3 columns (labels) to match the head's n=3. Received: multi-hot labels of "
         "shape (1, 4). Build the head with n=4, or fix the labels.",
         id="multi-hot-width",
+    ),
+    pytest.param(
+        ("multilabel", 4, {}),
+        [[0, 1], [1, 0]],
+        "Expected 4 columns (labels) to match the head's n=4. Received: one-hot labels of "
+        "shape (2, 2). Build the head with n=2, fix the labels, or, if each row lists label "
+        "ids, pass safeheads.to_multi_hot(y, 4).",
+        id="id-pairs-to-multilabel",
     ),
     pytest.param(
         ("multilabel", 3, {}),
@@ -354,6 +377,30 @@ ENCODE_ERRORS = [
         "Expected class ids below 2**53. Received: y[1]=1e+20 (1 of 2 values too large). These "
         "are not class ids; fix those samples, or map the labels to 0..n-1.",
         id="huge-float-ids",
+    ),
+    pytest.param(
+        ("binary", None, {}),
+        None,
+        "Expected labels of shape (N,), (N, 1) or (N, n). Received: None. Pass the labels, "
+        "e.g. y_train.",
+        id="none",
+    ),
+    pytest.param(
+        ("binary", None, {}),
+        {"out": [0, 1]},
+        "Expected labels of shape (N,), (N, 1) or (N, n). Received: a dict with keys ['out']. "
+        "Pass one output's labels, y[key]; safeheads.check(model, y) reads labels keyed by "
+        "output name.",
+        id="dict",
+    ),
+    pytest.param(
+        ("binary", None, {}),
+        tf.data.Dataset.from_tensor_slices(([[0.0], [1.0]], [0, 1])).batch(2),
+        "Expected labels of shape (N,), (N, 1) or (N, n). Received: a tf.data.Dataset of "
+        "batches, not an array of labels. Pass the labels themselves (e.g. "
+        "np.concatenate([y for _, y in dataset])), or let model.fit(..., "
+        "callbacks=[safeheads.HeadGuard()]) check its first batch.",
+        id="tf-data",
     ),
 ]
 
@@ -408,6 +455,14 @@ def test_to_categorical_refuses_non_numeric_dtype(dtype: object) -> None:
 
 
 TO_CATEGORICAL_ERRORS = [
+    pytest.param(
+        [1, 2, 3],
+        3,
+        LabelFormatError,
+        "Expected class ids in [0, 3). Received: y[2]=3 (1 of 3 values out of range). Labels "
+        "seem to start at 1: subtract 1.",
+        id="start-at-one",
+    ),
     pytest.param(
         [0, -1],
         None,

@@ -180,6 +180,11 @@ def test_plot_confusion_sorts_float_ids_by_value() -> None:
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["0.0", "2.0", "10.0"]
 
 
+def test_plot_confusion_fractional_classes_with_class_names() -> None:
+    fig = safeheads.plot_confusion([0.5, 1.5], [0.5, 0.5], class_names=[0.5, 1.5])
+    assert [t.get_text() for t in fig.axes[0].texts] == ["1", "0", "1", "0"]
+
+
 def test_plot_confusion_integer_class_names_are_names() -> None:
     fig = safeheads.plot_confusion([1, 2, 3, 3], [1, 2, 3, 1], class_names=[1, 2, 3])
     cells = [text.get_text() for text in fig.axes[0].texts]
@@ -210,7 +215,16 @@ def test_plot_confusion_normalized_names_and_decode(tmp_path: pathlib.Path) -> N
             np.zeros((3, 2)),
             {},
             "Expected `y_true` to hold one class per sample, shape (N,). Received: shape "
-            "(3, 2). For multilabel 0/1 matrices use safeheads.plot_label_f1.",
+            "(3, 2). Pass decisions, head.decode(model.predict(x)), not scores; for "
+            "multilabel 0/1 matrices use safeheads.plot_label_f1.",
+        ),
+        (
+            [0, 1, 1],
+            [[0.2], [0.8], [0.6]],
+            {},
+            "Expected decided classes in `y_pred`. Received: y_pred[0]=0.2, not a whole number "
+            "(3 of 3 values): these look like scores. Pass head.decode(model.predict(x)), or "
+            "pass class_names if the classes are such numbers.",
         ),
         (
             [0, 1],
@@ -233,7 +247,7 @@ def test_plot_confusion_normalized_names_and_decode(tmp_path: pathlib.Path) -> N
             "values NaN). Drop or fix those samples; head.decode never returns NaN.",
         ),
     ],
-    ids=["multilabel-matrix", "lengths", "unknown-name", "empty", "nan"],
+    ids=["multilabel-matrix", "binary-scores", "lengths", "unknown-name", "empty", "nan"],
 )
 def test_plot_confusion_rejects(
     y_true: object, y_pred: object, kwargs: dict[str, object], message: str

@@ -115,7 +115,10 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         # histogram[y, bucket, label]: the weight of the outputs of that label and class
         # whose score is in (t[bucket], t[bucket + 1]] (bucket 0 also holds scores <= 0).
         self.histogram = self.add_variable(
-            shape=(2, self.num_thresholds, self.num_labels), initializer="zeros", name="histogram"
+            shape=(2, self.num_thresholds, self.num_labels),
+            initializer="zeros",
+            dtype="float32",
+            name="histogram",
         )
         # The buckets in blocks of `size` for the area sum in `result`: pairs[b, c] says
         # how a negative in bucket b and a positive in bucket c of the same block count

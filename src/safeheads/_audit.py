@@ -90,6 +90,7 @@ CODES: dict[str, tuple[str, str]] = {
     "SH204": ("error", "softmax output with binary crossentropy"),
     "SH205": ("error", "categorical crossentropy over a single output unit"),
     "SH206": ("warning", "loss not recognised as a classification crossentropy"),
+    "SH207": ("error", "a loss Keras cannot use (an unknown name, or not callable)"),
     "SH301": ("error", "argmax accuracy on a multilabel output"),
     "SH302": ("warning", "binary_accuracy on a multilabel output"),
     "SH303": ("warning", "metric reads logits as probabilities or the reverse"),
@@ -522,10 +523,11 @@ def _trace_subclassed(model: Any, input_shape: tuple[int | None, ...] | None) ->
 @dataclasses.dataclass(frozen=True)
 class _Loss:
     name: str
-    family: str  # "bce" | "cce" | "scce" | "auto" | "other"
+    family: str  # "bce" | "cce" | "scce" | "auto" | "other" | "unusable" (Keras refuses it)
     from_logits: bool | None
     safeheads: bool = False  # a safeheads loss object
     ignore_class: int | None = None  # sparse categorical crossentropy's ignored label
+    unusable: str | None = None  # "name" (unknown to Keras), "object" or "head" (not callable)
 
     def describe(self) -> str:
         if self.from_logits is None:
@@ -576,9 +578,12 @@ def _resolve_loss(identifier: Any) -> _Loss:
         try:
             obj = keras.losses.get(identifier)
         except (ValueError, TypeError):
-            return _Loss(name, "other", None)
+            return _Loss(name, "unusable", None, unusable="name")
     else:
         obj = identifier
+    if not callable(obj):
+        head = _is_safeheads(obj) and type(obj).__name__ == "Head"
+        return _Loss(name, "unusable", None, unusable="head" if head else "object")
     if _is_safeheads(obj):
         if isinstance(obj, SigmoidCrossentropy):
             kind = "bce"
@@ -781,6 +786,20 @@ def _either(n: int | None) -> str:
 def _position(parsed: _Parsed, bad: np.ndarray) -> tuple[str, int]:
     index = int(np.flatnonzero(bad)[0])
     return f"y[{index}]={int(parsed.values[index])}", int(bad.sum())
+
+
+def _two_values_fix(values: np.ndarray, units: int) -> str | None:
+    """The fix for binary labels written as two ids other than 0/1 (e.g. 1 and 2)."""
+    found = np.unique(values)
+    if units != 1 or found.size != 2 or int(found[0]) < 1:
+        return None
+    low, high = (int(v) for v in found)
+    return (
+        f"If these are two classes written as {low} and {high}, map them to 0/1 "
+        f"(y == {high}) or use safeheads.classification_head('binary', class_names=[{low}, "
+        f"{high}]) and head.encode(y); if there are more classes, "
+        + _replace_with(Task.MULTICLASS, high + 1)
+    )
 
 
 def _split_labels(y: Any, outputs: list[_Output]) -> tuple[list[Any], list[str]]:
@@ -1031,6 +1050,19 @@ class _OutputCheck:
         act, units, family = self.act, self.units, self.family
         task, n = self.guess_task(), self.guess_n()
         loss = self.loss_name()
+        if family == "unusable":
+            assert self.loss is not None
+            why = "no Keras loss has that name" if self.loss.unusable == "name" else "not callable"
+            self.add(
+                "SH207",
+                f"Keras cannot use the loss {loss} ({why}), so fit() stops at the first batch "
+                "(Could not interpret loss identifier).",
+                "Pass the head's loss, not the head: `model.compile(optimizer, loss=head.loss, "
+                "metrics=head.metrics)` (a Head unpacks as layer, loss, metrics)."
+                if self.loss.unusable == "head"
+                else "Pass a loss Keras knows; " + _replace_with(task, n, **self.options(task)),
+            )
+            return
         if family == "other":
             self.add(
                 "SH206",
@@ -1343,7 +1375,8 @@ class _OutputCheck:
                 "Binary crossentropy expects 0/1 targets but the labels hold class ids up to "
                 f"{top} ({where}, {count} of {parsed.n_samples} values above 1), so the loss goes "
                 "negative and falls without bound while the model learns nothing useful.",
-                f"These are {top + 1} classes; "
+                _two_values_fix(parsed.values, units)
+                or f"These are {top + 1} classes; "
                 + _replace_with(Task.MULTICLASS, max(top + 1, units)),
             )
         elif fmt == "binary-column":
@@ -1509,11 +1542,16 @@ class _OutputCheck:
                     "For one class per sample, " + _replace_with(Task.MULTICLASS, units),
                 )
         if problem is not None:
+            width = None if task is Task.BINARY or n is None or n < 2 else n
+            fix = "Build the model for the task"
+            if width is None and task is not Task.BINARY:
+                what = "labels" if task is Task.MULTILABEL else "classes"
+                fix += f", with n the number of {what} (>= 2)"
+            fix += "; " + _replace_with(task, width, **self.options(task))
+            if width is None and task is not Task.BINARY:
+                fix += " If each sample is one yes/no, the task is 'binary'."
             self.add(
-                "SH501",
-                f"task={task.value!r} cannot be learned by this model: {problem}.",
-                "Build the model for the task; "
-                + _replace_with(task, n if task is not Task.BINARY else None, **self.options(task)),
+                "SH501", f"task={task.value!r} cannot be learned by this model: {problem}.", fix
             )
         parsed = self.parsed
         if parsed is None or parsed.format in ("class-names", "label-lists"):

@@ -37,9 +37,9 @@ import warnings
 from typing import Any
 
 import keras
-import numpy as np
 
 from safeheads._audit import Report, inspect_model
+from safeheads._labels import tensor_to_numpy
 from safeheads._tasks import Task, parse_task
 from safeheads.errors import HeadMismatchError, SafeheadsWarning
 
@@ -65,9 +65,7 @@ def _to_numpy(value: Any) -> Any:
         return {key: _to_numpy(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)) and value and hasattr(value[0], "shape"):
         return [_to_numpy(item) for item in value]
-    if hasattr(value, "numpy") and hasattr(value, "shape"):
-        return np.asarray(value.numpy())
-    return value
+    return tensor_to_numpy(value)
 
 
 def _labels_of_batch(batch: Any) -> Any:

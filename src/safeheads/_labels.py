@@ -34,7 +34,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import warnings
-from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,7 @@ __all__ = [
     "describe_labels",
     "encode_labels",
     "parse_labels",
+    "tensor_to_numpy",
     "to_categorical",
     "to_multi_hot",
     "to_sparse",
@@ -183,6 +184,11 @@ def _to_numpy(y: Any) -> Any:
             f"Expected a dense label array. Received: a scipy.sparse {type(y).__name__} of shape "
             f"{tuple(y.shape)}. For a sparse indicator matrix pass y.toarray()."
         )
+    return tensor_to_numpy(y)
+
+
+def tensor_to_numpy(y: Any) -> Any:
+    """A TensorFlow or PyTorch tensor (detached, off the GPU) as numpy; else ``y``."""
     if isinstance(y, np.ndarray):
         return y
     if hasattr(y, "detach") and hasattr(y, "cpu"):  # torch.Tensor
@@ -207,9 +213,31 @@ def _is_label_lists(y: Any) -> bool:
     return False
 
 
+def _refuse_non_labels(y: Any) -> None:
+    """None, a dict of outputs' labels, or a dataset of batches: not one label array."""
+    expected = "Expected labels of shape (N,), (N, 1) or (N, n)"
+    if y is None:
+        raise LabelFormatError(f"{expected}. Received: None. Pass the labels, e.g. y_train.")
+    if isinstance(y, Mapping):
+        raise LabelFormatError(
+            f"{expected}. Received: a dict with keys {list(y)[:5]}. Pass one output's labels, "
+            "y[key]; safeheads.check(model, y) reads labels keyed by output name."
+        )
+    if hasattr(y, "element_spec") or any(
+        cls.__name__ in ("PyDataset", "DataLoader", "Dataset") for cls in type(y).__mro__
+    ):
+        what = "tf.data.Dataset" if hasattr(y, "element_spec") else type(y).__name__
+        raise LabelFormatError(
+            f"{expected}. Received: a {what} of batches, not an array of labels. "
+            "Pass the labels themselves (e.g. np.concatenate([y for _, y in dataset])), or "
+            "let model.fit(..., callbacks=[safeheads.HeadGuard()]) check its first batch."
+        )
+
+
 def parse_labels(y: Any) -> _Parsed:
     """Sniff the format of ``y`` and validate it in one vectorised pass."""
     y = _to_numpy(y)
+    _refuse_non_labels(y)
     if isinstance(y, (set, frozenset, Iterator)):
         raise LabelFormatError(
             "Expected labels in sample order: an array or a list. Received: a "
@@ -666,7 +694,7 @@ def _empty_classes(parsed: _Parsed, present: np.ndarray) -> str | None:
         first = np.setdiff1d(np.arange(min(parsed.n, present.size + 11)), present)[:11]
         shown = ", ".join(str(int(i)) for i in first[:10]) + (", ..." if n_empty > 10 else "")
         hint = (
-            " Labels seem to start at 1: subtract 1, or pass class_names."
+            " Labels seem to start at 1: subtract 1."
             if parsed.format == "sparse" and n_empty == 1 and first.tolist() == [0]
             else ""
         )
@@ -803,14 +831,16 @@ def _ids_for_int_names(values: np.ndarray, class_names: Sequence[Hashable] | Non
     return ids
 
 
-def _check_ids_in_range(ids: np.ndarray, n: int, array_name: str = "y") -> None:
+def _check_ids_in_range(ids: np.ndarray, n: int, *, head: bool = False) -> None:
+    """Refuse ids >= n; ``head``: the caller is a head's ``encode`` (no class names)."""
     if ids.size and int(ids.max()) >= n:
         bad = ids >= n
-        hint = (
-            "Labels seem to start at 1: subtract 1, or pass class_names."
-            if int(ids.min()) >= 1 and int(ids.max()) == n
-            else f"Build the head with n={int(ids.max()) + 1}, or fix those labels."
-        )
+        if int(ids.min()) >= 1 and int(ids.max()) == n:
+            hint = "Labels seem to start at 1: subtract 1" + (
+                f", or build the head with class_names=[1, ..., {n}]." if head else "."
+            )
+        else:
+            hint = f"Build the head with n={int(ids.max()) + 1}, or fix those labels."
         _raise(f"class ids in [0, {n})", bad, ids, "values out of range", hint)
 
 
@@ -888,7 +918,7 @@ def encode_labels(
                     if parsed.class_names is not None
                     else _ids_for_int_names(parsed.values, class_names)
                 )
-                _check_ids_in_range(ids, n)
+                _check_ids_in_range(ids, n, head=class_names is None)
             except LabelFormatError as err:
                 raise LabelFormatError(_in_lists(str(err), parsed.lengths)) from None
             return _multi_hot(parsed, ids, n)
@@ -923,24 +953,37 @@ def encode_labels(
         ids = _ids_for_int_names(parsed.values, class_names)
     if task is Task.BINARY:
         if int(ids.max()) > 1:
-            raise _mismatch(
-                task,
-                parsed,
-                f"A binary head takes 0/1 labels; these hold {parsed.n} classes: use "
-                f"task='multiclass' with n={parsed.n}.",
-            )
+            values = np.unique(ids)
+            if values.size == 2 and class_names is None:
+                low, high = (int(v) for v in values)
+                hint = (
+                    f"A binary head takes 0/1 labels; these hold the two values {low} and "
+                    f"{high}: map them to 0/1 (y == {high}), or build the head with "
+                    f"class_names=[{low}, {high}]."
+                )
+            else:
+                hint = (
+                    f"A binary head takes 0/1 labels; these hold {parsed.n} classes: use "
+                    f"task='multiclass' with n={parsed.n}."
+                )
+            raise _mismatch(task, parsed, hint)
         return ids.astype(np.float32).reshape(-1, 1)
-    _check_ids_in_range(ids, n)
+    _check_ids_in_range(ids, n, head=class_names is None)
     if one_hot:
         return _one_hot(ids, n, np.float32)
     return ids.astype(np.int32)
 
 
 def _width_error(parsed: _Parsed, n: int, what: str) -> LabelFormatError:
+    fix = f"Build the head with n={parsed.n}, or fix the labels."
+    if what == "labels" and parsed.n < n:  # 0/1 rows narrower than n: lists of label ids?
+        fix = (
+            f"Build the head with n={parsed.n}, fix the labels, or, if each row lists label "
+            f"ids, pass safeheads.to_multi_hot(y, {n})."
+        )
     return LabelFormatError(
         f"Expected {n} columns ({what}) to match the head's n={n}. Received: {parsed.format} "
-        f"labels of shape {parsed.values.shape}. Build the head with n={parsed.n}, or fix "
-        "the labels."
+        f"labels of shape {parsed.values.shape}. {fix}"
     )
 
 

@@ -113,8 +113,10 @@ class ThresholdAccuracy(_ThresholdMetric):
         dtype: Any = None,
     ) -> None:
         super().__init__(threshold, from_logits=from_logits, name=name, dtype=dtype)
-        self.correct = self.add_variable(shape=(), initializer="zeros", name="correct")
-        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+        self.correct = self.add_variable(
+            shape=(), initializer="zeros", dtype="float32", name="correct"
+        )
+        self.total = self.add_variable(shape=(), initializer="zeros", dtype="float32", name="total")
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         y_true, predicted, weight = self._binarize(y_true, y_pred, sample_weight)
@@ -167,8 +169,10 @@ class ExactMatch(_ThresholdMetric):
         dtype: Any = None,
     ) -> None:
         super().__init__(threshold, from_logits=from_logits, name=name, dtype=dtype)
-        self.matches = self.add_variable(shape=(), initializer="zeros", name="matches")
-        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+        self.matches = self.add_variable(
+            shape=(), initializer="zeros", dtype="float32", name="matches"
+        )
+        self.total = self.add_variable(shape=(), initializer="zeros", dtype="float32", name="total")
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         y_true, predicted, _ = self._binarize(y_true, y_pred, None)
@@ -207,9 +211,15 @@ class _ConfusionMetric(_ThresholdMetric):
         self.num_labels = int(num_labels)
         self.average = average
         shape = (self.num_labels,)
-        self.true_positives = self.add_variable(shape=shape, initializer="zeros", name="tp")
-        self.false_positives = self.add_variable(shape=shape, initializer="zeros", name="fp")
-        self.false_negatives = self.add_variable(shape=shape, initializer="zeros", name="fn")
+        self.true_positives = self.add_variable(
+            shape=shape, initializer="zeros", dtype="float32", name="tp"
+        )
+        self.false_positives = self.add_variable(
+            shape=shape, initializer="zeros", dtype="float32", name="fp"
+        )
+        self.false_negatives = self.add_variable(
+            shape=shape, initializer="zeros", dtype="float32", name="fn"
+        )
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         y_true, predicted, weight = self._binarize(y_true, y_pred, sample_weight)

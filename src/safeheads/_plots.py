@@ -169,14 +169,16 @@ def plot_history(
 # ----------------------------------------------------------------------------- decisions
 
 
-def _labels_1d(values: Any, name: str) -> np.ndarray:
+def _labels_1d(values: Any, name: str, named: bool) -> np.ndarray:
+    """One class per sample; scores (fractions, without ``class_names``) are refused."""
     array = _array(values, name, "one class per sample, shape (N,)")
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 1:
         raise ValueError(
             f"Expected `{name}` to hold one class per sample, shape (N,). Received: shape "
-            f"{array.shape}. For multilabel 0/1 matrices use safeheads.plot_label_f1."
+            f"{array.shape}. Pass decisions, head.decode(model.predict(x)), not scores; for "
+            "multilabel 0/1 matrices use safeheads.plot_label_f1."
         )
     if array.dtype.kind == "f" and np.isnan(array).any():
         missing = np.isnan(array)
@@ -185,6 +187,16 @@ def _labels_1d(values: Any, name: str) -> np.ndarray:
             f"[{int(np.argmax(missing))}]=nan ({int(missing.sum())} of {array.size} values NaN). "
             "Drop or fix those samples; head.decode never returns NaN."
         )
+    if array.dtype.kind == "f" and not named:
+        fraction = array != np.round(array)
+        if fraction.any():
+            first = int(np.argmax(fraction))
+            raise ValueError(
+                f"Expected decided classes in `{name}`. Received: {name}[{first}]="
+                f"{array[first].item()!r}, not a whole number ({int(fraction.sum())} of {array.size} "
+                "values): these look like scores. Pass head.decode(model.predict(x)), or "
+                "pass class_names if the classes are such numbers."
+            )
     return array
 
 
@@ -241,8 +253,8 @@ def plot_confusion(
         >>> fig.axes[0].get_title()
         'confusion matrix: accuracy 0.750 (3 of 4)'
     """
-    true = _labels_1d(y_true, "y_true")
-    pred = _labels_1d(y_pred, "y_pred")
+    true = _labels_1d(y_true, "y_true", class_names is not None)
+    pred = _labels_1d(y_pred, "y_pred", class_names is not None)
     normalize = check_bool(normalize, "normalize")
     _check_lengths(true, pred)
     if not len(true):

@@ -120,8 +120,10 @@ class TopKAccuracy(keras.metrics.Metric):  # type: ignore[misc]
         super().__init__(name=name or ("accuracy" if k == 1 else f"top_{k}_accuracy"), dtype=dtype)
         self.k = k
         self.sparse = check_bool(sparse, "sparse")
-        self.correct = self.add_variable(shape=(), initializer="zeros", name="correct")
-        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+        self.correct = self.add_variable(
+            shape=(), initializer="zeros", dtype="float32", name="correct"
+        )
+        self.total = self.add_variable(shape=(), initializer="zeros", dtype="float32", name="total")
 
     def _scores(self, y_pred: Any) -> Any:
         """The scores ranked: the outputs as float32 (subclasses adjust them)."""
@@ -155,8 +157,8 @@ class _AtK(keras.metrics.Metric):  # type: ignore[misc]
     def __init__(self, k: int, *, name: str, dtype: Any = None) -> None:
         super().__init__(name=name, dtype=dtype)
         self.k = k
-        self.score = self.add_variable(shape=(), initializer="zeros", name="score")
-        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+        self.score = self.add_variable(shape=(), initializer="zeros", dtype="float32", name="score")
+        self.count = self.add_variable(shape=(), initializer="zeros", dtype="float32", name="count")
 
     def _hits(self, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple[Any, Any, Any]:
         """Return (hits in the top k, positives, weight), each of shape (N,)."""
@@ -193,7 +195,9 @@ class PrecisionAtK(_AtK):
 
     Per sample, ``|top_k(outputs) & labels| / k``; the metric is the (sample-
     weighted) mean over all samples seen. A sample with fewer than ``k`` labels
-    cannot reach 1. Ties between outputs go to the lower label index.
+    cannot reach 1. Ties between outputs go to the lower label index. NaN
+    outputs have no defined rank (the backend's ``top_k`` places them), and the
+    loss is NaN then too: stop such a run (``keras.callbacks.TerminateOnNaN``).
 
     Args:
         k: How many of the highest outputs count, an int >= 1.
@@ -234,7 +238,8 @@ class RecallAtK(_AtK):
     (sample-weighted) mean over the samples that have at least one true label.
     Samples without any true label are skipped (their recall is undefined), so
     an all-negative batch leaves the result unchanged. Ties between outputs go
-    to the lower label index.
+    to the lower label index. NaN outputs have no defined rank, as in
+    `PrecisionAtK`.
 
     Args:
         k: How many of the highest outputs count, an int >= 1.

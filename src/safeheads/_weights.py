@@ -92,7 +92,7 @@ def class_weight(y: Any) -> dict[int, float]:
         empty = np.flatnonzero(~present)
         kept = int(present.sum())
         hint = (
-            " Labels seem to start at 1: subtract 1, or pass class_names."
+            " Labels seem to start at 1: subtract 1."
             if parsed.format == "sparse" and empty.tolist() == [0]
             else ""
         )

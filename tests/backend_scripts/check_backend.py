@@ -330,6 +330,12 @@ def out_of_range(backend: str) -> dict[str, Any]:
     record["guard"] = _outcome(lambda: guarded_fit(y_bad))
     record["guard_native"] = _outcome(lambda: guarded_fit(ops.convert_to_tensor(y_bad)))
     record["guard_valid"] = _outcome(lambda: guarded_fit(np.asarray([0, 1, 2, 1, 1, 0, 2, 1])))
+    # A label tensor in a graph (PyTorch: one that requires grad) trains as it does without
+    # the guard; the guard reads it as encode does.
+    valid = ops.convert_to_tensor(np.asarray([0, 1, 2, 1, 1, 0, 2, 1], dtype="float32"))
+    if backend == "torch":
+        valid = valid.clone().requires_grad_(True)
+    record["guard_valid_graph"] = _outcome(lambda: guarded_fit(valid))
     return record
 
 
