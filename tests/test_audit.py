@@ -522,6 +522,39 @@ def test_mixed_precision_float32_activation_layer_is_keras_guide_pattern() -> No
     assert safeheads.check(float16).codes == ("SH103",)
 
 
+def test_mixed_precision_float32_linear_activation_for_logits_is_keras_guide_pattern() -> None:
+    # The guide's logits variant: a float16 Dense without activation, then a float32
+    # Activation('linear'); the loss reads float32 logits. A float16 softmax under the
+    # float32 identity still computes in float16 and warns.
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        inputs = keras.Input((4,))
+        dense = keras.layers.Dense(5)(inputs)
+        functional = keras.Model(inputs, keras.layers.Activation("linear", dtype="float32")(dense))
+        sequential = keras.Sequential(
+            [
+                keras.Input((4,)),
+                keras.layers.Dense(5),
+                keras.layers.Activation("linear", dtype="float32"),
+            ]
+        )
+        softmax_below = keras.Sequential(
+            [
+                keras.Input((4,)),
+                keras.layers.Dense(5, "softmax"),
+                keras.layers.Activation("linear", dtype="float32"),
+            ]
+        )
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    logits_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    for model in (functional, sequential):
+        model.compile("adam", loss=logits_loss)
+        assert safeheads.check(model).codes == ()
+    softmax_below.compile("adam", loss="sparse_categorical_crossentropy")
+    assert safeheads.check(softmax_below).codes == ("SH103",)
+
+
 def test_labels_that_reach_no_output_are_noted() -> None:
     inputs = keras.Input((4,))
     flag = keras.layers.Dense(1, "sigmoid", name="flag")(inputs)

@@ -238,15 +238,18 @@ def _objective(y: np.ndarray, predicted: np.ndarray, average: str, beta: float) 
     return {"micro": micro, "macro": macro, "micro+macro": (micro + macro) / 2}[average]
 
 
-def _brute_force_adjusted(y, scores, *, from_logits, average, beta, slopes, prior):
-    """Best objective of ``logit - a * logit(prior) > c`` over slopes and midpoint cuts."""
+def _brute_force_adjusted(y, scores, *, from_logits, average, beta, slopes, prior, fixed=None):
+    """Best objective of ``logit - a * logit(prior) > c`` over slopes and midpoint cuts;
+    ``fixed``: +1 / -1 where a cell is positive / negative at every threshold."""
     p = np.clip(np.asarray(prior, dtype=np.float64), 1e-6, 1 - 1e-6)
     unit = np.log(p) - np.log1p(-p)
+    fixed = np.zeros(y.shape) if fixed is None else fixed
     best = 0.0
     for slope in slopes:
         adjusted = _logit64(scores, from_logits) - slope * unit
         for cut in _candidates(adjusted):
-            best = max(best, _objective(y, (adjusted > cut).astype(float), average, beta))
+            predicted = (fixed > 0) | ((fixed == 0) & (adjusted > cut))
+            best = max(best, _objective(y, predicted.astype(float), average, beta))
     return best
 
 
@@ -273,6 +276,55 @@ def test_prior_adjusted_thresholds_maximise_objective(
     elif slope == 0.5:  # rarer labels get lower thresholds
         assert isinstance(tuned.threshold, tuple)
         assert list(tuned.threshold) == sorted(tuned.threshold, reverse=True)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # sigmoid(-900)
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # logit of 0.0 and 1.0
+@pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
+def test_prior_adjusted_thresholds_with_outputs_no_threshold_can_move(from_logits: bool) -> None:
+    # Logits above log(2**53 - 1) = 36.74 are positive and logits at or below log(5e-324)
+    # = -744.4 negative at every float64 probability threshold; probabilities of exactly
+    # 0 are negative at every threshold. The search must score only such decisions, in
+    # every column, whatever the column's prior offset.
+    rng = _rng(21)
+    prior = np.array([0.5, 0.1, 0.001])
+    y = (rng.random((40, 3)) < [0.5, 0.2, 0.1]).astype("float32")
+    logits = rng.normal(size=(40, 3)) + 2.0 * y
+    logits[:6] = [[50.0, 40.0, 38.0], [-800.0, -900.0, -750.0], [45.0, -800.0, 37.0]] * 2
+    scores = (logits if from_logits else _sigmoid(logits)).astype("float32")
+    high, low = math.log(2.0**53 - 1), math.log(math.ulp(0.0))
+    fixed = (
+        np.where(logits > high, 1, np.where(logits <= low, -1, 0))
+        if from_logits
+        else (-(scores == 0.0).astype(int))
+    )
+    assert (fixed != 0).any()
+    head = classification_head("multilabel", 3, from_logits=from_logits, prior=prior)
+    tuned = head.tune_thresholds(y, scores, average="micro+macro")
+    got = _objective(y, tuned.decode(scores).astype(float), "micro+macro", 1.0)
+    expected = _brute_force_adjusted(
+        y,
+        scores,
+        from_logits=from_logits,
+        average="micro+macro",
+        beta=1.0,
+        slopes=SLOPE_GRID,
+        prior=prior,
+        fixed=fixed,
+    )
+    assert got == pytest.approx(expected, abs=1e-12)
+    assert all(0.0 < t < 1.0 for t in np.atleast_1d(tuned.threshold))
+
+
+def test_prior_slope_cannot_put_a_column_cut_above_its_highest_logit_cut() -> None:
+    # Label 0's logits of 50 are positive at every threshold. With label 1's offset
+    # (prior 0.001), a global cut between 40 - offset and 50 - offset would score them
+    # negative: no threshold can, and the head would decode a micro-F1 of 0.571.
+    y = np.array([[0, 1], [0, 1], [1, 0], [0, 0]])
+    logits = np.array([[50.0, 40.0], [50.0, 40.0], [10.0, 0.0], [-5.0, 0.0]], "float32")
+    head = classification_head("multilabel", 2, prior=[0.5, 0.001], from_logits=True)
+    tuned = head.tune_thresholds(y, logits)
+    assert f1_score(y, tuned.decode(logits), average="micro") == pytest.approx(0.75)
 
 
 def test_prior_slope_lowers_rare_label_thresholds_by_prior_log_odds() -> None:
@@ -858,27 +910,30 @@ HEAD_ERRORS = [
     pytest.param(
         ("multiclass", 3, {"prior": [10, 20, 30]}),
         LabelFormatError,
-        "Expected class ids in [0, 3). Received: y[0]=10 (3 of 3 values out of range). Build "
-        "the head with n=31, or fix those labels. If `prior` holds one count per class, pass "
-        "frequencies, prior=counts / sum(counts).",
+        "Expected `prior` as training labels or frequencies. Received: prior=[10, 20, 30]. If "
+        "it holds one count per class, pass frequencies, prior=counts / sum(counts). As labels "
+        "it is refused: Expected class ids in [0, 3). Received: y[0]=10 (3 of 3 values out of "
+        "range). Build the head with n=31, or fix those labels.",
         id="prior-counts-multiclass",
     ),
     pytest.param(
         ("multilabel", 3, {"prior": np.array([10, 20, 30])}),
         LabelFormatError,
-        "Expected labels for task='multilabel'. Received: sparse labels (3 values, n=31). A "
-        "multilabel head needs a multi-hot (N, n) matrix or one list of labels per sample: wrap "
-        "each label in a list, or use task='multiclass'. If `prior` holds one count per label, "
-        "pass frequencies, prior=counts / number_of_samples.",
+        "Expected `prior` as training labels or frequencies. Received: prior=[10, 20, 30]. If "
+        "it holds one count per label, pass frequencies, prior=counts / number_of_samples. As "
+        "labels it is refused: Expected labels for task='multilabel'. Received: sparse labels "
+        "(3 values, n=31). A multilabel head needs a multi-hot (N, n) matrix or one list of "
+        "labels per sample: wrap each label in a list, or use task='multiclass'.",
         id="prior-counts-multilabel",
     ),
     pytest.param(
         ("binary", None, {"prior": [900, 100]}),
         LabelFormatError,
-        "Expected labels for task='binary'. Received: sparse labels (2 values, n=901). A binary "
-        "head takes 0/1 labels; these hold the two values 100 and 900: map them to 0/1 (y == "
-        "900), or build the head with class_names=[100, 900]. If `prior` holds one count per "
-        "class, pass the positive rate, prior=counts[1] / sum(counts).",
+        "Expected `prior` as training labels or frequencies. Received: prior=[900, 100]. If it "
+        "holds one count per class, pass the positive rate, prior=counts[1] / sum(counts). As "
+        "labels it is refused: Expected labels for task='binary'. Received: sparse labels (2 "
+        "values, n=901). A binary head takes 0/1 labels; these hold the two values 100 and "
+        "900: map them to 0/1 (y == 900), or build the head with class_names=[100, 900].",
         id="prior-counts-binary",
     ),
     pytest.param(

@@ -236,7 +236,7 @@ ENCODE_ERRORS = [
         ("multiclass", 3, {}),
         [1, 2, 3],
         "Expected class ids in [0, 3). Received: y[2]=3 (1 of 3 values out of range). Labels "
-        "seem to start at 1: subtract 1, or build the head with class_names=[1, ..., 3].",
+        "seem to start at 1: subtract 1, or build the head with class_names=[1, 2, 3].",
         id="start-at-one",
     ),
     pytest.param(
@@ -397,10 +397,19 @@ ENCODE_ERRORS = [
         ("binary", None, {}),
         tf.data.Dataset.from_tensor_slices(([[0.0], [1.0]], [0, 1])).batch(2),
         "Expected labels of shape (N,), (N, 1) or (N, n). Received: a tf.data.Dataset of "
-        "batches, not an array of labels. Pass the labels themselves (e.g. "
+        "batches, not an array of labels. Pass the labels themselves (for (x, y) batches: "
         "np.concatenate([y for _, y in dataset])), or let model.fit(..., "
         "callbacks=[safeheads.HeadGuard()]) check its first batch.",
         id="tf-data",
+    ),
+    pytest.param(
+        ("binary", None, {}),
+        iter(tf.data.Dataset.from_tensor_slices(([[0.0], [1.0]], [0, 1])).batch(2)),
+        "Expected labels of shape (N,), (N, 1) or (N, n). Received: a tf.data iterator of "
+        "batches, not an array of labels. Pass the labels themselves (for (x, y) batches: "
+        "np.concatenate([y for _, y in dataset])), or let model.fit(..., "
+        "callbacks=[safeheads.HeadGuard()]) check its first batch.",
+        id="tf-data-iterator",
     ),
 ]
 
@@ -411,6 +420,17 @@ def test_encode_errors(config: tuple, y: object, message: str) -> None:
     head = classification_head(task, n, **options)
     with pytest.raises(LabelFormatError, match=f"^{re.escape(message)}$"):
         head.encode(y)
+
+
+def test_array_subclasses_are_labels_whatever_their_bases_are_called() -> None:
+    class Dataset:  # e.g. a mixin named like a dataset class
+        pass
+
+    class Labels(np.ndarray, Dataset):
+        pass
+
+    y = np.array([0, 1, 1, 0]).view(Labels)
+    assert classification_head("binary").encode(y).ravel().tolist() == [0.0, 1.0, 1.0, 0.0]
 
 
 def test_sparse_path_never_builds_a_matrix() -> None:

@@ -220,7 +220,7 @@ def test_plot_confusion_normalized_names_and_decode(tmp_path: pathlib.Path) -> N
         ),
         (
             [0, 1, 1],
-            [[0.2], [0.8], [0.6]],
+            np.array([[0.2], [0.8], [0.6]], "float32"),  # model.predict of a binary head
             {},
             "Expected decided classes in `y_pred`. Received: y_pred[0]=0.2, not a whole number "
             "(3 of 3 values): these look like scores. Pass head.decode(model.predict(x)), or "

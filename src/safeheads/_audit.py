@@ -329,6 +329,7 @@ def _walk_layers(layers: Sequence[Any], name: str) -> _Output:
     source = ""
     low: list[tuple[str, str, str]] = []
     float32_activation = False  # found in a float32 layer: the layers below may be float16
+    float32_identity = False  # a float32 linear Activation on top: float16 logits are fine
     for layer in reversed(layers):
         kind = type(layer).__name__
         if kind in _PASS_THROUGH:
@@ -345,6 +346,7 @@ def _walk_layers(layers: Sequence[Any], name: str) -> _Output:
         if kind == "Activation":
             activation = _activation_name(getattr(layer, "activation", None))
             if activation == "linear":  # the identity: the activation is below it
+                float32_identity = float32_identity or (final is None and dtype is None)
                 continue
         elif kind in _ACTIVATION_LAYERS:
             activation = _ACTIVATION_LAYERS[kind]
@@ -353,12 +355,20 @@ def _walk_layers(layers: Sequence[Any], name: str) -> _Output:
             units = _units_of(layer)
             if final is None:
                 final, source = own, ""
+            _keep_float16_logits(low, layer.name, float32_identity and final in (None, "linear"))
             return _Output(name, layer, final, source, units, _rank_of(layer), tuple(low))
         if final is None:
             final = activation
             source = f"{kind} layer {layer.name!r}"
             float32_activation = dtype is None  # Keras' mixed precision guide's pattern
     return _Output(name, None, final, source, None, None, tuple(low))
+
+
+def _keep_float16_logits(low: list[tuple[str, str, str]], layer: str, exempt: bool) -> None:
+    """Keras' mixed precision guide for logits: a float16 layer without activation under
+    a float32 ``Activation('linear')``, whose float32 logits the loss reads; not SH103."""
+    if exempt and low and low[-1][0] == layer:
+        low.pop()
 
 
 def _merge(
@@ -405,6 +415,7 @@ def _walk_tensor(tensor: Any, name: str) -> _Output:
     units = tensor.shape[-1] if rank else None
     units = int(units) if units is not None else None
     float32_activation = False  # found in a float32 layer: the layers below may be float16
+    float32_identity = False  # a float32 linear Activation on top: float16 logits are fine
     for _ in range(100):
         history = getattr(tensor, "_keras_history", None)
         if history is None:
@@ -428,6 +439,7 @@ def _walk_tensor(tensor: Any, name: str) -> _Output:
                 activation = _activation_name(getattr(operation, "activation", None))
                 if activation == "linear":  # the identity: the activation is below it
                     activation = None
+                    float32_identity = float32_identity or (final is None and dtype is None)
             elif kind in _ACTIVATION_LAYERS:
                 activation = _ACTIVATION_LAYERS[kind]
             else:
@@ -438,6 +450,8 @@ def _walk_tensor(tensor: Any, name: str) -> _Output:
                 )
                 if final is None:
                     final, source = own, ""
+                exempt = float32_identity and final in (None, "linear")
+                _keep_float16_logits(low, operation.name, exempt)
                 return _Output(name, operation, final, source, units, rank, tuple(low))
         elif kind in _ACTIVATION_OPS:
             activation = _ACTIVATION_OPS[kind]

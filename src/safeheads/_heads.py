@@ -408,8 +408,8 @@ class Head:
         the stored thresholds are probabilities that reproduce, on these
         scores, exactly the decisions that were scored (with ``from_logits=True``,
         logits above about 36.7 are positive and at or below about -744.4
-        negative at every probability threshold: the tuning scores them as
-        tied; see ``docs/imbalance.md``). A label-own threshold
+        negative at every probability threshold, and the tuning scores them
+        so; see ``docs/imbalance.md``). A label-own threshold
         whose best F-beta is 0 is not used; a head whose scores are all equal
         keeps its threshold. Cost: for each slope, a sort of all validation
         cells (plus one pass per label for the macro objectives): measured

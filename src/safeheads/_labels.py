@@ -216,6 +216,8 @@ def _is_label_lists(y: Any) -> bool:
 def _refuse_non_labels(y: Any) -> None:
     """None, a dict of outputs' labels, or a dataset of batches: not one label array."""
     expected = "Expected labels of shape (N,), (N, 1) or (N, n)"
+    if isinstance(y, (np.ndarray, list, tuple)):
+        return
     if y is None:
         raise LabelFormatError(f"{expected}. Received: None. Pass the labels, e.g. y_train.")
     if isinstance(y, Mapping):
@@ -226,11 +228,13 @@ def _refuse_non_labels(y: Any) -> None:
     if hasattr(y, "element_spec") or any(
         cls.__name__ in ("PyDataset", "DataLoader", "Dataset") for cls in type(y).__mro__
     ):
-        what = "tf.data.Dataset" if hasattr(y, "element_spec") else type(y).__name__
+        what = type(y).__name__
+        if hasattr(y, "element_spec"):
+            what = "tf.data iterator" if isinstance(y, Iterator) else "tf.data.Dataset"
         raise LabelFormatError(
-            f"{expected}. Received: a {what} of batches, not an array of labels. "
-            "Pass the labels themselves (e.g. np.concatenate([y for _, y in dataset])), or "
-            "let model.fit(..., callbacks=[safeheads.HeadGuard()]) check its first batch."
+            f"{expected}. Received: a {what} of batches, not an array of labels. Pass the "
+            "labels themselves (for (x, y) batches: np.concatenate([y for _, y in dataset])), "
+            "or let model.fit(..., callbacks=[safeheads.HeadGuard()]) check its first batch."
         )
 
 
@@ -836,8 +840,9 @@ def _check_ids_in_range(ids: np.ndarray, n: int, *, head: bool = False) -> None:
     if ids.size and int(ids.max()) >= n:
         bad = ids >= n
         if int(ids.min()) >= 1 and int(ids.max()) == n:
+            names = ", ".join(str(i) for i in range(1, n + 1)) if n <= 3 else f"1, ..., {n}"
             hint = "Labels seem to start at 1: subtract 1" + (
-                f", or build the head with class_names=[1, ..., {n}]." if head else "."
+                f", or build the head with class_names=[{names}]." if head else "."
             )
         else:
             hint = f"Build the head with n={int(ids.max()) + 1}, or fix those labels."

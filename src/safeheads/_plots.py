@@ -193,7 +193,7 @@ def _labels_1d(values: Any, name: str, named: bool) -> np.ndarray:
             first = int(np.argmax(fraction))
             raise ValueError(
                 f"Expected decided classes in `{name}`. Received: {name}[{first}]="
-                f"{array[first].item()!r}, not a whole number ({int(fraction.sum())} of {array.size} "
+                f"{np.format_float_positional(array[first], trim='-')}, not a whole number ({int(fraction.sum())} of {array.size} "
                 "values): these look like scores. Pass head.decode(model.predict(x)), or "
                 "pass class_names if the classes are such numbers."
             )

@@ -66,6 +66,8 @@ SLOPE_GRID = tuple(round(0.05 * i, 2) for i in range(31))
 _TINY = float(np.finfo(np.float32).tiny)
 #: The lowest and highest probability thresholds (float64, strictly inside (0, 1)).
 _LOWEST, _HIGHEST = math.ulp(0.0), 1.0 - 2.0**-53
+#: Where `_adjusted` puts outputs whose decision no threshold can change.
+_ALWAYS = 1e30
 
 
 # ----------------------------------------------------------------------------- priors
@@ -151,7 +153,10 @@ def resolve_prior(
                 hint = _counts_hint(prior, task, n)
                 if hint is None:
                     raise
-                raise LabelFormatError(f"{error} {hint}") from None
+                raise LabelFormatError(
+                    "Expected `prior` as training labels or frequencies. Received: prior="
+                    f"{hint[0]}. {hint[1]} As labels it is refused: {error}"
+                ) from None
         values = found
     if not (np.isfinite(values).all() and values.min() >= 0.0 and values.max() <= 1.0):
         bad = int(np.flatnonzero(~(np.isfinite(values) & (values >= 0) & (values <= 1)))[0])
@@ -183,8 +188,9 @@ def _prior_from_labels(
     return tuple(float(value) for value in frequencies)
 
 
-def _counts_hint(prior: Any, task: Task, n: int) -> str | None:
-    """A hint when ``prior``, refused as labels, looks like one count per class."""
+def _counts_hint(prior: Any, task: Task, n: int) -> tuple[str, str] | None:
+    """``prior`` as text and a fix, when ``prior``, refused as labels, looks like one
+    count per class."""
     values = _number_vector(prior)
     if values is None or values.size != (2 if task is Task.BINARY else n):
         return None
@@ -196,7 +202,9 @@ def _counts_hint(prior: Any, task: Task, n: int) -> str | None:
         Task.MULTILABEL: "frequencies, prior=counts / number_of_samples",
     }[task]
     noun = "label" if task is Task.MULTILABEL else "class"
-    return f"If `prior` holds one count per {noun}, pass {fix}."
+    shown = [int(v) for v in values[:6]]
+    text = str(shown)[:-1] + (", ...]" if values.size > 6 else "]")
+    return text, f"If it holds one count per {noun}, pass {fix}."
 
 
 def prior_bias(prior: Sequence[float], task: Task) -> np.ndarray:
@@ -427,18 +435,27 @@ def _threshold_in(lower: float, upper: float, preferred: float, from_logits: boo
     return min(max(t, _LOWEST), _HIGHEST)  # in (0, 1) even where no t fits exactly
 
 
-def _expressible(logits: np.ndarray) -> np.ndarray:
-    """Logits with the values that no threshold in (0, 1) separates tied.
+def _fixed_decisions(cells: np.ndarray, from_logits: bool) -> np.ndarray:
+    """+1 for outputs positive at every threshold, -1 for outputs negative at every one.
 
-    A threshold is a float64 probability, so its logit cut lies in
-    ``[cut_points(_LOWEST), cut_points(_HIGHEST)]`` (about -744.4 and 36.7):
-    logits at or below the lowest cut are negative at every threshold (they
-    become that cut), logits above the highest are positive at every threshold
-    (they become one value above it), and the search only scores decisions a
-    threshold can make.
+    A threshold is a float64 probability in [`_LOWEST`, `_HIGHEST`], so the cut it
+    gives (`cut_points`) lies between two bounds: with ``from_logits=True`` about
+    -744.4 and 36.7 as logits; for probabilities 0.0 and 1.0 (float32). An output at
+    or below the lowest cut is never positive, one above the highest always is.
     """
-    low, high = (float(cut_points(t, True)) for t in (_LOWEST, _HIGHEST))
-    return np.where(logits > high, high + 1.0, np.maximum(logits, low))
+    low, high = (float(cut_points(t, from_logits)) for t in (_LOWEST, _HIGHEST))
+    return np.where(cells > high, 1, np.where(cells <= low, -1, 0)).astype(np.int8)
+
+
+def _adjusted(logits: np.ndarray, offsets: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """``logits - offsets``, where no cut of any column can move a fixed decision.
+
+    Outputs with a fixed decision become +-`_ALWAYS`, above or below every candidate
+    cut, so that the search only scores decisions that thresholds can make, whatever
+    each column's offset.
+    """
+    values = logits - offsets
+    return np.where(fixed > 0, _ALWAYS, np.where(fixed < 0, -_ALWAYS, values))
 
 
 def _logit_space(scores: np.ndarray, from_logits: bool) -> np.ndarray:
@@ -506,17 +523,23 @@ def _best_global_cut(
 
 def _column_thresholds(
     scores: np.ndarray,
-    logits: np.ndarray,
+    adjusted: np.ndarray,
     offsets: np.ndarray,
     cut: _Cut,
     from_logits: bool,
 ) -> list[float]:
-    """Per-column thresholds that reproduce ``logits - offsets > cut`` on ``scores``."""
-    # Below the lowest value (every cell positive), one logit under it.
-    middle = cut.upper - 1.0 if cut.lower == -math.inf else (cut.lower + cut.upper) / 2.0
+    """Per-column thresholds that reproduce ``adjusted > cut`` on ``scores``."""
+    # Below the lowest value (every cell positive), or next to outputs whose decision is
+    # fixed (+-_ALWAYS), one logit away from the other bound; else the midpoint.
+    if cut.lower <= -_ALWAYS:
+        middle = cut.upper - 1.0
+    elif cut.upper >= _ALWAYS:
+        middle = cut.lower + 1.0
+    else:
+        middle = (cut.lower + cut.upper) / 2.0
     thresholds = []
     for j in range(scores.shape[1]):
-        positive = logits[:, j] - offsets[j] >= cut.upper
+        positive = adjusted[:, j] >= cut.upper
         column = scores[:, j]
         lower = float(column[~positive].max()) if (~positive).any() else -math.inf
         upper = float(column[positive].min()) if positive.any() else math.inf
@@ -549,8 +572,7 @@ def tune_columns(
     cells = np.asarray(scores, dtype=np.float32)
     truth = truth.astype(np.float64)
     logits = _logit_space(cells, from_logits)
-    if from_logits:
-        logits = _expressible(logits)
+    fixed = _fixed_decisions(cells, from_logits)
     if prior is None:
         unit = np.zeros(cells.shape[1])
         slopes: tuple[float, ...] = (0.0,)
@@ -558,29 +580,32 @@ def tune_columns(
         p = np.clip(np.asarray(prior, dtype=np.float64), PRIOR_EPS, 1.0 - PRIOR_EPS)
         unit = np.log(p) - np.log1p(-p)
         slopes = SLOPE_GRID if prior_slope is None else (prior_slope,)
-    # Every cell (of a column) positive is a candidate where a threshold can say so.
-    lowest_cut = float(cut_points(_LOWEST, from_logits))
-    all_positive = bool(cells.min() > lowest_cut)
+    # Every cell (of a column) positive is a candidate where no cell is always negative.
+    all_positive = bool((fixed >= 0).all())
     best: tuple[_Cut, float] | None = None
     for slope in slopes:
-        found = _best_global_cut(logits - slope * unit, truth, beta2, average, all_positive)
+        adjusted = _adjusted(logits, slope * unit, fixed)
+        found = _best_global_cut(adjusted, truth, beta2, average, all_positive)
         if found is not None and (best is None or found.score > best[0].score):
             best = (found, slope)
     if best is None:
         return None
     cut, slope = best
-    thresholds = _column_thresholds(cells, logits, slope * unit, cut, from_logits)
+    adjusted = _adjusted(logits, slope * unit, fixed)
+    thresholds = _column_thresholds(cells, adjusted, slope * unit, cut, from_logits)
     if min_support is not None:
         for j in range(cells.shape[1]):
             if truth[:, j].sum() < min_support:
                 continue
-            column_all_positive = bool(cells[:, j].min() > lowest_cut)
+            column = slice(j, j + 1)
+            own_adjusted = _adjusted(logits[:, column], np.zeros(1), fixed[:, column])
+            column_all_positive = bool((fixed[:, column] >= 0).all())
             own = _best_global_cut(
-                logits[:, j : j + 1], truth[:, j : j + 1], beta2, "micro", column_all_positive
+                own_adjusted, truth[:, column], beta2, "micro", column_all_positive
             )
             if own is not None and own.score > 0.0:
                 thresholds[j] = _column_thresholds(
-                    cells[:, j : j + 1], logits[:, j : j + 1], np.zeros(1), own, from_logits
+                    cells[:, column], own_adjusted, np.zeros(1), own, from_logits
                 )[0]
     return tuple(thresholds)
 
