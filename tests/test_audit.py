@@ -29,7 +29,8 @@ def test_table_is_large_and_covers_every_code() -> None:
     assert len(cases) >= 30
     assert len({case.id for case in cases}) == len(cases)
     covered = {code for case in cases for code in case.expected}
-    assert covered == set(CODES) - {"SH103", "SH409"}  # tested below: global policy, warns
+    # tested below: a global policy, a warning, fit(class_weight=...)
+    assert covered == set(CODES) - {"SH103", "SH409", "SH410", "SH411"}
     assert sum(1 for case in cases if not case.expected) >= 15
 
 
@@ -208,6 +209,35 @@ def test_head_passed_as_loss_is_an_error_with_the_head_fix() -> None:
     assert finding.fix.startswith("Pass the head's loss, not the head: ")
     with pytest.raises(ValueError, match="Could not interpret loss identifier"):
         model.fit(np.zeros((4, 4)), np.zeros(4), verbose=0)  # what the finding says
+
+
+def test_class_weight_findings() -> None:
+    y = np.array([0] * 80 + [1] * 15 + [2] * 5)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")])
+    model.compile("sgd", loss="sparse_categorical_crossentropy")
+    inverse = {c: 1 / np.sum(y == c) for c in range(3)}
+    finding = safeheads.check(model, y, class_weight=inverse).findings[0]
+    assert (finding.code, finding.severity) == ("SH411", "warning")
+    assert finding.message == (
+        "class_weight averages 0.03 per sample of these labels (weights such as 1/count), so "
+        "it scales the loss and every gradient by about 0.03: with SGD the steps shrink (or "
+        "grow) by that much and training stalls (or diverges); Adam and other adaptive "
+        "optimizers mostly undo the scale."
+    )
+    assert finding.fix.endswith("class_weight=safeheads.class_weight(y))`.")
+    assert safeheads.check(model, y, class_weight=safeheads.class_weight(y)).codes == ()
+    model.compile("sgd", loss="categorical_crossentropy")
+    one_hot = safeheads.to_categorical(y, 3)  # the class of a one-hot row is its argmax
+    assert safeheads.check(model, one_hot, class_weight=inverse).codes == ("SH411",)
+    # Without labels the weights' own mean is read: 1000 per class is far from 1.
+    without = safeheads.check(model, class_weight={0: 1000.0, 1: 1000.0, 2: 1000.0})
+    assert without.findings[0].message.startswith("class_weight averages 1e+03 over its classes")
+    multilabel = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "sigmoid")])
+    multilabel.compile("adam", loss="binary_crossentropy")
+    rows = np.array([[1, 0, 1], [0, 1, 0], [0, 0, 0]], "float32")
+    assert safeheads.check(multilabel, rows, class_weight={0: 1.0, 1: 2.0}).codes == ("SH410",)
+    with pytest.raises(TypeError, match=r"^Expected `class_weight` to be a dict \{class id: "):
+        safeheads.check(model, y, class_weight=[1.0, 2.0, 3.0])  # type: ignore[arg-type]
 
 
 def test_custom_loss_function_is_unrecognised_warning() -> None:

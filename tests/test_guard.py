@@ -61,6 +61,31 @@ def test_good_head_trains() -> None:
     assert guard.report.inspected[-1] == "labels: binary-column, shape (32,), n=2"
 
 
+def test_class_weight_on_a_multilabel_model_stops_before_the_first_batch() -> None:
+    model = _model(4, "sigmoid", "binary_crossentropy")
+    y = (np.random.default_rng(1).random((32, 4)) < 0.4).astype("float32")
+    guard, counter = safeheads.HeadGuard(), BatchCounter()
+    with pytest.raises(safeheads.HeadMismatchError):
+        model.fit(X, y, class_weight={0: 1.0, 1: 3.0, 2: 1.0, 3: 1.0}, callbacks=[guard, counter])
+    assert counter.batches == 0 and guard.report is not None
+    assert guard.report.codes == ("SH410",)
+
+
+def test_inverse_count_class_weight_warns_and_trains() -> None:
+    model = _model(4, "softmax", "sparse_categorical_crossentropy")
+    weights = {c: 0.01 for c in range(4)}  # 1/count of 100 samples per class
+    guard = safeheads.HeadGuard()
+    with pytest.warns(
+        safeheads.SafeheadsWarning, match="warning SH411: class_weight averages 0.01 "
+    ):
+        model.fit(X, Y_SPARSE4, class_weight=weights, callbacks=[guard], verbose=0)
+    assert guard.report is not None and guard.report.codes == ("SH411",)
+    model.fit(
+        X, Y_SPARSE4, class_weight=safeheads.class_weight(Y_SPARSE4), callbacks=[guard], verbose=0
+    )
+    assert guard.report.codes == ()
+
+
 def test_out_of_range_labels_stop_instead_of_nan() -> None:
     """Without the guard, XLA turns class id 3 of 3 classes into a NaN loss."""
     unguarded = _model(3, "softmax", "sparse_categorical_crossentropy", jit_compile=True)

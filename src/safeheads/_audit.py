@@ -104,6 +104,8 @@ CODES: dict[str, tuple[str, str]] = {
     "SH407": ("error", "label format does not match the loss"),
     "SH408": ("error", "class names or label lists cannot be passed to fit"),
     "SH409": ("warning", "suspicious labels"),
+    "SH410": ("error", "fit(class_weight=...) on a multilabel output"),
+    "SH411": ("warning", "class weights that rescale the loss far from 1 (such as 1/count)"),
     "SH501": ("error", "the model cannot do the given task"),
     "SH502": ("error", "the labels do not fit the given task"),
     "SH503": ("warning", "multiclass task on independent sigmoid units"),
@@ -1323,6 +1325,44 @@ class _OutputCheck:
 
     # -- SH4xx: labels --------------------------------------------------------------------
 
+    def check_class_weight(self, class_weight: collections.abc.Mapping[Any, Any]) -> None:
+        """``fit(class_weight=...)``: a multilabel output, or weights far from a mean of 1."""
+        parsed = self.parsed
+        if self.multilabel() or (parsed is not None and parsed.format == "multi-hot"):
+            self.add(
+                "SH410",
+                "fit(class_weight=...) weighs each sample by one class, the argmax of its "
+                "label row, but a multilabel sample has several labels or none: Keras weighs "
+                "each multi-hot row by its first label only, silently.",
+                "Drop class_weight and weigh each label's positives in the loss: "
+                "`safeheads.classification_head('multilabel', n, prior=y_train, "
+                "pos_weight='balanced')` (or a vector of per-label weights).",
+            )
+            return
+        try:
+            weights = {int(key): float(value) for key, value in class_weight.items()}
+        except (TypeError, ValueError):
+            return  # not class ids and numbers: Keras refuses such a dict itself
+        if not weights:
+            return
+        if parsed is not None and parsed.format in ("binary-column", "sparse", "one-hot"):
+            ids = parsed.values.argmax(axis=1) if parsed.format == "one-hot" else parsed.values
+            per_sample = np.array([weights.get(int(i), 1.0) for i in range(int(ids.max()) + 1)])
+            mean, over = float(per_sample[ids].mean()), "per sample of these labels"
+        else:
+            mean, over = float(np.mean(list(weights.values()))), "over its classes"
+        if 0.1 <= mean <= 10.0:
+            return
+        self.add(
+            "SH411",
+            f"class_weight averages {mean:.3g} {over} (weights such as 1/count), so it scales "
+            f"the loss and every gradient by about {mean:.3g}: with SGD the steps shrink (or "
+            "grow) by that much and training stalls (or diverges); Adam and other adaptive "
+            "optimizers mostly undo the scale.",
+            "Use balanced weights, whose mean per sample is 1: "
+            "`model.fit(..., class_weight=safeheads.class_weight(y))`.",
+        )
+
     def check_labels(self) -> None:
         if self.label_error is not None:
             self.add(
@@ -1665,9 +1705,15 @@ def inspect_model(
     backend: str | None = None,
     label_note: str | None = None,
     input_shape: tuple[int | None, ...] | None = None,
+    class_weight: Any = None,
 ) -> Report:
     """`check` without warnings; ``labels_complete=False`` for one batch of labels;
     ``input_shape`` traces a subclassed model that is not built yet."""
+    if class_weight is not None and not isinstance(class_weight, collections.abc.Mapping):
+        raise TypeError(
+            "Expected `class_weight` to be a dict {class id: weight}, as fit() takes it. "
+            f"Received: class_weight of type {type(class_weight).__name__}."
+        )
     if not isinstance(model, keras.Model):
         raise TypeError(
             "Expected `model` to be a keras.Model (Sequential, functional or loaded with "
@@ -1733,6 +1779,8 @@ def inspect_model(
         checker.check_loss()
         checker.check_metrics()
         checker.check_labels()
+        if class_weight is not None and len(outputs) == 1:
+            checker.check_class_weight(class_weight)
         checker.check_task()
         findings.extend(checker.findings)
         inspected.append(output.describe())
@@ -1783,7 +1831,13 @@ def inspect_model(
     return Report(tuple(findings), str(model.name), tuple(inspected), tuple(notes))
 
 
-def check(model: keras.Model, y: Any = None, *, task: Task | str | None = None) -> Report:
+def check(
+    model: keras.Model,
+    y: Any = None,
+    *,
+    task: Task | str | None = None,
+    class_weight: collections.abc.Mapping[int, float] | None = None,
+) -> Report:
     """Inspect a Keras model's head, loss, metrics and labels, and explain each mismatch.
 
     Works on models safeheads did not build: Sequential, functional (the output
@@ -1805,14 +1859,17 @@ def check(model: keras.Model, y: Any = None, *, task: Task | str | None = None) 
         task: Optional task the model is meant for (``"binary"``,
             ``"multiclass"``, ``"multilabel"`` or a `Task`); a model or labels
             that cannot do it is a finding.
+        class_weight: Optional ``fit(class_weight=...)`` dict of a single-output
+            model: a multilabel output (SH410) or weights whose mean per sample
+            is far from 1, such as 1/count (SH411), is a finding.
 
     Returns:
         A `Report`; ``report.ok`` is False when a finding is an error. Malformed
         labels are an SH401 finding, not an exception.
 
     Raises:
-        TypeError: If ``model`` is not a ``keras.Model`` or ``task`` has the
-            wrong type.
+        TypeError: If ``model`` is not a ``keras.Model``, ``task`` has the
+            wrong type, or ``class_weight`` is not a dict.
         HeadConfigError: If ``task`` is not a known task.
         ValueError: If the model has no layers.
 
@@ -1830,7 +1887,7 @@ def check(model: keras.Model, y: Any = None, *, task: Task | str | None = None) 
         >>> print(report.findings[0].message)  # doctest: +ELLIPSIS
         The 3-unit softmax output is trained with binary crossentropy: ...
     """
-    report = inspect_model(model, y, task=task)
+    report = inspect_model(model, y, task=task, class_weight=class_weight)
     suspicious = [f for f in report.findings if f.code == "SH409"]
     if suspicious:
         warnings.warn(suspicious[0].message, SafeheadsWarning, stacklevel=2)

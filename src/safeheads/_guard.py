@@ -27,14 +27,15 @@ the report notes that the labels were not: pass ``labels=`` then.
 The labels of ``fit(validation_data=(x_val, y_val))`` are checked too (of the
 first batch when ``validation_data`` is a ``tf.data.Dataset`` or a
 ``PyDataset``): a label error there (SH4xx) also stops training before the first
-batch.
+batch. So is ``fit(class_weight=...)``: on a multilabel output (SH410, an error)
+and with weights that rescale the loss, such as 1/count (SH411, a warning).
 """
 
 from __future__ import annotations
 
 import sys
 import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 import keras
 
@@ -46,14 +47,21 @@ from safeheads.errors import HeadMismatchError, SafeheadsWarning
 __all__ = ["HeadGuard"]
 
 
-def _fit_arguments(model: Any) -> tuple[Any, Any, Any] | None:
-    """``(x, y, validation_data)`` of the running ``model.fit`` call, or None outside one."""
+class _FitArguments(NamedTuple):
+    x: Any
+    y: Any
+    validation_data: Any
+    class_weight: Any
+
+
+def _fit_arguments(model: Any) -> _FitArguments | None:
+    """The arguments of the running ``model.fit`` call, or None outside one."""
     frame = sys._getframe(1)
     try:
         while frame is not None:
             if frame.f_code.co_name == "fit" and frame.f_locals.get("self") is model:
                 found = frame.f_locals
-                return found.get("x"), found.get("y"), found.get("validation_data")
+                return _FitArguments(*(found.get(name) for name in _FitArguments._fields))
             frame = frame.f_back  # type: ignore[assignment]
     finally:
         del frame
@@ -173,7 +181,7 @@ class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
         self.task = parse_task(task) if task is not None else None
         self.report: Report | None = None
 
-    def _find_labels(self, arguments: tuple[Any, Any, Any] | None) -> tuple[Any, bool, str | None]:
+    def _find_labels(self, arguments: _FitArguments | None) -> tuple[Any, bool, str | None]:
         """``(labels, complete, note)`` for this fit call (``arguments``: `_fit_arguments`)."""
         if self.labels is not None:
             return self.labels, True, None
@@ -183,10 +191,9 @@ class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
                 "HeadGuard(labels=y_train)."
             )
             return None, False, missing
-        x, y, _ = arguments
-        if y is not None:
-            return _to_numpy(y), True, None
-        labels, note = _first_batch_labels(x)
+        if arguments.y is not None:
+            return _to_numpy(arguments.y), True, None
+        labels, note = _first_batch_labels(arguments.x)
         return labels, False, note
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
@@ -199,7 +206,8 @@ class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
             task=self.task,
             labels_complete=complete,
             label_note=note,
-            input_shape=None if arguments is None else _input_shape(arguments[0]),
+            input_shape=None if arguments is None else _input_shape(arguments.x),
+            class_weight=None if arguments is None else arguments.class_weight,
         )
         self.report = report
         if report.warnings:
@@ -214,7 +222,7 @@ class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
             raise HeadMismatchError(
                 f"{report}\n\nsafeheads.HeadGuard stopped training before the first batch."
             )
-        self._check_validation_labels(None if arguments is None else arguments[2])
+        self._check_validation_labels(None if arguments is None else arguments.validation_data)
 
     def _check_validation_labels(self, data: Any) -> None:
         """Stop on label errors (SH4xx) in ``fit(validation_data=data)`` arrays: Keras
