@@ -229,9 +229,15 @@ def test_class_weight_findings() -> None:
     model.compile("sgd", loss="categorical_crossentropy")
     one_hot = safeheads.to_categorical(y, 3)  # the class of a one-hot row is its argmax
     assert safeheads.check(model, one_hot, class_weight=inverse).codes == ("SH411",)
-    # Without labels the weights' own mean is read: 1000 per class is far from 1.
-    without = safeheads.check(model, class_weight={0: 1000.0, 1: 1000.0, 2: 1000.0})
-    assert without.findings[0].message.startswith("class_weight averages 1e+03 over its classes")
+    # The mean per sample needs the labels: balanced weights for 985 / 10 / 5 samples
+    # average 33.5 over the classes, 1 per sample, so without labels nothing is said.
+    # Keys that are no class id are never looked up by Keras.
+    balanced = safeheads.class_weight(np.array([0] * 985 + [1] * 10 + [2] * 5))
+    assert np.mean(list(balanced.values())) > 10
+    assert safeheads.check(model, class_weight=balanced).codes == ()
+    model.compile("sgd", loss="sparse_categorical_crossentropy")
+    strings = {"0": 0.001, "1": 0.001, "2": 0.001}
+    assert safeheads.check(model, y, class_weight=strings).codes == ()
     multilabel = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "sigmoid")])
     multilabel.compile("adam", loss="binary_crossentropy")
     rows = np.array([[1, 0, 1], [0, 1, 0], [0, 0, 0]], "float32")
@@ -583,6 +589,18 @@ def test_mixed_precision_float32_linear_activation_for_logits_is_keras_guide_pat
         assert safeheads.check(model).codes == ()
     softmax_below.compile("adam", loss="sparse_categorical_crossentropy")
     assert safeheads.check(softmax_below).codes == ("SH103",)
+
+
+def test_float16_layers_between_logits_and_the_float32_identity_are_exempt() -> None:
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        inputs = keras.Input((4,))
+        dropped = keras.layers.Dropout(0.1)(keras.layers.Dense(3)(inputs))
+        model = keras.Model(inputs, keras.layers.Activation("linear", dtype="float32")(dropped))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    model.compile("adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    assert safeheads.check(model).codes == ()
 
 
 def test_labels_that_reach_no_output_are_noted() -> None:

@@ -86,6 +86,20 @@ def test_inverse_count_class_weight_warns_and_trains() -> None:
     assert guard.report.codes == ()
 
 
+def test_class_weight_mean_needs_every_label() -> None:
+    # Balanced weights average 1 over all labels; a first batch rich in the rare class
+    # averages far more. From a dataset's first batch the guard does not judge the mean.
+    y = np.array([1] * 8 + [0] * 792)
+    x = np.random.default_rng(2).normal(size=(800, 4)).astype("float32")
+    data = tf.data.Dataset.from_tensor_slices((x, y)).batch(32)
+    model = _model(1, "sigmoid", "binary_crossentropy")
+    guard = safeheads.HeadGuard()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", safeheads.SafeheadsWarning)
+        model.fit(data, class_weight=safeheads.class_weight(y), callbacks=[guard], verbose=0)
+    assert guard.report is not None and guard.report.codes == ()
+
+
 def test_out_of_range_labels_stop_instead_of_nan() -> None:
     """Without the guard, XLA turns class id 3 of 3 classes into a NaN loss."""
     unguarded = _model(3, "softmax", "sparse_categorical_crossentropy", jit_compile=True)

@@ -410,6 +410,12 @@ def test_tuning_keeps_threshold_when_scores_are_all_equal() -> None:
     assert tuned.threshold == 0.3
 
 
+def test_tuning_keeps_threshold_when_no_threshold_changes_a_decision() -> None:
+    head = classification_head("binary", threshold=0.3, from_logits=True)
+    tuned = head.tune_thresholds([1, 0, 1, 0], np.array([50.0, -800.0, 40.0, -900.0], "float32"))
+    assert tuned.threshold == 0.3
+
+
 def test_tuned_metrics_agree_with_decode() -> None:
     rng = _rng(5)
     y = (rng.random((120, 4)) < 0.3).astype("float32")

@@ -411,6 +411,15 @@ ENCODE_ERRORS = [
         "callbacks=[safeheads.HeadGuard()]) check its first batch.",
         id="tf-data-iterator",
     ),
+    pytest.param(
+        ("binary", None, {}),
+        tf.data.Dataset.from_tensor_slices([0, 1]).as_numpy_iterator(),
+        "Expected labels of shape (N,), (N, 1) or (N, n). Received: a tf.data iterator of "
+        "batches, not an array of labels. Pass the labels themselves (for (x, y) batches: "
+        "np.concatenate([y for _, y in dataset])), or let model.fit(..., "
+        "callbacks=[safeheads.HeadGuard()]) check its first batch.",
+        id="tf-data-numpy-iterator",
+    ),
 ]
 
 

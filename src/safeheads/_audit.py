@@ -331,7 +331,7 @@ def _walk_layers(layers: Sequence[Any], name: str) -> _Output:
     source = ""
     low: list[tuple[str, str, str]] = []
     float32_activation = False  # found in a float32 layer: the layers below may be float16
-    float32_identity = False  # a float32 linear Activation on top: float16 logits are fine
+    identity: int | None = None  # len(low) at a float32 linear Activation on top
     for layer in reversed(layers):
         kind = type(layer).__name__
         if kind in _PASS_THROUGH:
@@ -348,7 +348,8 @@ def _walk_layers(layers: Sequence[Any], name: str) -> _Output:
         if kind == "Activation":
             activation = _activation_name(getattr(layer, "activation", None))
             if activation == "linear":  # the identity: the activation is below it
-                float32_identity = float32_identity or (final is None and dtype is None)
+                if identity is None and final is None and dtype is None:
+                    identity = len(low)
                 continue
         elif kind in _ACTIVATION_LAYERS:
             activation = _ACTIVATION_LAYERS[kind]
@@ -357,7 +358,7 @@ def _walk_layers(layers: Sequence[Any], name: str) -> _Output:
             units = _units_of(layer)
             if final is None:
                 final, source = own, ""
-            _keep_float16_logits(low, layer.name, float32_identity and final in (None, "linear"))
+            _keep_float16_logits(low, identity, final)
             return _Output(name, layer, final, source, units, _rank_of(layer), tuple(low))
         if final is None:
             final = activation
@@ -366,11 +367,14 @@ def _walk_layers(layers: Sequence[Any], name: str) -> _Output:
     return _Output(name, None, final, source, None, None, tuple(low))
 
 
-def _keep_float16_logits(low: list[tuple[str, str, str]], layer: str, exempt: bool) -> None:
-    """Keras' mixed precision guide for logits: a float16 layer without activation under
-    a float32 ``Activation('linear')``, whose float32 logits the loss reads; not SH103."""
-    if exempt and low and low[-1][0] == layer:
-        low.pop()
+def _keep_float16_logits(
+    low: list[tuple[str, str, str]], identity: int | None, final: str | None
+) -> None:
+    """Keras' mixed precision guide for logits: float16 layers without activation under
+    a float32 ``Activation('linear')`` (whose entry in ``low`` is ``identity``) give
+    float32 logits to the loss; they are not SH103."""
+    if identity is not None and final in (None, "linear"):
+        del low[identity:]
 
 
 def _merge(
@@ -417,7 +421,7 @@ def _walk_tensor(tensor: Any, name: str) -> _Output:
     units = tensor.shape[-1] if rank else None
     units = int(units) if units is not None else None
     float32_activation = False  # found in a float32 layer: the layers below may be float16
-    float32_identity = False  # a float32 linear Activation on top: float16 logits are fine
+    identity: int | None = None  # len(low) at a float32 linear Activation on top
     for _ in range(100):
         history = getattr(tensor, "_keras_history", None)
         if history is None:
@@ -441,7 +445,8 @@ def _walk_tensor(tensor: Any, name: str) -> _Output:
                 activation = _activation_name(getattr(operation, "activation", None))
                 if activation == "linear":  # the identity: the activation is below it
                     activation = None
-                    float32_identity = float32_identity or (final is None and dtype is None)
+                    if identity is None and final is None and dtype is None:
+                        identity = len(low)
             elif kind in _ACTIVATION_LAYERS:
                 activation = _ACTIVATION_LAYERS[kind]
             else:
@@ -452,8 +457,7 @@ def _walk_tensor(tensor: Any, name: str) -> _Output:
                 )
                 if final is None:
                     final, source = own, ""
-                exempt = float32_identity and final in (None, "linear")
-                _keep_float16_logits(low, operation.name, exempt)
+                _keep_float16_logits(low, identity, final)
                 return _Output(name, operation, final, source, units, rank, tuple(low))
         elif kind in _ACTIVATION_OPS:
             activation = _ACTIVATION_OPS[kind]
@@ -1339,23 +1343,27 @@ class _OutputCheck:
                 "pos_weight='balanced')` (or a vector of per-label weights).",
             )
             return
-        try:
-            weights = {int(key): float(value) for key, value in class_weight.items()}
-        except (TypeError, ValueError):
-            return  # not class ids and numbers: Keras refuses such a dict itself
-        if not weights:
+        # The mean weight per sample needs every label: balanced weights average 1 over
+        # all samples, not over one batch nor over the classes.
+        if not self.labels_complete or parsed is None:
             return
-        if parsed is not None and parsed.format in ("binary-column", "sparse", "one-hot"):
-            ids = parsed.values.argmax(axis=1) if parsed.format == "one-hot" else parsed.values
-            per_sample = np.array([weights.get(int(i), 1.0) for i in range(int(ids.max()) + 1)])
-            mean, over = float(per_sample[ids].mean()), "per sample of these labels"
-        else:
-            mean, over = float(np.mean(list(weights.values()))), "over its classes"
+        if parsed.format not in ("binary-column", "sparse", "one-hot"):
+            return
+        # Keras looks each sample's class id up in the dict: other keys are never used.
+        weights = {
+            int(key): float(value)
+            for key, value in class_weight.items()
+            if isinstance(key, (int, np.integer)) and not isinstance(key, bool)
+        }
+        ids = parsed.values.argmax(axis=1) if parsed.format == "one-hot" else parsed.values
+        per_class = np.array([weights.get(i, 1.0) for i in range(int(ids.max()) + 1)])
+        mean = float(per_class[ids].mean())
         if 0.1 <= mean <= 10.0:
             return
         self.add(
             "SH411",
-            f"class_weight averages {mean:.3g} {over} (weights such as 1/count), so it scales "
+            f"class_weight averages {mean:.3g} per sample of these labels (weights such as "
+            f"1/count), so it scales "
             f"the loss and every gradient by about {mean:.3g}: with SGD the steps shrink (or "
             "grow) by that much and training stalls (or diverges); Adam and other adaptive "
             "optimizers mostly undo the scale.",
@@ -1861,7 +1869,7 @@ def check(
             that cannot do it is a finding.
         class_weight: Optional ``fit(class_weight=...)`` dict of a single-output
             model: a multilabel output (SH410) or weights whose mean per sample
-            is far from 1, such as 1/count (SH411), is a finding.
+            of ``y`` is far from 1, such as 1/count (SH411), is a finding.
 
     Returns:
         A `Report`; ``report.ok`` is False when a finding is an error. Malformed

@@ -225,11 +225,12 @@ def _refuse_non_labels(y: Any) -> None:
             f"{expected}. Received: a dict with keys {list(y)[:5]}. Pass one output's labels, "
             "y[key]; safeheads.check(model, y) reads labels keyed by output name."
         )
-    if hasattr(y, "element_spec") or any(
+    tf_data = hasattr(y, "element_spec") or type(y).__module__.startswith("tensorflow.python.data")
+    if tf_data or any(
         cls.__name__ in ("PyDataset", "DataLoader", "Dataset") for cls in type(y).__mro__
     ):
         what = type(y).__name__
-        if hasattr(y, "element_spec"):
+        if tf_data:
             what = "tf.data iterator" if isinstance(y, Iterator) else "tf.data.Dataset"
         raise LabelFormatError(
             f"{expected}. Received: a {what} of batches, not an array of labels. Pass the "

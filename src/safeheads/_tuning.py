@@ -565,14 +565,17 @@ def tune_columns(
     (the smallest of equal ones) when ``None`` (0 without a prior); for each
     ``a``, ``c`` is the exact best
     of the midpoints of the sorted unique adjusted scores (and a cut below them
-    all, where a threshold can express it) for the ``average`` F-beta. Then every column with at least ``min_support`` positives gets the
-    threshold that maximises its own F-beta (if above 0). ``None`` when all
-    scores are equal.
+    all, where a threshold can express it) for the ``average`` F-beta. Then every
+    column with at least ``min_support`` positives gets the threshold that maximises
+    its own F-beta (if above 0). ``None`` when all scores are equal, or when no
+    threshold can change any decision on them.
     """
     cells = np.asarray(scores, dtype=np.float32)
     truth = truth.astype(np.float64)
     logits = _logit_space(cells, from_logits)
     fixed = _fixed_decisions(cells, from_logits)
+    if (fixed != 0).all():
+        return None  # no threshold changes any decision on these scores: keep the current one
     if prior is None:
         unit = np.zeros(cells.shape[1])
         slopes: tuple[float, ...] = (0.0,)
