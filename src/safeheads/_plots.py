@@ -191,11 +191,12 @@ def _labels_1d(values: Any, name: str, named: bool) -> np.ndarray:
         fraction = array != np.round(array)
         if fraction.any():
             first = int(np.argmax(fraction))
+            value = np.format_float_positional(array[first], trim="-")  # 0.2, not 0.200000003
             raise ValueError(
-                f"Expected decided classes in `{name}`. Received: {name}[{first}]="
-                f"{np.format_float_positional(array[first], trim='-')}, not a whole number ({int(fraction.sum())} of {array.size} "
-                "values): these look like scores. Pass head.decode(model.predict(x)), or "
-                "pass class_names if the classes are such numbers."
+                f"Expected decided classes in `{name}`. Received: {name}[{first}]={value}, not "
+                f"a whole number ({int(fraction.sum())} of {array.size} values): these look like "
+                "scores. Pass head.decode(model.predict(x)), or pass class_names if the classes "
+                "are such numbers."
             )
     return array
 

@@ -585,16 +585,15 @@ def tune_columns(
         slopes = SLOPE_GRID if prior_slope is None else (prior_slope,)
     # Every cell (of a column) positive is a candidate where no cell is always negative.
     all_positive = bool((fixed >= 0).all())
-    best: tuple[_Cut, float] | None = None
+    best: tuple[_Cut, float, np.ndarray] | None = None
     for slope in slopes:
         adjusted = _adjusted(logits, slope * unit, fixed)
         found = _best_global_cut(adjusted, truth, beta2, average, all_positive)
         if found is not None and (best is None or found.score > best[0].score):
-            best = (found, slope)
+            best = (found, slope, adjusted)
     if best is None:
         return None
-    cut, slope = best
-    adjusted = _adjusted(logits, slope * unit, fixed)
+    cut, slope, adjusted = best
     thresholds = _column_thresholds(cells, adjusted, slope * unit, cut, from_logits)
     if min_support is not None:
         for j in range(cells.shape[1]):
