@@ -379,6 +379,35 @@ ENCODE_ERRORS = [
         id="huge-float-ids",
     ),
     pytest.param(
+        ("binary", 2, {"class_names": [-1, 1]}),
+        np.array([2**64 - 1, 1], dtype=np.uint64),
+        "Expected class ids below 2**63. Received: y[0]=18446744073709551615 (1 of 2 values too "
+        "large). These are not class ids (a -1 stored as an unsigned int?); fix those samples, "
+        "or map the labels to 0..n-1.",
+        id="uint64-minus-one-with-negative-names",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"class_names": ["a", "b", "1"]}),
+        [["a"], [1]],
+        "Expected labels of one type. Received: y[0][0]='a' is str but y[1][0]=1 is int (1 of "
+        "2 values differ). Convert all labels to ints, or all to strings.",
+        id="mixed-one-label-rows",
+    ),
+    pytest.param(
+        ("multilabel", 4, {"class_names": ["a", "b", "1", "2"]}),
+        [["a", 1], ["b", 2]],
+        "Expected labels of one type. Received: y[0][0]='a' is str but y[0][1]=1 is int (2 of "
+        "4 values differ). Convert all labels to ints, or all to strings.",
+        id="mixed-label-rows",
+    ),
+    pytest.param(
+        ("multiclass", 2, {"class_names": ["a", "b"]}),
+        [b"a", b"\xff"],
+        "Expected class names as str or UTF-8 bytes. Received: y[1]=b'\\xff'. Decode them "
+        "first, e.g. name.decode('latin-1').",
+        id="non-utf8-bytes",
+    ),
+    pytest.param(
         ("binary", None, {}),
         None,
         "Expected labels of shape (N,), (N, 1) or (N, n). Received: None. Pass the labels, "
@@ -440,6 +469,18 @@ def test_array_subclasses_are_labels_whatever_their_bases_are_called() -> None:
 
     y = np.array([0, 1, 1, 0]).view(Labels)
     assert classification_head("binary").encode(y).ravel().tolist() == [0.0, 1.0, 1.0, 0.0]
+
+
+def test_lists_of_scalar_tensors_are_one_label_per_sample() -> None:
+    y = [tf.constant(0), tf.constant(2), tf.constant(1), tf.constant(2)]
+    np.testing.assert_array_equal(safeheads.to_categorical(y), np.eye(3)[[0, 2, 1, 2]])
+    assert safeheads.describe_labels(y).format == "sparse"
+
+
+def test_negative_int_names_with_ids_beyond_int64_are_refused() -> None:
+    head = classification_head("multilabel", 3, class_names=[-1, 0, 5])
+    with pytest.raises(LabelFormatError, match=r"^Expected class ids below 2\*\*53\."):
+        head.encode([[2**63], [0]])
 
 
 def test_sparse_path_never_builds_a_matrix() -> None:
@@ -705,6 +746,22 @@ def test_to_multi_hot() -> None:
             LabelFormatError,
             "Expected at least one sample. Received: no label lists.",
             id="empty",
+        ),
+        pytest.param(
+            [[True], [2]],
+            3,
+            LabelFormatError,
+            "Expected label ids (ints). Received: y[0][0]=True is a bool among ids. Write the id "
+            "it stands for, e.g. 1 for True.",
+            id="bool-among-ids",
+        ),
+        pytest.param(
+            [[0, [1]], [2]],
+            3,
+            LabelFormatError,
+            "Expected label ids (ints). Received: y[0][1]=[1] of type list. Give each sample one "
+            "flat list of ids.",
+            id="nested-list",
         ),
         pytest.param(
             [[0]], "3", TypeError, "Expected `n` to be an int. Received: n='3'.", id="n-str"

@@ -9,7 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from safeheads._labels import _parse_matrix, _raise, _to_numpy, _value
+from safeheads._labels import (
+    _first_non_utf8,
+    _parse_matrix,
+    _raise,
+    _to_numpy,
+    _utf8_error,
+    _value,
+)
 from safeheads._messages import describe_value
 from safeheads.errors import LabelFormatError
 
@@ -51,13 +58,6 @@ def _plain_name(value: Any, where: str) -> Any:
         return _plain(value)
     except UnicodeDecodeError:
         raise _utf8_error(value, where) from None
-
-
-def _utf8_error(value: Any, where: str) -> LabelFormatError:
-    return LabelFormatError(
-        f"Expected class names as str or UTF-8 bytes. Received: {where}={value!r}. Decode "
-        "them first, e.g. name.decode('latin-1')."
-    )
 
 
 def _single_labels(y: Any, what: str) -> np.ndarray | list[Any]:
@@ -660,17 +660,6 @@ def _rows(rows: list[Any]) -> list[Any]:
         f"Expected one list of labels per sample. Received: y[{i}]={describe_value(row)}. "
         "Wrap single labels in a list, e.g. ['sports'], or [] for no label."
     )
-
-
-def _first_non_utf8(items: Iterable[Any]) -> tuple[int, bytes]:
-    """The position and value of the first bytes label that is not UTF-8 (there is one)."""
-    for k, value in enumerate(items):
-        if isinstance(value, bytes):
-            try:
-                value.decode("utf-8")
-            except UnicodeDecodeError:
-                return k, value
-    raise AssertionError("no bytes label that is not UTF-8")  # pragma: no cover
 
 
 def _hashable(value: Any) -> bool:

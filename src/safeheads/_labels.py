@@ -239,6 +239,20 @@ def _refuse_non_labels(y: Any) -> None:
         )
 
 
+def _refuse_mixed_rows(cells: np.ndarray) -> None:
+    """Rows of equal length (a 2-D object array) must hold labels of one type."""
+    kinds = np.vectorize(_object_kind, otypes=[object])(cells)
+    bad = kinds != kinds.flat[0]
+    if bad.any():
+        i, j = (int(k) for k in np.argwhere(bad)[0])
+        raise LabelFormatError(
+            f"Expected labels of one type. Received: y[0][0]={_value(cells[0, 0])} is "
+            f"{kinds[0, 0]} but y[{i}][{j}]={_value(cells[i, j])} is {kinds[i, j]} "
+            f"({int(bad.sum())} of {cells.size} values differ). Convert all labels to ints, "
+            "or all to strings."
+        )
+
+
 def parse_labels(y: Any) -> _Parsed:
     """Sniff the format of ``y`` and validate it in one vectorised pass."""
     y = _to_numpy(y)
@@ -256,7 +270,8 @@ def parse_labels(y: Any) -> _Parsed:
     if not isinstance(y, (list, tuple, np.ndarray)) and hasattr(y, "__array__"):
         y = np.asarray(y)  # e.g. a pandas Series, whose items may be label lists
     elif isinstance(y, (list, tuple)) and y and not isinstance(y[0], _PLAIN_ROWS):
-        y = [_to_numpy(row) for row in y]  # rows given as tensors
+        rows = [_to_numpy(row) for row in y]  # rows given as tensors; scalars unwrapped
+        y = [row[()] if isinstance(row, np.ndarray) and row.ndim == 0 else row for row in rows]
     if _is_label_lists(y):
         return _parse_label_lists(y)
     try:
@@ -272,6 +287,8 @@ def parse_labels(y: Any) -> _Parsed:
         # numpy turns [1, "a"] into strings: keep the original objects to catch the mix
         array = np.empty(len(y), dtype=object)
         array[:] = list(y)
+    elif array.dtype.kind == "U" and not isinstance(y, np.ndarray) and array.ndim == 2:
+        _refuse_mixed_rows(np.array(y, dtype=object))  # the same for [["a"], [1]]
     if array.size == 0:
         raise LabelFormatError(
             f"Expected at least one label. Received: an empty array of shape {array.shape}."
@@ -298,6 +315,24 @@ def parse_labels(y: Any) -> _Parsed:
     return _parse_matrix(array)
 
 
+def _utf8_error(value: Any, where: str) -> LabelFormatError:
+    return LabelFormatError(
+        f"Expected class names as str or UTF-8 bytes. Received: {where}={value!r}. Decode "
+        "them first, e.g. name.decode('latin-1')."
+    )
+
+
+def _first_non_utf8(items: Iterable[Any]) -> tuple[int, bytes]:
+    """The position and value of the first bytes label that is not UTF-8 (there is one)."""
+    for k, value in enumerate(items):
+        if isinstance(value, bytes):
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError:
+                return k, value
+    raise AssertionError("no bytes label that is not UTF-8")  # pragma: no cover
+
+
 def _column_kind(array: np.ndarray) -> tuple[str, np.ndarray]:
     """Return ("names" | "numbers", array) for a 1-D array, refusing mixed objects."""
     if array.dtype.kind == "S":  # bytes, as numpy keeps them: read as UTF-8 names
@@ -316,7 +351,11 @@ def _column_kind(array: np.ndarray) -> tuple[str, np.ndarray]:
             f"{array.size} values differ). Convert all labels to ints, or all to strings."
         )
     if kinds[0] == "bytes":  # string tensors and numpy "S" arrays: UTF-8, as LabelMap reads them
-        array = np.array([value.decode("utf-8") for value in array.tolist()], dtype=object)
+        try:
+            array = np.array([value.decode("utf-8") for value in array.tolist()], dtype=object)
+        except UnicodeDecodeError:
+            at, raw = _first_non_utf8(array.tolist())
+            raise _utf8_error(raw, f"y[{at}]") from None
         kinds = np.full(kinds.shape, "str")
     if kinds[0] == "str":
         if "\x00" in "".join(array.tolist()):  # numpy strings would drop trailing NULs
@@ -769,6 +808,8 @@ def _map_negative_int_names(y: Any, class_names: Sequence[Hashable]) -> np.ndarr
         np.isfinite(array).all() and (array == np.round(array)).all()
     ):
         return None  # NaN or fractions: the usual checks name them
+    if not ((array >= -(2.0**63)) & (array < 2.0**63)).all():
+        return None  # beyond int64 (e.g. a uint64 -1): the usual checks name them
     return _ids_for_int_names(array.reshape(-1).astype(np.int64), class_names).reshape(array.shape)
 
 
@@ -796,6 +837,8 @@ def _map_negative_int_lists(y: Any, class_names: Sequence[Hashable]) -> list[lis
         for value in flat
     ):
         return None  # names of other types, or no label: the usual checks apply
+    if not all(-(2**63) <= int(value) < 2**63 for value in flat):
+        return None  # beyond int64: the usual checks name them
     try:
         ids = _ids_for_int_names(np.asarray(flat, dtype=np.int64), class_names).tolist()
     except LabelFormatError as err:
@@ -1170,12 +1213,27 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
     out = np.zeros((len(rows), n), dtype=np.float32)
     if not flat:
         return out
-    values = np.asarray(flat)
+    try:
+        values = np.asarray(flat)
+    except ValueError:  # a nested list inside a row: no array shape
+        first = next(i for i, v in enumerate(flat) if not np.isscalar(v))
+        received = _in_lists(f"y[{first}]=" + describe_value(flat[first]), lengths)
+        raise LabelFormatError(
+            f"Expected label ids (ints). Received: {received}. Give each sample one flat "
+            "list of ids."
+        ) from None
     if values.dtype.kind == "b":
         received = _in_lists("y[0]=" + _value(flat[0]), lengths)
         raise LabelFormatError(
             f"Expected label ids (ints). Received: {received} is a bool: rows of True/False "
             "are a multi-hot matrix already; use it as it is, as float32."
+        )
+    bools = [i for i, v in enumerate(flat) if isinstance(v, (bool, np.bool_))]
+    if bools:  # numpy reads [True, 2] as [1, 2]
+        received = _in_lists(f"y[{bools[0]}]=" + _value(flat[bools[0]]), lengths)
+        raise LabelFormatError(
+            f"Expected label ids (ints). Received: {received} is a bool among ids. Write "
+            "the id it stands for, e.g. 1 for True."
         )
     if values.dtype.kind in "USO":
         first = next(
