@@ -483,6 +483,21 @@ def test_negative_int_names_with_ids_beyond_int64_are_refused() -> None:
         head.encode([[2**63], [0]])
 
 
+def test_multilabel_int_names_one_label_rows_are_names_whatever_the_batch() -> None:
+    # Names [1, 2]: [[1], [1]] holds only 1 and could read as a 0/1 column; it is name 1.
+    head = classification_head("multilabel", 2, class_names=[1, 2])
+    assert head.encode([[1], [1]]).tolist() == [[1.0, 0.0], [1.0, 0.0]]
+    assert head.encode([[1], [2]]).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+
+
+def test_negative_int_names_in_sets_and_tensor_rows() -> None:
+    head = classification_head("multilabel", 3, class_names=[-1, 0, 5])
+    expected = [[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]
+    assert head.encode([{-1, 5}, {0, 5}]).tolist() == expected  # sets of equal length
+    rows = [tf.constant([-1, 5]), tf.constant([0])]
+    assert head.encode(rows).tolist() == [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+
+
 def test_sparse_path_never_builds_a_matrix() -> None:
     head = classification_head("multiclass", 1000)
     encoded = head.encode(np.arange(1000))

@@ -820,18 +820,22 @@ def _row_sequence(y: Any) -> bool:
     )
 
 
-def _map_negative_int_lists(y: Any, class_names: Sequence[Hashable]) -> list[list[int]] | None:
+def _map_negative_int_lists(y: Any, class_names: Sequence[Hashable]) -> list[Any] | None:
     """Label lists of ints mapped to lists of ids, for a multilabel head whose int class
     names include negative ones (``[-1, 0, 5]``), which the checks for ids would refuse;
     else ``None``."""
     if not any(isinstance(name, int) and name < 0 for name in class_names):
         return None
-    if not _row_sequence(y) or not len(y) or not all(isinstance(row, _LIST_TYPES) for row in y):
+    if not _row_sequence(y) or not len(y):
         return None
-    lengths = np.fromiter((len(row) for row in y), dtype=np.int64, count=len(y))
-    if (lengths == lengths[0]).all() and lengths[0] != 1:
+    rows = [_to_numpy(row) for row in y]  # rows given as tensors
+    if not all(isinstance(row, _LIST_TYPES) for row in rows):
+        return None
+    lengths = np.fromiter((len(row) for row in rows), dtype=np.int64, count=len(rows))
+    unordered = any(isinstance(row, (set, frozenset)) for row in rows)
+    if (lengths == lengths[0]).all() and lengths[0] != 1 and not unordered:
         return None  # rows of equal length: a one-hot or multi-hot matrix
-    flat = list(itertools.chain.from_iterable(y))
+    flat = list(itertools.chain.from_iterable(rows))
     if not flat or not all(
         isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
         for value in flat
@@ -844,7 +848,9 @@ def _map_negative_int_lists(y: Any, class_names: Sequence[Hashable]) -> list[lis
     except LabelFormatError as err:
         raise LabelFormatError(_in_lists(str(err), lengths)) from None
     ends = np.cumsum(lengths).tolist()
-    return [ids[end - length : end] for end, length in zip(ends, lengths.tolist(), strict=True)]
+    mapped = [ids[end - length : end] for end, length in zip(ends, lengths.tolist(), strict=True)]
+    # Sets stay sets: rows of ids of equal length would otherwise read as a 0/1 matrix.
+    return [set(row) for row in mapped] if unordered else mapped
 
 
 def _ids_for_int_names(values: np.ndarray, class_names: Sequence[Hashable] | None) -> np.ndarray:
@@ -944,7 +950,18 @@ def encode_labels(
     fmt = parsed.format
     if task is Task.MULTILABEL:
         one_label = _one_label_rows(y) if fmt != "one-hot" else None
-        if one_label is not None and fmt == "binary-column" and n == 2 and not mapped_lists:
+        int_names = class_names is not None and all(
+            isinstance(name, (int, np.integer)) and not isinstance(name, bool)
+            for name in class_names
+        )
+        names_not_ids = int_names and list(class_names or ()) != [0, 1]  # e.g. [1, 2]
+        if (
+            one_label is not None
+            and fmt == "binary-column"
+            and n == 2
+            and not mapped_lists
+            and not names_not_ids
+        ):
             raise _mismatch(
                 task,
                 parsed,
