@@ -15,8 +15,8 @@ import re
 import sys
 import textwrap
 import warnings
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -26,6 +26,23 @@ from safeheads import _datasets
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 DEFAULT_DATA = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+_Built = TypeVar("_Built")
+
+
+def seeded(build: Callable[[], _Built]) -> _Built:
+    """``build()`` right after ``keras.utils.set_random_seed(0)``.
+
+    A Keras layer draws its initializer's seed when it is made, so an output layer
+    made before the model's seed is set starts from different weights on every run.
+    Made through this, the hand-written output layer and the safeheads head's layer
+    start from the same weights, and every run prints the same numbers.
+    """
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return build()
 
 
 def parser(description: str) -> argparse.ArgumentParser:

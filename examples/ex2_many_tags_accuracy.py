@@ -93,7 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     _data.code(ORIGINAL)
 
     _data.section("What goes wrong")
-    model = mlp(x_train.shape[1], keras.layers.Dense(len(topics), activation="sigmoid"))
+    model = mlp(
+        x_train.shape[1],
+        _data.seeded(lambda: keras.layers.Dense(len(topics), activation="sigmoid")),
+    )
     model.compile(loss="binary_crossentropy", optimizer="adam",
                   metrics=["accuracy", "binary_accuracy"])  # fmt: skip
     model.fit(x_train, y_train, epochs=epochs, batch_size=64, verbose=0)
@@ -118,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
 
     _data.section("The safeheads lines")
     _data.code(SAFEHEADS)
-    head = safeheads.classification_head("multilabel", len(topics), class_names=topics)
+    head = _data.seeded(
+        lambda: safeheads.classification_head("multilabel", len(topics), class_names=topics)
+    )
     model = mlp(x_train.shape[1], head.layer)
     model.compile(optimizer="adam", loss=head.loss, metrics=head.metrics)
     model.fit(x_train, head.encode(train_topics), epochs=epochs, batch_size=64, verbose=0)

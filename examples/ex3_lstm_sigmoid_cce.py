@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     _data.code(ORIGINAL)
 
     _data.section("What goes wrong")
-    model = conv_lstm(keras.layers.Dense(3, activation="sigmoid"), length)
+    model = conv_lstm(_data.seeded(lambda: keras.layers.Dense(3, activation="sigmoid")), length)
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     one_hot = keras.utils.to_categorical
     model.fit(x_train, one_hot(train_y, 3), epochs=epochs, batch_size=64, verbose=0)
@@ -111,7 +111,11 @@ def main(argv: list[str] | None = None) -> int:
 
     _data.section("The safeheads lines")
     _data.code(SAFEHEADS)
-    head = safeheads.classification_head("multiclass", 3, class_names=["neg", "neutral", "pos"])
+    head = _data.seeded(
+        lambda: safeheads.classification_head(
+            "multiclass", 3, class_names=["neg", "neutral", "pos"]
+        )
+    )
     model = conv_lstm(head.layer, length)
     model.compile(optimizer="adam", loss=head.loss, metrics=head.metrics)
     model.fit(x_train, head.encode(train_y), epochs=epochs, batch_size=64, verbose=0)

@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
 
     _data.section("What goes wrong: softmax + binary_crossentropy")
     one_hot = keras.utils.to_categorical
-    model = mlp(x_train.shape[1], keras.layers.Dense(n, activation="softmax"))
+    model = mlp(x_train.shape[1], _data.seeded(lambda: keras.layers.Dense(n, activation="softmax")))
     model.compile(loss="binary_crossentropy", optimizer="adam",
                   metrics=["accuracy", "binary_accuracy"])  # fmt: skip
     model.fit(x_train, one_hot(y_train, n), epochs=epochs, batch_size=64, verbose=0)
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     _data.doctor(model, one_hot(y_train, n))
 
     _data.section("What goes wrong: label formats")
-    model = mlp(x_train.shape[1], keras.layers.Dense(n, activation="softmax"))
+    model = mlp(x_train.shape[1], _data.seeded(lambda: keras.layers.Dense(n, activation="softmax")))
     model.compile(loss="categorical_crossentropy", optimizer="adam")
     try:
         model.fit(x_train[:64], y_train[:64], epochs=1, verbose=0)
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio = np.mean([balanced[i] / inverse[i] for i in inverse])
     for name, weights in (("no class_weight", None), ("1 / frequency", inverse),
                           ("safeheads.class_weight (balanced)", balanced)):  # fmt: skip
-        head = safeheads.classification_head("multiclass", n)
+        head = _data.seeded(lambda: safeheads.classification_head("multiclass", n))
         model = mlp(x_train.shape[1], head.layer)
         model.compile(optimizer="adam", loss=head.loss, metrics=head.metrics)
         history = model.fit(x_train, head.encode(y_train), epochs=epochs, batch_size=64,

@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     _data.code(ORIGINAL)
 
     _data.section("What goes wrong")
-    model = mlp(keras.layers.Dense(1, activation="sigmoid"))
+    model = mlp(_data.seeded(lambda: keras.layers.Dense(1, activation="sigmoid")))
     model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
     history = model.fit(x_part, y_part, epochs=epochs, batch_size=512, verbose=0,
                         validation_data=(x_val, y_val))  # fmt: skip
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
 
     _data.section("The safeheads lines")
     _data.code(SAFEHEADS)
-    head = safeheads.classification_head("binary")
+    head = _data.seeded(lambda: safeheads.classification_head("binary"))
     model = mlp(head.layer)
     model.compile(optimizer="rmsprop", loss=head.loss, metrics=head.metrics)
     stop = keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True)

@@ -6,6 +6,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import zipfile
 
 import keras
 import numpy as np
@@ -41,6 +42,8 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pathlib.Path]:
     np.savez(folder / "two.npz", a=np.zeros(3), b=np.ones(3))
     np.save(folder / "names.npy", np.array(["a", "b", "c"] * 4, dtype=object), allow_pickle=True)
     (folder / "notes.keras").write_text("not a model", encoding="utf-8")
+    with zipfile.ZipFile(folder / "archive.keras", "w") as archive:  # a zip, but no model
+        archive.writestr("notes.txt", "not a model")
     (folder / "notes.npy").write_text("not labels", encoding="utf-8")
     return {path.name: path for path in folder.iterdir()}
 
@@ -132,12 +135,15 @@ def test_uncompiled_model_notes_the_loss(
         ),
         pytest.param(
             ["notes.keras"],
-            "safeheads doctor: error: {dir}/notes.keras could not be loaded as a Keras model (",
+            "safeheads doctor: error: {dir}/notes.keras is not a .keras archive (a zip file "
+            "written by model.save('model.keras')).",
             id="not-a-model",
         ),
         pytest.param(
             ["good.keras", "--labels", "notes.npy"],
-            "safeheads doctor: error: {dir}/notes.npy could not be read as labels (",
+            "safeheads doctor: error: {dir}/notes.npy is not a .npy or .npz file. Save the "
+            "labels with numpy.save('labels.npy', y) (class names encoded first: "
+            "head.encode(y)).",
             id="not-labels",
         ),
         pytest.param(
@@ -175,8 +181,9 @@ def test_unusable_input_exits_2(
 def test_not_a_model_message_in_full(
     saved: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = saved["notes.keras"]
+    path = saved["archive.keras"]
     _, _, err = _run([str(path)], capsys)
+    assert err.startswith(f"safeheads doctor: error: {path} could not be loaded as a Keras model (")
     assert err.rstrip("\n").endswith(
         "Expected a file written by model.save('model.keras'); import the modules that define "
         "custom layers or losses first."

@@ -7,6 +7,7 @@ import pathlib
 import re
 import sys
 
+import numpy as np
 import pytest
 
 from safeheads._cli import main
@@ -150,3 +151,10 @@ def test_demo_text_data_skips_missing(data_dir: pathlib.Path, tmp_path: pathlib.
     assert "Dense(28, 'sigmoid'), categorical_crossentropy, ['accuracy']" in text
     assert "warning SH409: " in text and "label warning: " not in text  # said once, not twice
     assert "Training 4 models on text datasets in" in progress.getvalue()
+
+
+def test_table_rounds_reported_and_true_values_alike() -> None:
+    # Keras reports 1 of 400 as float32 0.00249999994; numpy computes 0.0025: one cell text.
+    from safeheads._demo import _three
+
+    assert _three(float(np.float32(1 / 400))) == _three(1 / 400) == "0.002"

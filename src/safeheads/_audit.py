@@ -65,6 +65,7 @@ import os
 import sys
 import textwrap
 import warnings
+import zipfile
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -1200,6 +1201,8 @@ class _OutputCheck:
             return
         multilabel = self.multilabel()
         n = self.guess_n()
+        if n is not None and n < 2:
+            n = None  # a one-unit output told task='multilabel' (SH501): the fix names `n`
         logits = self.act in _LOGITS
         probabilities = self.act in _PROBABILITIES
         for metric in self.metrics:
@@ -1946,6 +1949,11 @@ def run_doctor(
             f"{model_path} is a directory; expected a .keras file (TensorFlow SavedModel "
             "folders cannot be inspected: re-save with model.save('model.keras'))."
         )
+    if model_path.endswith(".keras") and not zipfile.is_zipfile(model_path):
+        return fail(
+            f"{model_path} is not a .keras archive (a zip file written by "
+            "model.save('model.keras'))."
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -1963,6 +1971,13 @@ def run_doctor(
     if labels_path is not None:
         if not os.path.exists(labels_path):
             return fail(f"{labels_path}: no such file.")
+        with open(labels_path, "rb") as file:
+            magic = file.read(6)
+        if magic != b"\x93NUMPY" and not zipfile.is_zipfile(labels_path):
+            return fail(
+                f"{labels_path} is not a .npy or .npz file. Save the labels with "
+                "numpy.save('labels.npy', y) (class names encoded first: head.encode(y))."
+            )
         try:
             y = _load_labels(labels_path, [output.name for output in _outputs_of(model)])
         except Exception as error:  # any read failure is unusable input

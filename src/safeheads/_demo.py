@@ -430,7 +430,7 @@ def _train(
         doctor, findings = _doctor(model, targets[0])
         rows.append(
             _Row(data.name, mistake.code.format(n=data.n), _loss_trend(history),
-                 f"{mistake.metric} {reported[mistake.metric]:.3f}", f"{name} {value:.3f}",
+                 f"{mistake.metric} {_three(reported[mistake.metric])}", f"{name} {_three(value)}",
                  doctor, findings, said)
         )  # fmt: skip
 
@@ -448,9 +448,15 @@ def _train(
     n_arg = "" if data.task == "binary" else f", {data.n}"
     rows.append(
         _Row(data.name, f"classification_head({data.task!r}{n_arg})", _loss_trend(history),
-             f"{name} {reported[name]:.3f}", f"{name} {value:.3f}", doctor, findings, said)
+             f"{name} {_three(reported[name])}", f"{name} {_three(value)}", doctor, findings, said)
     )  # fmt: skip
     return rows
+
+
+def _three(value: float) -> str:
+    """Three decimals of a metric, rounded from float32 as Keras reports it, so that a
+    reported 0.0025 (0.00249999994 in float32) and a numpy 0.0025 print alike."""
+    return f"{float(np.float32(value)):.3f}"
 
 
 def _loss_trend(history: keras.callbacks.History) -> str:
