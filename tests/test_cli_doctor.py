@@ -140,6 +140,11 @@ def test_uncompiled_model_notes_the_loss(
             id="not-a-model",
         ),
         pytest.param(
+            ["good.keras", "--labels", "."],
+            "safeheads doctor: error: {dir} is a directory; expected a .npy or .npz file.",
+            id="labels-directory",
+        ),
+        pytest.param(
             ["good.keras", "--labels", "notes.npy"],
             "safeheads doctor: error: {dir}/notes.npy is not a .npy or .npz file. Save the "
             "labels with numpy.save('labels.npy', y) (class names encoded first: "

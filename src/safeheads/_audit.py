@@ -1971,8 +1971,13 @@ def run_doctor(
     if labels_path is not None:
         if not os.path.exists(labels_path):
             return fail(f"{labels_path}: no such file.")
-        with open(labels_path, "rb") as file:
-            magic = file.read(6)
+        if os.path.isdir(labels_path):
+            return fail(f"{labels_path} is a directory; expected a .npy or .npz file.")
+        try:
+            with open(labels_path, "rb") as file:
+                magic = file.read(6)
+        except OSError as error:
+            return fail(f"{labels_path} could not be read ({type(error).__name__}: {error}).")
         if magic != b"\x93NUMPY" and not zipfile.is_zipfile(labels_path):
             return fail(
                 f"{labels_path} is not a .npy or .npz file. Save the labels with "

@@ -241,6 +241,8 @@ def _refuse_non_labels(y: Any) -> None:
 
 def _refuse_mixed_rows(cells: np.ndarray) -> None:
     """Rows of equal length (a 2-D object array) must hold labels of one type."""
+    if set(map(type, cells.ravel().tolist())) <= {str}:
+        return  # the usual case, names only: no per-cell kinds
     kinds = np.vectorize(_object_kind, otypes=[object])(cells)
     bad = kinds != kinds.flat[0]
     if bad.any():
@@ -954,7 +956,9 @@ def encode_labels(
             isinstance(name, (int, np.integer)) and not isinstance(name, bool)
             for name in class_names
         )
-        names_not_ids = int_names and list(class_names or ()) != [0, 1]  # e.g. [1, 2]
+        names_not_ids = (
+            int_names and class_names is not None and list(class_names) != [0, 1]
+        )  # e.g. [1, 2]: one-label rows of 1 and 2 are names, not a 0/1 column
         if (
             one_label is not None
             and fmt == "binary-column"
@@ -1233,7 +1237,8 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
     try:
         values = np.asarray(flat)
     except ValueError:  # a nested list inside a row: no array shape
-        first = next(i for i, v in enumerate(flat) if not np.isscalar(v))
+        nested = [i for i, v in enumerate(flat) if isinstance(v, _LIST_TYPES)]
+        first = nested[0] if nested else next(i for i, v in enumerate(flat) if not np.isscalar(v))
         received = _in_lists(f"y[{first}]=" + describe_value(flat[first]), lengths)
         raise LabelFormatError(
             f"Expected label ids (ints). Received: {received}. Give each sample one flat "
@@ -1245,9 +1250,9 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
             f"Expected label ids (ints). Received: {received} is a bool: rows of True/False "
             "are a multi-hot matrix already; use it as it is, as float32."
         )
-    bools = [i for i, v in enumerate(flat) if isinstance(v, (bool, np.bool_))]
-    if bools:  # numpy reads [True, 2] as [1, 2]
-        received = _in_lists(f"y[{bools[0]}]=" + _value(flat[bools[0]]), lengths)
+    if {bool, np.bool_} & set(map(type, flat)):  # numpy reads [True, 2] as [1, 2]
+        first = next(i for i, v in enumerate(flat) if isinstance(v, (bool, np.bool_)))
+        received = _in_lists(f"y[{first}]=" + _value(flat[first]), lengths)
         raise LabelFormatError(
             f"Expected label ids (ints). Received: {received} is a bool among ids. Write "
             "the id it stands for, e.g. 1 for True."
