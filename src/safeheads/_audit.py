@@ -76,6 +76,7 @@ from safeheads._labels import _Parsed, _suspicious, parse_labels
 from safeheads._layer import HeadLayer
 from safeheads._losses import SigmoidCrossentropy, SoftmaxCrossentropy
 from safeheads._tasks import Task, parse_task
+from safeheads._weights import _class_counts
 from safeheads.errors import HeadMismatchError, LabelFormatError, SafeheadsWarning
 
 __all__ = ["CODES", "Finding", "Report", "check", "inspect_model", "run_doctor"]
@@ -1358,9 +1359,9 @@ class _OutputCheck:
             for key, value in class_weight.items()
             if isinstance(key, (int, np.integer)) and not isinstance(key, bool)
         }
-        ids = parsed.values.argmax(axis=1) if parsed.format == "one-hot" else parsed.values
-        per_class = np.array([weights.get(i, 1.0) for i in range(int(ids.max()) + 1)])
-        mean = float(per_class[ids].mean())
+        counts = _class_counts(parsed)  # Keras weighs a one-hot row by its argmax
+        per_class = np.array([weights.get(i, 1.0) for i in range(counts.size)])
+        mean = float((counts * per_class).sum() / counts.sum())
         if 0.1 <= mean <= 10.0:
             return
         self.add(

@@ -855,21 +855,28 @@ def _map_negative_int_lists(y: Any, class_names: Sequence[Hashable]) -> list[Any
     return [set(row) for row in mapped] if unordered else mapped
 
 
-def _ids_for_int_names(values: np.ndarray, class_names: Sequence[Hashable] | None) -> np.ndarray:
-    """Integer labels of a head whose class names are ints (e.g. ``[1, 2, 3]``): their ids.
-
-    Without such names, or with names ``0 .. n-1``, the labels already are the ids.
-    """
+def _int_names_not_ids(class_names: Sequence[Hashable] | None) -> list[int] | None:
+    """The class names as ints when all are ints other than ``0 .. n-1`` (e.g. ``[1, 2]``):
+    int labels are then names, not ids; else ``None``."""
     if class_names is None:
-        return values
+        return None
     names = [
         int(name)
         for name in class_names
         if isinstance(name, (int, np.integer)) and not isinstance(name, bool)
     ]
-    if len(names) != len(class_names):
-        return values
-    if names == list(range(len(names))):
+    if len(names) != len(class_names) or names == list(range(len(names))):
+        return None
+    return names
+
+
+def _ids_for_int_names(values: np.ndarray, class_names: Sequence[Hashable] | None) -> np.ndarray:
+    """Integer labels of a head whose class names are ints (e.g. ``[1, 2, 3]``): their ids.
+
+    Without such names, or with names ``0 .. n-1``, the labels already are the ids.
+    """
+    names = _int_names_not_ids(class_names)
+    if names is None:
         return values
     order = np.argsort(names)  # vectorised lookup: no Python loop over the labels
     ordered = np.asarray(names, dtype=np.int64)[order]
@@ -952,13 +959,8 @@ def encode_labels(
     fmt = parsed.format
     if task is Task.MULTILABEL:
         one_label = _one_label_rows(y) if fmt != "one-hot" else None
-        int_names = class_names is not None and all(
-            isinstance(name, (int, np.integer)) and not isinstance(name, bool)
-            for name in class_names
-        )
-        names_not_ids = (
-            int_names and class_names is not None and list(class_names) != [0, 1]
-        )  # e.g. [1, 2]: one-label rows of 1 and 2 are names, not a 0/1 column
+        # Int names such as [1, 2]: one-label rows of 1 and 2 are names, not a 0/1 column.
+        names_not_ids = _int_names_not_ids(class_names) is not None
         if (
             one_label is not None
             and fmt == "binary-column"
