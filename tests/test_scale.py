@@ -36,7 +36,6 @@ from typing import Any
 import keras
 import numpy as np
 import pytest
-from sklearn.metrics import roc_auc_score
 
 import safeheads
 
@@ -56,8 +55,9 @@ DISTRIBUTED = [
     "mirrored",
     pytest.param("jax", marks=pytest.mark.skipif(not HAS_JAX, reason="jax is not installed")),
 ]
-#: Keras' AUC sums over 200 fixed thresholds; scikit-learn's is exact.
-AUC_TOLERANCE = 0.02
+#: The heads' AUC is binned (`_binned_auc`); a score within float32 rounding of a threshold
+#: may land on either side of it in the graph (which reads the logits a sigmoid keeps).
+AUC_TOLERANCE = 1e-3
 SUBPROCESS_TIMEOUT_S = 900
 
 
@@ -465,6 +465,22 @@ def _decide(config: dict[str, Any], head: dict[str, Any], outputs: np.ndarray) -
     return scores.argmax(axis=1)
 
 
+def _binned_auc(y: np.ndarray, scores: np.ndarray, from_logits: bool) -> float:
+    """`RocAUC`'s documented definition (``spacing="logit"``): the trapezoid over the ROC
+    points at probability 0, 1 and 198 thresholds whose logits are evenly spaced in
+    [-10, 10]. (Against scikit-learn's exact AUC, 101 samples whose scores share buckets
+    differed by up to 0.023: a bound for the binning, not for the distributed sums.)"""
+    z = scores.astype(np.float64)
+    if not from_logits:
+        with np.errstate(divide="ignore"):
+            z = np.log(z) - np.log1p(-z)
+    cuts = np.concatenate([[-np.inf], np.linspace(-10.0, 10.0, 198), [np.inf]])
+    positive = y.astype(bool)
+    tpr = np.array([(z[positive] > cut).mean() for cut in cuts])
+    fpr = np.array([(z[~positive] > cut).mean() for cut in cuts])
+    return float(np.sum((fpr[:-1] - fpr[1:]) * (tpr[:-1] + tpr[1:]) / 2))
+
+
 def _truth(
     config: dict[str, Any], head: dict[str, Any], y: np.ndarray, outputs: np.ndarray
 ) -> tuple[dict[str, float], dict[str, dict[str, np.ndarray]]]:
@@ -490,7 +506,7 @@ def _truth(
             accuracy=equal.mean(),
             precision=_ratio(tp, tp + fp),
             recall=_ratio(tp, tp + fn),
-            auc=roc_auc_score(y[:, 0], outputs[:, 0]),
+            auc=_binned_auc(y[:, 0], outputs[:, 0], bool(config.get("from_logits"))),
         )
         state.update(accuracy=accuracy_state, precision=state_counts, recall=state_counts)
         return scores, state
@@ -499,7 +515,12 @@ def _truth(
         label_accuracy=equal.mean(),
         micro_f1=_ratio(2 * tp, 2 * tp + fp + fn),
         macro_f1=_macro_f1(counts),
-        auc=np.mean([roc_auc_score(y[:, j], outputs[:, j]) for j in range(y.shape[1])]),
+        auc=np.mean(
+            [
+                _binned_auc(y[:, j], outputs[:, j], bool(config.get("from_logits")))
+                for j in range(y.shape[1])
+            ]
+        ),
     )
     state.update(
         exact_match={"matches": np.float64(equal.all(axis=1).sum()), "total": np.float64(len(y))},
