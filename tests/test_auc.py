@@ -298,3 +298,56 @@ def test_a_score_just_above_a_threshold_is_above_it() -> None:
     keras_auc = keras.metrics.AUC(num_thresholds=200)
     keras_auc.update_state(y, p)
     assert _batched(RocAUC(1), y, p) == float(keras_auc.result()) == 1.0
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow graphs only")
+@pytest.mark.parametrize(
+    ("spacing", "from_logits", "weights"),
+    [
+        ("logit", False, "none"),
+        ("logit", True, "per-sample"),
+        ("linear", False, "per-cell"),
+        ("linear", True, "none"),
+    ],
+)
+def test_many_labels_in_a_graph_count_in_xla_as_eager_execution_does(
+    spacing: str, from_logits: bool, weights: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # From 100 labels a graph compiles the histogram update with XLA: the same histogram,
+    # NaN, infinite and out-of-range scores included, as the eager update.
+    import tensorflow as tf
+
+    rng = np.random.default_rng(5)
+    y = (rng.random((300, 120)) < 0.1).astype(np.float32)
+    if from_logits:
+        s = rng.normal(-2.0, 4.0, (300, 120)).astype(np.float32)
+    else:
+        s = rng.random((300, 120)).astype(np.float32)
+    s[0, :4] = [np.nan, np.inf, -np.inf, 30.0]
+    w = {
+        "none": None,
+        "per-sample": rng.random(300).astype(np.float32),
+        "per-cell": rng.random((300, 120)).astype(np.float32),
+    }[weights]
+    compiled = []
+    xla = safeheads._auc._xla_bucket_counts
+    monkeypatch.setattr(safeheads._auc, "_xla_bucket_counts", lambda: compiled.append(1) or xla())
+    eager = RocAUC(120, spacing=spacing, from_logits=from_logits)
+    graph = RocAUC(120, spacing=spacing, from_logits=from_logits)
+    step = tf.function(graph.update_state)
+    for start, stop in (*BATCHES[:2], (200, 300)):
+        part = None if w is None else w[start:stop]
+        eager.update_state(y[start:stop], s[start:stop], part)
+        step(y[start:stop], s[start:stop], part)
+    assert compiled and len(compiled) <= 3  # traced once per batch shape, eager never
+    np.testing.assert_array_equal(graph.histogram.numpy(), eager.histogram.numpy())
+    assert float(graph.result()) == float(eager.result())
+
+
+def test_few_labels_and_eager_calls_do_not_compile(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(safeheads._auc, "_xla_bucket_counts", lambda: pytest.fail("compiled"))
+    RocAUC(120).update_state(Y[:, :1].repeat(120, 1), P[:, :1].repeat(120, 1))
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.function(RocAUC(99).update_state)(Y[:, :1].repeat(99, 1), P[:, :1].repeat(99, 1))
