@@ -449,6 +449,34 @@ ENCODE_ERRORS = [
         "callbacks=[safeheads.HeadGuard()]) check its first batch.",
         id="tf-data-numpy-iterator",
     ),
+    pytest.param(
+        ("multiclass", 3, {}),
+        (1, np.True_),
+        "Expected labels of one type. Received: y[0]=1 is int but y[1]=True is bool (1 of 2 "
+        "values differ). Convert all labels to ints, or all to strings.",
+        id="numpy-bool-among-ids",
+    ),
+    pytest.param(
+        ("multilabel", 3, {}),
+        [[True, 0], [1, 0]],
+        "Expected labels of one type. Received: y[0][0]=True is bool but y[0][1]=0 is int (3 "
+        "of 4 values differ). Convert all labels to ints, or all to strings.",
+        id="bools-among-ints-in-rows",
+    ),
+    pytest.param(
+        ("multilabel", 3, {}),
+        [[0, 2], [True]],
+        "Expected labels of one type. Received: y[0][0]=0 is int but y[1][0]=True is bool (1 "
+        "of 3 labels differ). Convert all labels to ints, or all to strings.",
+        id="bool-among-label-lists",
+    ),
+    pytest.param(
+        ("multilabel", 3, {}),
+        [[True], [False]],
+        "Expected class ids or names in label lists. Received: y[0][0]=True is a bool. Rows of "
+        "True/False are a multi-hot matrix: pass them as one 2-D array of shape (N, n).",
+        id="bool-label-lists",
+    ),
 ]
 
 
@@ -611,6 +639,23 @@ TO_CATEGORICAL_ERRORS = [
         "in [0, n). Received: ids up to 1099511627776 in 2 samples. Map the labels to 0..n-1 "
         "first, e.g. with safeheads.LabelMap.",
         id="ids-too-far-apart",
+    ),
+    pytest.param(
+        [True, 2],
+        None,
+        LabelFormatError,
+        "Expected labels of one type. Received: y[0]=True is bool but y[1]=2 is int (1 of 2 "
+        "values differ). Convert all labels to ints, or all to strings.",
+        id="bool-among-ids",
+    ),
+    pytest.param(
+        [1, 2**70],
+        None,
+        LabelFormatError,
+        "Expected class ids that fit in int64. Received: y[1]=1180591620717411303424 (1 of 2 "
+        "values too large). These are not class ids; fix those samples, or map the labels "
+        "to 0..n-1.",
+        id="id-beyond-int64",
     ),
 ]
 

@@ -670,15 +670,24 @@ def _hashable(value: Any) -> bool:
     return True
 
 
+def _equal_length_rows(y: Any) -> bool:
+    """Whether ``y`` is a list or tuple of lists or tuples all as long as the first; stops
+    at the first row that is not (label lists of different lengths stop at once)."""
+    if not isinstance(y, (list, tuple)) or not y or not isinstance(y[0], (list, tuple)):
+        return False
+    width = len(y[0])
+    return all(isinstance(row, (list, tuple)) and len(row) == width for row in y)
+
+
 def _refuse_indicator_matrix(y: Any) -> None:
     """A 0/1 matrix (one-hot or multi-hot rows, numpy or equal-length numeric lists) is an
     encoding whose columns already are the class ids, not names: refuse it."""
     if isinstance(y, np.ndarray):
         matrix = y if y.ndim == 2 and y.dtype.kind in "biuf" else None
-    elif isinstance(y, (list, tuple)) and y and all(isinstance(row, (list, tuple)) for row in y):
+    elif _equal_length_rows(y):
         try:
             matrix = np.asarray(y)
-        except ValueError:  # rows of different lengths: label lists
+        except ValueError:  # rows holding lists
             return
         if matrix.ndim != 2 or matrix.dtype.kind not in "biuf":
             return

@@ -239,6 +239,15 @@ def _refuse_non_labels(y: Any) -> None:
         )
 
 
+def _has_bool(y: Sequence[Any]) -> bool:
+    """Whether a list of labels, or of rows of labels, holds a bool (one pass of types)."""
+    kinds = set(map(type, y))
+    if kinds & {list, tuple}:
+        rows = (row for row in y if isinstance(row, (list, tuple)))
+        kinds |= set(map(type, itertools.chain.from_iterable(rows)))
+    return bool(kinds & {bool, np.bool_})
+
+
 def _refuse_mixed_rows(cells: np.ndarray) -> None:
     """Rows of equal length (a 2-D object array) must hold labels of one type."""
     if set(map(type, cells.ravel().tolist())) <= {str}:
@@ -291,6 +300,13 @@ def parse_labels(y: Any) -> _Parsed:
         array[:] = list(y)
     elif array.dtype.kind == "U" and not isinstance(y, np.ndarray) and array.ndim == 2:
         _refuse_mixed_rows(np.array(y, dtype=object))  # the same for [["a"], [1]]
+    elif array.dtype.kind in "iuf" and isinstance(y, (list, tuple)) and _has_bool(y):
+        # numpy reads [True, 2] as [1, 2]: refuse the mix, as in an object array
+        cells = np.array(y, dtype=object)
+        if cells.ndim == 1:
+            _column_kind(cells)
+        elif cells.ndim == 2:
+            _refuse_mixed_rows(cells)
     if array.size == 0:
         raise LabelFormatError(
             f"Expected at least one label. Received: an empty array of shape {array.shape}."
@@ -368,7 +384,16 @@ def _column_kind(array: np.ndarray) -> tuple[str, np.ndarray]:
             f"Expected class ids (ints) or class names (strings). Received: y[0]="
             f"{describe_value(array[0])}. Map your labels to ints or strings first."
         )
-    return "numbers", np.asarray(array.tolist())
+    numbers = np.asarray(array.tolist())
+    if numbers.dtype == object:  # Python ints beyond int64
+        _raise(
+            "class ids that fit in int64",
+            np.array([abs(value) > _INT64_MAX for value in array.tolist()]),
+            array,
+            "values too large",
+            "These are not class ids; fix those samples, or map the labels to 0..n-1.",
+        )
+    return "numbers", numbers
 
 
 def _object_kind(value: Any) -> str:
@@ -585,11 +610,18 @@ def _parse_label_lists(rows: Sequence[Any]) -> _Parsed:
             "lists. Pass n to safeheads.to_multi_hot(y, n) to build an all-zero matrix."
         )
     array = np.asarray(flat)
-    if array.dtype.kind in "USO":  # names, or a mix that numpy would turn into strings
+    # names, a mix that numpy would turn into strings, or bools it would read as ids
+    if array.dtype.kind in "USO" or _has_bool(flat):
         array = np.empty(len(flat), dtype=object)
         array[:] = flat
     try:
         kind, values = _column_kind(array)
+        if values.dtype.kind == "b":
+            raise LabelFormatError(
+                f"Expected class ids or names in label lists. Received: y[0]={_value(values[0])} "
+                "is a bool. Rows of True/False are a multi-hot matrix: pass them as one "
+                "2-D array of shape (N, n)."
+            )
         if kind == "names":
             names, ids = np.unique(values, return_inverse=True)
             return _Parsed(
