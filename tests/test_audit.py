@@ -8,6 +8,7 @@ import inspect
 import pathlib
 import re
 import warnings
+from typing import Any
 
 import keras
 import numpy as np
@@ -29,8 +30,8 @@ def test_table_is_large_and_covers_every_code() -> None:
     assert len(cases) >= 30
     assert len({case.id for case in cases}) == len(cases)
     covered = {code for case in cases for code in case.expected}
-    # tested below: a global policy, a warning, fit(class_weight=...)
-    assert covered == set(CODES) - {"SH103", "SH409", "SH410", "SH411"}
+    # tested below: a global policy, a warning, fit(class_weight=...), two outputs
+    assert covered == set(CODES) - {"SH103", "SH208", "SH209", "SH409", "SH410", "SH411"}
     assert sum(1 for case in cases if not case.expected) >= 15
 
 
@@ -516,6 +517,106 @@ def test_dict_outputs_are_paired_by_key_not_layer_name() -> None:
     assert "output 'topic': Dense 'dense_out', 5 units, softmax" in str(report)
     with pytest.raises(safeheads.HeadMismatchError, match="SH204"):
         model.fit(np.zeros((10, 4)), y, epochs=1, verbose=0, callbacks=[safeheads.HeadGuard()])
+
+
+_B, _S = "binary_crossentropy", "sparse_categorical_crossentropy"
+
+
+def _two_outputs(as_dict: bool) -> keras.Model:
+    """Outputs 'spam' (1 unit) and 'topic' (3): a list, or a dict keyed 'out_a', 'out_b'."""
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((4,))
+    hidden = keras.layers.Dense(8)(inputs)
+    spam = keras.layers.Dense(1, "sigmoid", name="spam")(hidden)
+    topic = keras.layers.Dense(3, "softmax", name="topic")(hidden)
+    return keras.Model(inputs, {"out_a": spam, "out_b": topic} if as_dict else [spam, topic])
+
+
+STRUCTURE = [
+    pytest.param(True, {"loss": {"spam": _B, "topic": _S}}, "SH208", id="dict-loss-layer-names"),
+    pytest.param(
+        True,
+        {"loss": {"out_a": _B, "out_b": _S}, "metrics": {"spam": ["accuracy"]}},
+        "SH208",
+        id="dict-metrics-layer-names",
+    ),
+    pytest.param(True, {"loss": [_B, _S, "mse"]}, "SH208", id="dict-loss-list-of-3"),
+    pytest.param(True, {"loss": [_B]}, "SH208", id="dict-loss-list-of-1"),
+    pytest.param(
+        True,
+        {"loss": {"out_a": _B, "out_b": _S}, "metrics": ["accuracy"]},
+        "SH208",
+        id="dict-flat-metrics",
+    ),
+    pytest.param(False, {"loss": {"spam": _B, "topik": _S}}, "SH208", id="list-loss-unknown-key"),
+    pytest.param(False, {"loss": [_B, _S, "mse"]}, "SH208", id="list-loss-list-of-3"),
+    pytest.param(
+        False, {"loss": [_B, _S], "metrics": ["accuracy"]}, "SH208", id="list-flat-metrics"
+    ),
+    pytest.param(
+        False,
+        {"loss": [_B, _S], "weighted_metrics": [["accuracy"]] * 3},
+        "SH208",
+        id="list-weighted-of-3",
+    ),
+    pytest.param(True, {"loss": {"out_a": _B}}, "SH209", id="dict-loss-missing-key"),
+    pytest.param(False, {"loss": [_B]}, "SH209", id="list-loss-list-of-1"),
+    pytest.param(False, {"loss": [_B, _S], "metrics": ["accuracy"] * 2}, None, id="list-ok"),
+    pytest.param(
+        True,
+        {"loss": {"out_a": _B, "out_b": _S}, "metrics": {"out_a": ["accuracy"]}},
+        None,
+        id="dict-ok",
+    ),
+]
+
+
+@pytest.mark.parametrize(("as_dict", "compiled", "code"), STRUCTURE)
+def test_loss_and_metrics_are_checked_against_the_outputs_as_keras_pairs_them(
+    as_dict: bool, compiled: dict[str, Any], code: str | None
+) -> None:
+    # Each finding states what fit() does: SH208, Keras stops at the first step; SH209, the
+    # output without a loss keeps its initial weights; no finding, it trains both outputs.
+    model = _two_outputs(as_dict)
+    model.compile("adam", **compiled)
+    assert safeheads.check(model).codes == ((code,) if code else ())
+    x = np.random.default_rng(0).normal(size=(12, 4)).astype("float32")
+    labels = [np.array([0, 1] * 6), np.array([0, 1, 2] * 4)]
+    y = dict(zip(["out_a", "out_b"], labels, strict=True)) if as_dict else labels
+    if code == "SH208":
+        with pytest.raises((ValueError, KeyError, TypeError)):
+            model.fit(x, y, epochs=1, verbose=0)
+        with pytest.raises(safeheads.HeadMismatchError, match="SH208"):
+            model.fit(x, y, epochs=1, verbose=0, callbacks=[safeheads.HeadGuard()])
+        return
+    before = model.get_layer("topic").get_weights()[0].copy()
+    model.fit(x, y, epochs=2, verbose=0)
+    trained = not np.array_equal(before, model.get_layer("topic").get_weights()[0])
+    assert trained == (code is None)
+
+
+def test_structure_messages_name_the_keys_and_the_outputs() -> None:
+    model = _two_outputs(as_dict=True)
+    model.compile("adam", loss={"spam": _B, "topic": _S})
+    (finding,) = safeheads.check(model).findings
+    assert finding.message == (
+        "`loss` has the keys 'spam', 'topic', which no output has, so fit() stops before the "
+        "first step (this model's outputs: 'out_a', 'out_b')."
+    )
+    assert finding.fix == (
+        "Key `loss` by the outputs: loss={'out_a': ..., 'out_b': ...}. 'spam', 'topic' name the "
+        "output layers; a model whose outputs are a dict is keyed by the dict's keys."
+    )
+    model = _two_outputs(as_dict=False)
+    model.compile("adam", loss=[_B])
+    report = safeheads.check(model)
+    (finding,) = report.findings
+    assert (finding.output, finding.message) == (
+        "topic",
+        "Output 'topic' gets no loss (a one-element loss list is applied to the first output "
+        "only), so fit() never fits it to its labels: its layer's weights stay as initialised.",
+    )
+    assert "loss: none for this output" in str(report)  # the first output's is not copied
 
 
 def test_mixed_precision_output_layer_warns() -> None:

@@ -26,6 +26,11 @@ SH203    error     sigmoid output (several units) with a categorical crossentrop
 SH204    error     softmax output (several units) with binary crossentropy
 SH205    error     categorical crossentropy over a single output unit
 SH206    warning   a loss not recognised as a classification crossentropy
+SH207    error     a loss Keras cannot use (an unknown name, or not callable)
+SH208    error     loss or metrics keyed or listed for outputs the model does
+                   not have (``fit`` stops)
+SH209    warning   an output of a multi-output model that gets no loss (it never
+                   trains)
 SH301    error     argmax accuracy (``'accuracy'`` resolved by shape) on a
                    multilabel output
 SH302    warning   ``'binary_accuracy'`` on a multilabel output
@@ -43,6 +48,9 @@ SH407    error     class ids given to categorical crossentropy, or one-hot rows
                    to sparse categorical crossentropy
 SH408    error     class names or label lists, which ``fit`` cannot take
 SH409    warning   suspicious but legal labels (a class with no examples, ...)
+SH410    error     class weights on a multilabel output
+SH411    warning   class weights that rescale the loss far from 1 (such as
+                   1/count)
 SH501    error     ``task=`` that the model cannot do
 SH502    error     ``task=`` that the labels do not fit
 SH503    warning   ``task='multiclass'`` on independent sigmoid units
@@ -93,6 +101,8 @@ CODES: dict[str, tuple[str, str]] = {
     "SH205": ("error", "categorical crossentropy over a single output unit"),
     "SH206": ("warning", "loss not recognised as a classification crossentropy"),
     "SH207": ("error", "a loss Keras cannot use (an unknown name, or not callable)"),
+    "SH208": ("error", "loss or metrics that do not fit the model's outputs"),
+    "SH209": ("warning", "an output of a multi-output model that gets no loss"),
     "SH301": ("error", "argmax accuracy on a multilabel output"),
     "SH302": ("warning", "binary_accuracy on a multilabel output"),
     "SH303": ("warning", "metric reads logits as probabilities or the reverse"),
@@ -642,7 +652,8 @@ def _loss_for(loss: Any, index: int, output_name: str, n_outputs: int) -> Any:
     if isinstance(loss, (list, tuple)):
         if len(loss) == n_outputs:
             return loss[index]
-        return loss[0] if len(loss) == 1 else None
+        # Keras gives a one-element list to the first output only (the others get none)
+        return loss[0] if len(loss) == 1 and index == 0 else None
     return loss
 
 
@@ -1701,6 +1712,98 @@ def _probs_loss(family: str | None) -> str:
     return _logits_loss(family).replace("True", "False")
 
 
+# ----------------------------------------------------------------------------- structure
+
+
+def _structure_findings(
+    loss: Any, metrics: Any, weighted: Any, outputs: list[_Output], dict_outputs: bool
+) -> list[Finding]:
+    """SH208 and SH209: compile's loss and metrics against the model's outputs, paired
+    the way Keras 3 pairs them (by output key, or by position)."""
+    names = [output.name for output in outputs]
+    n = len(names)
+    keyed = ", ".join(repr(name) for name in names)
+    per_output = "{" + ", ".join(f"{name!r}: ..." for name in names) + "}"
+    findings: list[Finding] = []
+
+    def mismatch(what: str, fix: str) -> None:
+        findings.append(
+            Finding(
+                "SH208",
+                "error",
+                f"{what}, so fit() stops before the first step (this model's outputs: {keyed}).",
+                fix,
+            )
+        )
+
+    def unknown_keys(argument: str, keys: list[Any]) -> None:
+        quoted = ", ".join(repr(key) for key in keys)
+        one = len(keys) == 1
+        fix = f"Key `{argument}` by the outputs: {argument}={per_output}."
+        layers = {output.layer.name for output in outputs if output.layer is not None}
+        if dict_outputs and all(key in layers for key in keys):
+            fix += (
+                f" {quoted} {'names an output layer' if one else 'name the output layers'}; a "
+                "model whose outputs are a dict is keyed by the dict's keys."
+            )
+        mismatch(f"`{argument}` has the key{'' if one else 's'} {quoted}, which no output has", fix)
+
+    lost = loss
+    if isinstance(loss, collections.abc.Mapping):
+        unknown = [key for key in loss if key not in names]
+        if unknown:
+            unknown_keys("loss", unknown)
+            lost = None
+    elif (
+        isinstance(loss, (list, tuple))
+        and n > 1
+        and len(loss) != n
+        and (dict_outputs or len(loss) != 1)  # Keras gives one loss to a list's first output
+    ):
+        mismatch(
+            f"`loss` is a list of {len(loss)} for {n} outputs",
+            f"Give one loss per output, in order (a list of {n}), or a dict: loss={per_output}.",
+        )
+        lost = None
+    for argument, value in (("metrics", metrics), ("weighted_metrics", weighted)):
+        if n < 2 or value is None:
+            continue
+        if isinstance(value, collections.abc.Mapping):
+            unknown = [key for key in value if key not in names]
+            if unknown:
+                unknown_keys(argument, unknown)
+        elif isinstance(value, (list, tuple)) and len(value) != n:
+            mismatch(
+                f"`{argument}` is a list of {len(value)} for {n} outputs: Keras pairs a "
+                "multi-output model's metrics with its outputs",
+                f"Give each output its metrics: {argument}={per_output} (or a list of {n} "
+                "lists, in output order); a safeheads head's are head.metrics.",
+            )
+    if n > 1 and lost is not None:
+        first_only = isinstance(lost, (list, tuple)) and len(lost) == 1
+        for index, output in enumerate(outputs):
+            if _loss_for(lost, index, output.name, n) is not None:
+                continue
+            why = (
+                "a one-element loss list is applied to the first output only"
+                if first_only
+                else "the loss dict has no entry for it"
+            )
+            findings.append(
+                Finding(
+                    "SH209",
+                    "warning",
+                    f"Output {output.name!r} gets no loss ({why}), so fit() never fits it to "
+                    "its labels: its layer's weights stay as initialised.",
+                    f"Give every output its loss: loss={per_output} (a safeheads head's is "
+                    "head.loss); drop the output from the model if it is not meant to be "
+                    "trained.",
+                    output.name,
+                )
+            )
+    return findings
+
+
 # ----------------------------------------------------------------------------- the facade
 
 
@@ -1744,6 +1847,9 @@ def inspect_model(
     metrics, weighted = _compiled_metrics(model) if compiled else (None, None)
     ys, label_notes = _split_labels(y, outputs)
     findings: list[Finding] = []
+    if compiled:
+        dict_outputs = isinstance(getattr(model, "_outputs_struct", None), dict)
+        findings.extend(_structure_findings(loss, metrics, weighted, outputs, dict_outputs))
     inspected: list[str] = []
     notes: list[str] = []
     if not compiled:
