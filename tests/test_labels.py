@@ -597,9 +597,17 @@ TO_CATEGORICAL_ERRORS = [
         [0, 3],
         3,
         LabelFormatError,
-        "Expected class ids in [0, 3). Received: y[1]=3 (1 of 2 values out of range). Build the "
-        "head with n=4, or fix those labels.",
+        "Expected class ids in [0, 3). Received: y[1]=3 (1 of 2 values out of range). Pass "
+        "num_classes=4, or fix those labels.",
         id="out-of-range",
+    ),
+    pytest.param(
+        [0, 2**60],
+        3,
+        LabelFormatError,
+        "Expected class ids in [0, 3). Received: y[1]=1152921504606846976 (1 of 2 values out of "
+        "range). These are not class ids; fix those samples, or map the labels to 0..n-1.",
+        id="far-out-of-range",
     ),
     pytest.param(
         [[0, 1], [1, 0]],
@@ -714,7 +722,7 @@ def test_to_multi_hot() -> None:
             3,
             LabelFormatError,
             "Expected class ids in [0, 3). Received: y[0][1]=3 (1 of 3 labels out of range). "
-            "Build the head with n=4, or fix those labels.",
+            "Pass n=4, or fix those labels.",
             id="out-of-range",
         ),
         pytest.param(
@@ -957,3 +965,29 @@ def test_an_object_array_of_empty_label_lists_is_samples_with_no_label() -> None
     rows[0], rows[1] = [], []
     encoded = classification_head("multilabel", 3).encode(rows)
     np.testing.assert_array_equal(encoded, np.zeros((2, 3), np.float32))
+
+
+def _bfloat16_labels() -> list[Any]:
+    import ml_dtypes
+    import tensorflow as tf
+
+    values = [0.0, 2.0, 1.0, 2.0]
+    labels = [tf.constant(values, tf.bfloat16), np.array(values, ml_dtypes.bfloat16)]
+    try:
+        import torch
+    except ImportError:
+        return labels
+    return [*labels, torch.tensor(values, dtype=torch.bfloat16)]
+
+
+def test_bfloat16_and_float16_labels_are_read_as_their_values() -> None:
+    # numpy has no bfloat16: TensorFlow and JAX give ml_dtypes arrays (refused as "not
+    # numeric" before), PyTorch none (its TypeError before). float16 warned of an overflow.
+    import tensorflow as tf
+
+    head = classification_head("multiclass", 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for y in [*_bfloat16_labels(), tf.constant([0.0, 2.0, 1.0, 2.0], tf.float16)]:
+            np.testing.assert_array_equal(head.encode(y), [0, 2, 1, 2])
+            assert safeheads.describe_labels(y).format == "sparse"

@@ -193,6 +193,8 @@ def tensor_to_numpy(y: Any) -> Any:
         return y
     if hasattr(y, "detach") and hasattr(y, "cpu"):  # torch.Tensor
         y = y.detach().cpu()
+        if str(getattr(y, "dtype", "")) == "torch.bfloat16":  # numpy has no bfloat16
+            y = y.float()  # exact
     if hasattr(y, "numpy") and hasattr(y, "shape"):
         return np.asarray(y.numpy())
     return y
@@ -307,6 +309,8 @@ def parse_labels(y: Any) -> _Parsed:
             _column_kind(cells)
         elif cells.ndim == 2:
             _refuse_mixed_rows(cells)
+    if array.dtype.kind == "V" and array.dtype.name.startswith(("bfloat16", "float8")):
+        array = array.astype(np.float32)  # ml_dtypes floats (TensorFlow, JAX): exact
     if array.size == 0:
         raise LabelFormatError(
             f"Expected at least one label. Received: an empty array of shape {array.shape}."
@@ -451,7 +455,8 @@ def _check_numeric_values(array: np.ndarray) -> np.ndarray:
         if not integral.all():
             _raise_non_integral(array, integral)
         array = rounded
-        huge = np.abs(array) >= 2.0**53  # beyond exact float integers: the int cast would wrap
+        # beyond exact float integers the int cast would wrap (float16 cannot get there)
+        huge = np.abs(array.astype(np.float64, copy=False)) >= 2.0**53
         if huge.any():
             _raise(
                 "class ids below 2**53",
@@ -926,17 +931,25 @@ def _ids_for_int_names(values: np.ndarray, class_names: Sequence[Hashable] | Non
     return ids
 
 
-def _check_ids_in_range(ids: np.ndarray, n: int, *, head: bool = False) -> None:
-    """Refuse ids >= n; ``head``: the caller is a head's ``encode`` (no class names)."""
+def _check_ids_in_range(
+    ids: np.ndarray, n: int, *, head: bool = False, argument: str | None = None
+) -> None:
+    """Refuse ids >= n; ``head``: the caller is a head's ``encode`` (no class names);
+    ``argument``: the caller's own argument for ``n`` (a function's, not a head's)."""
     if ids.size and int(ids.max()) >= n:
         bad = ids >= n
+        wider = int(ids.max()) + 1
         if int(ids.min()) >= 1 and int(ids.max()) == n:
             names = ", ".join(str(i) for i in range(1, n + 1)) if n <= 3 else f"1, ..., {n}"
             hint = "Labels seem to start at 1: subtract 1" + (
                 f", or build the head with class_names=[{names}]." if head else "."
             )
+        elif wider > MAX_CLASSES:  # no width to propose: these are not class ids
+            hint = "These are not class ids; fix those samples, or map the labels to 0..n-1."
+        elif argument is not None:
+            hint = f"Pass {argument}={wider}, or fix those labels."
         else:
-            hint = f"Build the head with n={int(ids.max()) + 1}, or fix those labels."
+            hint = f"Build the head with n={wider}, or fix those labels."
         _raise(f"class ids in [0, {n})", bad, ids, "values out of range", hint)
 
 
@@ -1151,7 +1164,7 @@ def to_categorical(x: Any, num_classes: int | None = None, dtype: Any = "float32
         num_classes = int(ids.max()) + 1
     else:
         num_classes = check_int(num_classes, "num_classes", error=LabelFormatError)
-        _check_ids_in_range(ids, num_classes)
+        _check_ids_in_range(ids, num_classes, argument="num_classes")
     return _one_hot(ids, num_classes, dtype)
 
 
@@ -1312,7 +1325,7 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
         )
     try:
         ids = _check_numeric_values(values)
-        _check_ids_in_range(ids, n)
+        _check_ids_in_range(ids, n, argument="n")
     except LabelFormatError as err:
         raise LabelFormatError(_in_lists(str(err), lengths)) from None
     out[np.repeat(np.arange(len(rows)), lengths), ids] = 1.0
