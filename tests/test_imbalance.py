@@ -1260,12 +1260,65 @@ LOSS_ERRORS = [
         id="pos-weight",
     ),
     pytest.param(
+        lambda: SigmoidCrossentropy(pos_weight="balanced"),
+        TypeError,
+        "Expected `pos_weight` to be a float or a sequence of floats. Received: "
+        "pos_weight='balanced', which only classification_head(..., prior=y) resolves. Pass "
+        "the weights: pos_weight=safeheads.label_pos_weight(y).",
+        id="pos-weight-balanced-on-the-loss",
+    ),
+    pytest.param(
+        lambda: SigmoidCrossentropy(pos_weight=[]),
+        HeadConfigError,
+        "Expected at least one `pos_weight`. Received: an empty sequence. Pass one float for "
+        "every output, or one per output.",
+        id="pos-weight-empty",
+    ),
+    pytest.param(
+        lambda: SigmoidCrossentropy(pos_weight=[1.0, 2.0, 3.0])(
+            np.ones((2, 4)), np.full((2, 4), 0.5, "float32")
+        ),
+        HeadConfigError,
+        "Expected one `pos_weight` per output (4). Received: 3 weights for outputs of shape "
+        "(2, 4).",
+        id="pos-weight-length-vs-outputs",
+    ),
+    pytest.param(
         lambda: PriorBias([0.0, 1.0])((3,)),
         ValueError,
         "Expected a bias of shape (2,). Received: shape=(3,).",
         id="prior-bias-shape",
     ),
 ]
+
+
+@pytest.mark.parametrize("options", [{}, {"label_smoothing": 0.1}, {"focal_gamma": 2.0}])
+def test_sparse_softmax_crossentropy_refuses_ids_outside_the_classes(options: dict) -> None:
+    # take_along_axis read id -1 as the last class (0.0134 here, the loss of id 2), where
+    # Keras' sparse cross-entropy stops; a head with label_smoothing or focal_gamma uses it.
+    logits = np.array([[0.0, 0.0, 5.0], [1.0, 0.0, 0.0]], "float32")
+    loss = SoftmaxCrossentropy(from_logits=True, **options)
+    assert np.isfinite(float(loss(np.array([2, 0]), logits)))
+    if keras.backend.backend() == "tensorflow":
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"class ids in \[0, n\)"):
+            loss(np.array([2, -1]), logits)
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3)])
+        model.compile("adam", loss=loss, jit_compile=True)  # XLA drops the assertion
+        assert np.isnan(model.evaluate(logits, np.array([2, -1]), verbose=0))
+    else:
+        assert np.isnan(float(loss(np.array([2, -1]), logits)))
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16", "float64"])
+def test_focal_and_pos_weight_in_other_float_dtypes(dtype: str) -> None:
+    # np.finfo does not know bfloat16 (a ValueError before); pos_weight was rounded to float32.
+    y, z = np.array([[1.0, 0.0]]), np.array([[-2.0, 1.0]])
+    loss = SigmoidCrossentropy(pos_weight=1 / 3, focal_gamma=2.0, from_logits=True, dtype=dtype)
+    p = 1 / (1 + np.exp(-z))
+    ce = -(y * np.log(p) / 3 + (1 - y) * np.log(1 - p))
+    expected = np.mean((1 - (y * p + (1 - y) * (1 - p))) ** 2 * ce)
+    tolerance = {"bfloat16": 2e-2, "float16": 2e-3, "float64": 1e-12}[dtype]
+    assert float(loss(y, z)) == pytest.approx(expected, rel=tolerance)
 
 
 @pytest.mark.parametrize(("make", "error", "message"), LOSS_ERRORS)

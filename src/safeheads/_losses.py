@@ -94,22 +94,36 @@ def check_pos_weight_values(
     """
     if isinstance(pos_weight, np.ndarray) and pos_weight.ndim == 0:
         pos_weight = pos_weight.item()
+    # classification_head resolves 'balanced' from its prior before it gets here
+    expected = "a float or a sequence of floats" if units is None else _HEAD_POS_WEIGHT
+    if isinstance(pos_weight, str) and pos_weight == "balanced" and units is None:
+        raise TypeError(
+            f"Expected `pos_weight` to be {expected}. Received: pos_weight='balanced', which "
+            "only classification_head(..., prior=y) resolves. Pass the weights: "
+            "pos_weight=safeheads.label_pos_weight(y)."
+        )
     if isinstance(pos_weight, (Sequence, np.ndarray)) and not isinstance(pos_weight, str):
         values = tuple(
-            _check_weight(value, f"pos_weight[{i}]") for i, value in enumerate(pos_weight)
+            _check_weight(value, f"pos_weight[{i}]", expected) for i, value in enumerate(pos_weight)
         )
+        if not values:
+            raise HeadConfigError(
+                "Expected at least one `pos_weight`. Received: an empty sequence. Pass one "
+                "float for every output, or one per output."
+            )
         if units is not None and len(values) != units:
             raise HeadConfigError(
                 f"Expected one `pos_weight` per output ({units}). Received: {len(values)} weights."
             )
         return values
-    return _check_weight(pos_weight, "pos_weight")
+    return _check_weight(pos_weight, "pos_weight", expected)
 
 
-def _check_weight(value: object, where: str) -> float:
-    number = check_number(
-        value, "pos_weight", expected="'balanced', a float or a sequence of floats", where=where
-    )
+_HEAD_POS_WEIGHT = "'balanced', a float or a sequence of floats"
+
+
+def _check_weight(value: object, where: str, expected: str) -> float:
+    number = check_number(value, "pos_weight", expected=expected, where=where)
     if not (math.isfinite(number) and number > 0.0):
         raise HeadConfigError(
             f"Expected `pos_weight` > 0 and finite. Received: {where}={number!r}."
@@ -125,8 +139,31 @@ def _focal_factor(miss: Any, gamma: float) -> Any:
     step). Clamping ``miss`` to the dtype's smallest normal number keeps the value
     (to below 1e-19 for float32) and gives a zero gradient at the clamp.
     """
-    tiny = float(np.finfo(keras.backend.standardize_dtype(miss.dtype)).tiny)
+    dtype = keras.backend.standardize_dtype(miss.dtype)
+    # bfloat16 has float32's exponent range, and numpy's finfo does not know it
+    tiny = float(np.finfo("float32" if dtype == "bfloat16" else dtype).tiny)
     return ops.power(ops.maximum(miss, tiny), gamma)
+
+
+def _refuse_out_of_range(ids: Any, n: Any, picked: Any) -> Any:
+    """``picked`` where the class id is in ``[0, n)``; an error for any other id.
+
+    ``take_along_axis`` reads id -1 as the last class (and larger ids as backends
+    please), where Keras' sparse cross-entropy refuses them. On TensorFlow (outside
+    XLA) the step stops with "class ids in [0, n)"; elsewhere, and under XLA, the
+    loss of such a sample is NaN rather than a silent value.
+    """
+    inside = ops.logical_and(ops.greater_equal(ids, 0), ops.less(ids, n))
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.debugging.Assert(
+            tf.reduce_all(inside),
+            ["Expected class ids in [0, n) for SoftmaxCrossentropy (n: the output width). "
+             "Received (the first ids):", ids, "n =", n],
+            summarize=10,
+        )  # fmt: skip
+    return ops.where(inside, picked, ops.full_like(picked, float("nan")))
 
 
 @keras.saving.register_keras_serializable(package="safeheads")
@@ -166,9 +203,11 @@ class SigmoidCrossentropy(keras.losses.Loss):  # type: ignore[misc]
         ``(N,)`` column is also accepted for ``(N, 1)`` outputs).
 
     Raises:
-        TypeError: If an argument has the wrong type.
-        HeadConfigError: If ``pos_weight`` is not > 0, ``focal_gamma`` < 0 or
-            ``label_smoothing`` outside [0, 1).
+        TypeError: If an argument has the wrong type (``pos_weight="balanced"`` is
+            resolved by ``classification_head(..., prior=y)`` only).
+        HeadConfigError: If ``pos_weight`` is not > 0 or an empty sequence,
+            ``focal_gamma`` < 0 or ``label_smoothing`` outside [0, 1); when called,
+            if the number of weights is not the outputs' width.
 
     Example:
         >>> import numpy as np
@@ -216,8 +255,14 @@ class SigmoidCrossentropy(keras.losses.Loss):  # type: ignore[misc]
             log_q = ops.log(1.0 - clipped)
         positive = target * log_p
         if self.pos_weight is not None:
+            units = y_pred.shape[-1] if len(y_pred.shape) > 1 else 1
+            if isinstance(self.pos_weight, tuple) and units not in (None, len(self.pos_weight)):
+                raise HeadConfigError(
+                    f"Expected one `pos_weight` per output ({units}). Received: "
+                    f"{len(self.pos_weight)} weights for outputs of shape {tuple(y_pred.shape)}."
+                )
             positive = positive * ops.convert_to_tensor(
-                np.asarray(self.pos_weight, dtype="float32"), dtype=y_pred.dtype
+                np.asarray(self.pos_weight), dtype=y_pred.dtype
             )
         cross_entropy = -(positive + (1.0 - target) * log_q)
         if self.focal_gamma:
@@ -259,7 +304,9 @@ class SoftmaxCrossentropy(keras.losses.Loss):  # type: ignore[misc]
     there); other probabilities are renormalised and clipped to
     ``[epsilon, 1 - epsilon]``, as in Keras. With all options off it equals Keras' (sparse) categorical
     cross-entropy; with ``focal_gamma`` it equals Keras'
-    ``CategoricalFocalCrossentropy(alpha=1.0)``.
+    ``CategoricalFocalCrossentropy(alpha=1.0)``. A class id outside ``[0, n)``
+    stops the step on TensorFlow (as Keras' sparse loss does); under XLA and on
+    the other backends its sample's loss is NaN, never another class's loss.
 
     Args:
         sparse: Targets are class ids of shape ``(N,)`` or ``(N, 1)``
@@ -324,8 +371,11 @@ class SoftmaxCrossentropy(keras.losses.Loss):  # type: ignore[misc]
         if self.sparse:
             if len(y_true.shape) == len(y_pred.shape):
                 y_true = ops.squeeze(y_true, axis=-1)
-            ids = ops.expand_dims(ops.cast(y_true, "int32"), -1)
-            picked = ops.squeeze(ops.take_along_axis(terms, ids, axis=-1), axis=-1)
+            ids = ops.cast(y_true, "int32")
+            picked = ops.squeeze(
+                ops.take_along_axis(terms, ops.expand_dims(ids, -1), axis=-1), axis=-1
+            )
+            picked = _refuse_out_of_range(ids, ops.shape(y_pred)[-1], picked)
             if not smoothing:
                 return -picked
             return -((1.0 - smoothing) * picked + smoothing * ops.mean(terms, axis=-1))
