@@ -16,6 +16,7 @@ from safeheads._guard import _first_batch_labels
 X = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
 Y_BINARY = np.array([0, 1] * 16)
 Y_SPARSE4 = np.array([0, 1, 2, 3] * 8)  # 4 classes
+Y_SPARSE3 = np.arange(32) % 3
 
 
 class BatchCounter(keras.callbacks.Callback):  # type: ignore[misc]
@@ -215,6 +216,104 @@ def test_labels_from_a_torch_data_loader(shuffle: bool) -> None:
     labels, _ = _first_batch_labels(loader)
     assert torch.rand(1) == expected
     np.testing.assert_array_equal(labels, Y_SPARSE4[:8])
+
+
+def test_reading_an_augmenting_data_loader_leaves_the_training_order_alone() -> None:
+    # Collating the first samples drew from torch's generator (the augmentation), and the
+    # loader's sampler seeds itself from that generator: the guard changed the order.
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import DataLoader, Dataset
+
+    seen: list[int] = []
+
+    class Augmented(Dataset):  # type: ignore[misc, type-arg]
+        def __len__(self) -> int:
+            return 32
+
+        def __getitem__(self, i: int) -> Any:
+            seen.append(i)
+            return torch.from_numpy(X[i]) + 0.1 * torch.randn(4), int(Y_SPARSE3[i])
+
+    def order(callbacks: list[Any]) -> list[int]:
+        seen.clear()
+        torch.manual_seed(0)
+        model = _model(3, "softmax", "sparse_categorical_crossentropy")
+        loader = DataLoader(Augmented(), batch_size=8, shuffle=True)
+        model.fit(loader, epochs=1, callbacks=callbacks, shuffle=False, verbose=0)
+        return seen[-32:]
+
+    assert order([safeheads.HeadGuard()]) == order([])
+
+
+def test_reading_a_py_dataset_keeps_numpy_and_python_random_states() -> None:
+    import random
+
+    class Noisy(keras.utils.PyDataset):  # augments with the global generators
+        def __len__(self) -> int:
+            return 4
+
+        def __getitem__(self, i: int) -> Any:
+            noise = np.random.normal(size=(8, 4)) + random.random()
+            return X[i * 8 : (i + 1) * 8] + noise.astype("float32"), Y_SPARSE3[i * 8 : (i + 1) * 8]
+
+    np.random.seed(0)
+    random.seed(0)
+    expected = (np.random.rand(), random.random())
+    np.random.seed(0)
+    random.seed(0)
+    labels, _ = _first_batch_labels(Noisy())
+    assert (np.random.rand(), random.random()) == expected
+    np.testing.assert_array_equal(labels, Y_SPARSE3[:8])
+
+
+class _Unbuilt(keras.Model):  # type: ignore[misc]
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden = keras.layers.Dense(8, "relu")
+        self.out = keras.layers.Dense(1, "softmax")
+
+    def call(self, inputs: Any) -> Any:
+        return self.out(self.hidden(inputs))
+
+
+def test_an_unbuilt_subclassed_model_fed_a_py_dataset_is_traced_with_its_batch() -> None:
+    model = _Unbuilt()
+    model.compile("adam", loss="binary_crossentropy")
+    guard = safeheads.HeadGuard()
+    with pytest.raises(safeheads.HeadMismatchError):
+        model.fit(_Batches(Y_BINARY.astype("float32")), callbacks=[guard], verbose=0)
+    assert guard.report is not None and guard.report.codes[0] == "SH101"
+
+
+def test_a_regression_output_beside_a_head_trains() -> None:
+    # Its targets used to be judged as class labels: SH401 stopped a correct model.
+    head = safeheads.classification_head("multiclass", 3, name="cls")
+    inputs = keras.Input((4,))
+    outputs = {"cls": head.layer(inputs), "age": keras.layers.Dense(1, name="age")(inputs)}
+    model = keras.Model(inputs, outputs)
+    model.compile("adam", loss={"cls": head.loss, "age": "mse"}, metrics={"age": ["mae"]})
+    y = {"cls": Y_SPARSE3, "age": np.linspace(0.0, 80.0, len(Y_SPARSE3))}
+    guard = safeheads.HeadGuard()
+    model.fit(X, y, callbacks=[guard], verbose=0)
+    assert guard.report is not None and guard.report.findings == ()
+    assert guard.report.notes == (
+        "output 'age' is trained with the regression loss 'mse': it is not a classification "
+        "output, so it was not checked.",
+    )
+
+
+def test_soft_targets_of_an_unrecognised_loss_are_not_judged_as_class_labels() -> None:
+    model = _model(3, "softmax", "kl_divergence")
+    teacher = np.exp(np.random.default_rng(0).normal(size=(len(X), 3)))
+    teacher /= teacher.sum(axis=1, keepdims=True)
+    guard = safeheads.HeadGuard()
+    with pytest.warns(safeheads.SafeheadsWarning, match="SH206"):
+        model.fit(X, teacher, callbacks=[guard], verbose=0)
+    assert guard.report is not None and guard.report.codes == ("SH206",)
+    assert (
+        "labels: not checked (the loss is not a classification crossentropy)"
+        in guard.report.inspected
+    )
 
 
 def test_iterable_data_loader_checks_the_model_only() -> None:

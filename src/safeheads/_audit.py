@@ -560,6 +560,7 @@ class _Loss:
     safeheads: bool = False  # a safeheads loss object
     ignore_class: int | None = None  # sparse categorical crossentropy's ignored label
     unusable: str | None = None  # "name" (unknown to Keras), "object" or "head" (not callable)
+    regression: bool = False  # one of Keras' regression losses (mse, mae, Huber, ...)
 
     def describe(self) -> str:
         if self.from_logits is None:
@@ -602,6 +603,16 @@ def _name_of(obj: Any) -> str:
     return str(getattr(obj, "__name__", type(obj).__name__))
 
 
+#: Keras' regression losses, as functions and classes: an output trained with one of them
+#: (and no sigmoid or softmax) is not a classification output, and is not checked.
+_REGRESSION_LOSSES = frozenset({
+    "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
+    "mean_squared_logarithmic_error", "huber", "log_cosh",
+    "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "MeanSquaredLogarithmicError", "Huber", "LogCosh",
+})  # fmt: skip
+
+
 def _resolve_loss(identifier: Any) -> _Loss:
     name = _name_of(identifier)
     if isinstance(identifier, str):
@@ -629,6 +640,8 @@ def _resolve_loss(identifier: Any) -> _Loss:
         kwargs = dict(obj.keywords)
         obj = obj.func
     family = _loss_class_family(obj)
+    if family is None and type(obj).__name__ in _REGRESSION_LOSSES:
+        return _Loss(name, "other", None, regression=True)
     if family is not None:
         kwargs = obj.get_config()
     else:
@@ -636,7 +649,8 @@ def _resolve_loss(identifier: Any) -> _Loss:
         kwargs.update(getattr(obj, "_fn_kwargs", None) or {})
         family = _LOSS_FUNCTIONS.get(getattr(function, "__name__", ""))
         if family is None or not callable(function):
-            return _Loss(name, "other", None)
+            regression = getattr(function, "__name__", "") in _REGRESSION_LOSSES
+            return _Loss(name, "other", None, regression=regression)
     ignore = kwargs.get("ignore_class") if family == "scce" else None
     return _Loss(
         name,
@@ -895,7 +909,10 @@ class _OutputCheck:
         self.label_error: LabelFormatError | None = None
         self.y_shape: tuple[int, ...] | None = None
         self.ignored = 0  # labels equal to the loss's ignore_class, left out of the checks
-        if y is not None:
+        # a loss safeheads does not recognise may take any target (regression values, soft
+        # labels of a distillation): its labels are not judged as class labels
+        self.labels_unjudged = y is not None and loss is not None and loss.family == "other"
+        if y is not None and not self.labels_unjudged:
             self.y_shape = _shape(y)
             if loss is not None and loss.ignore_class is not None:
                 y, self.ignored = _without_ignored(y, loss.ignore_class)
@@ -1893,13 +1910,25 @@ def inspect_model(
             labels_complete=labels_complete,
             backend=backend,
         )
-        checker.check_layer()
-        checker.check_loss()
-        checker.check_metrics()
-        checker.check_labels()
-        if class_weight is not None and len(outputs) == 1:
-            checker.check_class_weight(class_weight)
-        checker.check_task()
+        regression = (
+            output_loss is not None
+            and output_loss.regression
+            and output.activation not in ("sigmoid", "softmax")
+        )
+        if regression:
+            assert output_loss is not None
+            notes.append(
+                f"output {output.name!r} is trained with the regression loss "
+                f"{output_loss.name}: it is not a classification output, so it was not checked."
+            )
+        else:
+            checker.check_layer()
+            checker.check_loss()
+            checker.check_metrics()
+            checker.check_labels()
+            if class_weight is not None and len(outputs) == 1:
+                checker.check_class_weight(class_weight)
+            checker.check_task()
         findings.extend(checker.findings)
         inspected.append(output.describe())
         if compiled and loss is not None:
@@ -1923,6 +1952,8 @@ def inspect_model(
             inspected.append(f"labels: {parsed.format}, {size}, n={parsed.n}{ignored}")
         elif checker.label_error is not None:
             inspected.append("labels: malformed (see SH401)")
+        elif checker.labels_unjudged:
+            inspected.append("labels: not checked (the loss is not a classification crossentropy)")
         elif checker.ignored and output_loss is not None:
             inspected.append(
                 f"labels: all {checker.ignored} equal to ignore_class={output_loss.ignore_class} "

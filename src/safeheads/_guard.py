@@ -12,13 +12,17 @@ ways, in this order:
 3. A ``tf.data.Dataset`` or ``keras.utils.PyDataset`` passed as ``fit(x)``: the
    guard reads its first batch (``dataset.take(1)`` / ``dataset[0]``) and checks
    those labels; checks that need every label (a class with no examples) are
-   skipped, since one batch need not hold every class. A first batch whose rows
+   skipped, since one batch need not hold every class. Reading a ``tf.data``
+   pipeline that reshuffles (``shuffle(...)``) draws one reshuffle from its seed:
+   ``fit`` then sees other, equally random epochs than without the guard (pass
+   ``labels=`` to keep the exact order). A first batch whose rows
    happen to hold one label each reads as one-hot (multiclass) labels, so a
    multilabel model fed from a dataset is best guarded with ``labels=y_train``.
 4. A PyTorch ``DataLoader`` over a map-style dataset: the guard collates the
    dataset's first ``batch_size`` samples itself (``loader.dataset[i]`` and
-   ``loader.collate_fn``), so the loader's sampler and the random state it
-   shuffles with are not touched.
+   ``loader.collate_fn``), so the loader's sampler is not touched; the global
+   random states that reading may draw from (Python's, numpy's, PyTorch's, as
+   augmentations do) are restored after it, for a ``PyDataset`` too.
 
 With a Python generator, a ``DataLoader`` over an iterable dataset, or when the
 ``fit`` frame cannot be found, the model, loss and metrics are still checked and
@@ -33,11 +37,15 @@ and with weights that rescale the loss, such as 1/count (SH411, a warning).
 
 from __future__ import annotations
 
+import contextlib
+import random
 import sys
 import warnings
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import keras
+import numpy as np
 
 from safeheads._audit import Report, inspect_model
 from safeheads._labels import tensor_to_numpy
@@ -84,8 +92,12 @@ def _labels_of_batch(batch: Any) -> Any:
 
 
 def _input_shape(x: Any) -> tuple[int | None, ...] | None:
-    """The batch shape ``(None, ...)`` of ``fit(x)``: one array, tensor or ``tf.data``
-    dataset of ``(x, y)`` batches; else None (several inputs, generators, ...)."""
+    """The batch shape ``(None, ...)`` of ``fit(x)``: one array, tensor, or ``tf.data``
+    dataset, ``PyDataset`` or ``DataLoader`` of ``(x, y)`` batches; else None (several
+    inputs, generators, ...)."""
+    if isinstance(x, keras.utils.PyDataset) or _is_torch_data_loader(x):
+        batch, _ = _first_batch(x)
+        x = batch[0] if isinstance(batch, (tuple, list)) and batch else batch
     spec = getattr(x, "element_spec", None)
     if isinstance(spec, (tuple, list)) and spec:
         x = spec[0]
@@ -105,15 +117,30 @@ def _is_torch_data_loader(x: Any) -> bool:
     )
 
 
-def _first_batch_labels(x: Any) -> tuple[Any, str | None]:
-    """Labels of the first batch of a dataset passed as ``fit(x)``, and a note."""
-    if hasattr(x, "element_spec") and hasattr(x, "take"):  # a tf.data.Dataset
-        for batch in x.take(1):
-            return _labels_of_batch(batch), "labels: the first batch of the tf.data.Dataset."
-        return None, "the tf.data.Dataset is empty: no labels were checked."
-    if isinstance(x, keras.utils.PyDataset):
-        return _labels_of_batch(x[0]), "labels: the first batch of the PyDataset."
-    if _is_torch_data_loader(x):
+@contextlib.contextmanager
+def _random_state_kept() -> Iterator[None]:
+    """Restore the global random states that reading a batch may draw from (Python's,
+    numpy's and, when it is imported, PyTorch's): a ``PyDataset`` or dataset that
+    augments, and a ``DataLoader``'s sampler seeded from torch's generator, then give
+    ``fit`` the same batches as without the guard."""
+    python, numpy = random.getstate(), np.random.get_state()
+    torch = sys.modules.get("torch")
+    torch_state = torch.get_rng_state() if torch is not None else None
+    try:
+        yield
+    finally:
+        random.setstate(python)
+        np.random.set_state(numpy)
+        if torch is not None:
+            torch.set_rng_state(torch_state)
+
+
+def _first_batch(x: Any) -> tuple[Any, str | None]:
+    """The first batch of a ``PyDataset`` or map-style ``DataLoader`` (collated from its
+    dataset's first samples), read with the random states kept; else None, and a note."""
+    with _random_state_kept():
+        if isinstance(x, keras.utils.PyDataset):
+            return x[0], "labels: the first batch of the PyDataset."
         dataset = x.dataset
         if not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
             return None, (
@@ -124,8 +151,18 @@ def _first_batch_labels(x: Any) -> tuple[Any, str | None]:
         if size == 0:
             return None, "the DataLoader's dataset is empty: no labels were checked."
         batch = x.collate_fn([dataset[i] for i in range(size)])
-        note = f"labels: the first {size} samples of the DataLoader's dataset."
-        return _labels_of_batch(batch), note
+        return batch, f"labels: the first {size} samples of the DataLoader's dataset."
+
+
+def _first_batch_labels(x: Any) -> tuple[Any, str | None]:
+    """Labels of the first batch of a dataset passed as ``fit(x)``, and a note."""
+    if hasattr(x, "element_spec") and hasattr(x, "take"):  # a tf.data.Dataset
+        for batch in x.take(1):
+            return _labels_of_batch(batch), "labels: the first batch of the tf.data.Dataset."
+        return None, "the tf.data.Dataset is empty: no labels were checked."
+    if isinstance(x, keras.utils.PyDataset) or _is_torch_data_loader(x):
+        batch, note = _first_batch(x)
+        return (None if batch is None else _labels_of_batch(batch)), note
     if x is not None and hasattr(x, "__next__"):
         return None, (
             "fit() got a generator, which cannot be read without consuming a batch: the labels "
@@ -206,7 +243,10 @@ class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
             task=self.task,
             labels_complete=complete,
             label_note=note,
-            input_shape=None if arguments is None else _input_shape(arguments.x),
+            # only a model not built yet is traced with it (reading a loader's batch again)
+            input_shape=None
+            if arguments is None or self.model.built
+            else _input_shape(arguments.x),
             class_weight=None if arguments is None else arguments.class_weight,
         )
         self.report = report
