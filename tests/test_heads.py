@@ -607,6 +607,40 @@ def test_head_layer_refuses_units_and_activation(options: dict, received: str) -
         safeheads.HeadLayer("multiclass", 3, **options)
 
 
+@pytest.mark.parametrize("dtype", ["float16", "mixed_float16", "bfloat16"])
+def test_head_layer_refuses_a_dtype_other_than_float32(dtype: str) -> None:
+    # It was accepted and replaced by float32 silently.
+    message = (
+        "Expected no `dtype` for a HeadLayer: it computes and keeps its weights in float32 "
+        "whatever the dtype policy, since softmax and sigmoid in float16 lose the small "
+        f"probabilities. Received: dtype={dtype!r}. Leave it out; the layers before the head "
+        "can be float16."
+    )
+    with pytest.raises(safeheads.HeadConfigError, match=f"^{re.escape(message)}$"):
+        safeheads.HeadLayer("binary", dtype=dtype)
+    assert safeheads.HeadLayer("binary", dtype="float32").dtype == "float32"
+
+
+@pytest.mark.parametrize(
+    ("task", "n", "outputs", "y"),
+    [
+        pytest.param("multilabel", 2, [[0.7, 0.1]], [[0, 0]], id="at-the-threshold"),
+        pytest.param("multiclass", 2, [[0.3, 0.30000000001]], [0], id="tie-in-float32"),
+        pytest.param("binary", None, np.array([[0.7000000001]]), [[0]], id="float64-above-cut"),
+    ],
+)
+def test_decode_decides_as_the_metrics_on_float64_outputs(task, n, outputs, y) -> None:
+    # decode compared float64 outputs with the float32 cut the metrics use on float32
+    # outputs: 0.7 > float32(0.7) in float64, not in float32.
+    threshold = {"threshold": 0.7} if task != "multiclass" else {}
+    head = safeheads.classification_head(task, n, **threshold)
+    metric = head.metrics[1 if task == "multilabel" else 0]  # label_accuracy / accuracy
+    metric.update_state(np.array(y), np.array(outputs, "float64"))
+    decided = head.decode(outputs)
+    expected = np.array(y).reshape(decided.shape)
+    assert float(metric.result()) == 1.0 and np.array_equal(decided, expected)
+
+
 def test_zero_d_arrays_read_as_numbers() -> None:
     head = safeheads.classification_head(
         "binary", threshold=np.array(0.3), pos_weight=np.array(2.0)

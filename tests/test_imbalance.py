@@ -1168,8 +1168,10 @@ TUNE_ERRORS = [
 
 @pytest.mark.parametrize(("options", "error", "message"), TUNE_ERRORS)
 def test_tune_option_errors(options: dict, error: type, message: str) -> None:
+    # on a multilabel head: a binary head refuses its options whatever their values
+    head = classification_head("multilabel", 2, prior=[[0, 1], [1, 0]])
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
-        _binary().tune_thresholds([0, 1], np.array([[0.2], [0.8]]), **options)
+        head.tune_thresholds([[0, 1], [1, 0]], np.array([[0.2, 0.7], [0.8, 0.1]]), **options)
 
 
 def test_tune_errors_on_data() -> None:
@@ -1218,6 +1220,20 @@ def test_tune_errors_on_data() -> None:
             "Received: min_support=3, prior_slope=0.5 for task='multiclass'. A multiclass head "
             "tunes its logit adjustment, for macro-F-beta: leave them out.",
             id="multiclass-support-slope",
+        ),
+        pytest.param(
+            "binary",
+            {"min_support": 0, "prior_slope": float("inf")},
+            "Received: min_support=0, prior_slope=inf for task='binary'. A binary head tunes "
+            "one threshold, for the F-beta of the positive class: leave them out.",
+            id="binary-values-refused-anyway",  # not "Expected `min_support` >= 1"
+        ),
+        pytest.param(
+            "binary",
+            {"average": "weighted"},
+            "Received: average='weighted' for task='binary'. A binary head tunes one threshold, "
+            "for the F-beta of the positive class: leave them out.",
+            id="binary-unknown-average",
         ),
     ],
 )

@@ -462,18 +462,15 @@ class Head:
             >>> tuned.decode(logits).tolist()
             [0, 0, 1, 1, 0, 1]
         """
-        beta2, support, average, slope = check_tuning_args(
-            metric, beta, min_support, average, prior_slope
-        )
-        if self.task is not Task.MULTILABEL:
+        if self.task is not Task.MULTILABEL:  # before their values: any value is refused
             given = [
-                f"{name}={value!r}"
+                f"{name}={value.item() if isinstance(value, np.generic) else value!r}"
                 for name, value, default in (
-                    ("min_support", support, None),
+                    ("min_support", min_support, None),
                     ("average", average, "micro"),
-                    ("prior_slope", slope, None),
+                    ("prior_slope", prior_slope, None),
                 )
-                if value != default
+                if value is not default and not (isinstance(value, str) and value == default)
             ]
             if given:
                 what = (
@@ -487,6 +484,9 @@ class Head:
                     f"{', '.join(given)} for task={self.task.value!r}. A {self.task.value} "
                     f"head tunes {what}: leave them out."
                 )
+        beta2, support, average, slope = check_tuning_args(
+            metric, beta, min_support, average, prior_slope
+        )
         if self.task is Task.MULTICLASS and self.prior is None:
             raise HeadConfigError(
                 "Expected a multiclass head built with `prior` to tune its logit adjustment. "
@@ -629,7 +629,8 @@ def _last_head_layer(model: keras.Model) -> HeadLayer | None:
 
 
 def _check_outputs(outputs: Any, units: int, *, probabilities: bool) -> np.ndarray:
-    """``outputs`` as a finite ``(N, units)`` array; in [0, 1] when ``probabilities``."""
+    """``outputs`` as a finite float32 ``(N, units)`` array (as the metrics read them); in
+    [0, 1] when ``probabilities``."""
     if hasattr(outputs, "detach") and hasattr(outputs, "cpu"):  # torch: model(x) needs grad
         outputs = outputs.detach().cpu()
     try:
@@ -645,6 +646,9 @@ def _check_outputs(outputs: Any, units: int, *, probabilities: bool) -> np.ndarr
         )
     if scores.ndim == 1 and units == 1:
         scores = scores.reshape(-1, 1)
+    if scores.dtype.kind in "fiub":
+        # the head's metrics compare float32 outputs: decide on the same values
+        scores = scores.astype(np.float32, copy=False)
     if scores.ndim != 2 or scores.shape[1] != units:
         raise ValueError(
             f"Expected model outputs of shape (N, {units}). Received: shape {scores.shape}."

@@ -308,8 +308,15 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
                 f"activation={activation!r}. Received: units={given_units!r}, "
                 f"activation={given!r}. For a linear output pass from_logits=True."
             )
-        kwargs["dtype"] = "float32"
-        super().__init__(units, activation=activation, **kwargs)
+        given_dtype = kwargs.pop("dtype", None)
+        if given_dtype is not None and keras.dtype_policies.get(given_dtype).name != "float32":
+            raise HeadConfigError(
+                "Expected no `dtype` for a HeadLayer: it computes and keeps its weights in "
+                "float32 whatever the dtype policy, since softmax and sigmoid in float16 lose "
+                f"the small probabilities. Received: dtype={given_dtype!r}. Leave it out; the "
+                "layers before the head can be float16."
+            )
+        super().__init__(units, activation=activation, dtype="float32", **kwargs)
         self.task = task
         self.n = n
         self.from_logits = from_logits
