@@ -241,6 +241,20 @@ def test_head_auc_survives_keras_save_and_load(tmp_path: pathlib.Path) -> None:
             "Expected `spacing` to be one of 'linear', 'logit'. Received: spacing='log'.",
             id="spacing-unknown",
         ),
+        pytest.param(
+            lambda: RocAUC(2**21, num_thresholds=1024),
+            HeadConfigError,
+            "Expected 2 * num_thresholds * num_labels < 2**31 (the histogram's cells). Received: "
+            "num_thresholds=1024, num_labels=2097152. Pass fewer num_thresholds.",
+            id="too-many-cells",
+        ),
+        pytest.param(
+            lambda: RocAUC(2).update_state(np.zeros((3, 4)), np.zeros((3, 4))),
+            ValueError,
+            "Expected outputs of width num_labels=2 for the metric auc. Received: y_pred of "
+            "shape (3, 4). Build it with num_labels=4.",
+            id="width-not-num-labels",  # it was folded into more rows
+        ),
     ],
 )
 def test_errors(make, error: type, message: str) -> None:
@@ -351,3 +365,18 @@ def test_few_labels_and_eager_calls_do_not_compile(monkeypatch: pytest.MonkeyPat
         import tensorflow as tf
 
         tf.function(RocAUC(99).update_state)(Y[:, :1].repeat(99, 1), P[:, :1].repeat(99, 1))
+
+
+def test_histograms_beyond_two_to_the_24_cells_count_every_label_apart() -> None:
+    # The flat index was computed in float32: beyond 2**24 cells odd indices rounded to even
+    # ones, and positives landed in a neighbouring label's cells (AUC 0.455 for 0.5 here).
+    labels = 45_000  # 2 x 200 x 45 000 = 18e6 cells
+    y = np.array([[1], [1], [0], [0]], "float32") * np.ones((1, labels), "float32")
+    p = np.random.default_rng(0).random((4, labels)).astype("float32")
+    metric = RocAUC(labels)
+    metric.update_state(y, p)
+    histogram = keras.ops.convert_to_numpy(metric.histogram)
+    assert (histogram[1].sum(axis=0) == 2).all() and (histogram[0].sum(axis=0) == 2).all()
+    theirs = keras.metrics.AUC(multi_label=True, num_labels=labels)
+    theirs.update_state(y, p)
+    assert float(metric.result()) == pytest.approx(float(theirs.result()), abs=1e-6)

@@ -270,6 +270,15 @@ def test_doctor_messages_are_the_same_on_every_backend(reports: dict[str, Any]) 
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_ranking_ties_and_out_of_range_loss_ids(reports: dict[str, Any], backend: str) -> None:
+    # torch.topk ordered ties arbitrarily: a constant output scored precision@2 1.0 there.
+    record = _no_crash(_report(reports, backend)["ranking_ties"])
+    assert (record["precision_at_2"], record["recall_at_2"]) == (0.0, 0.0)
+    expected = "InvalidArgumentError" if backend == "tensorflow" else "nan"
+    assert record["loss_of_id_minus_1"] == expected
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_doctor_finds_a_mismatched_head(reports: dict[str, Any], backend: str) -> None:
     record = _no_crash(_report(reports, backend)["doctor_mismatch"])
     assert record["check_codes"] == ["SH101"]

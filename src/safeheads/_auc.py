@@ -23,6 +23,7 @@ from keras import ops
 
 from safeheads._losses import kept_logits
 from safeheads._messages import check_bool, check_choice, check_int, check_output_rank
+from safeheads.errors import HeadConfigError
 
 __all__ = ["RocAUC"]
 
@@ -83,10 +84,11 @@ def _bucket_counts(
     bucket = ops.ceil(scaled)
     # A NaN score is above no threshold (as in Keras): its own label's lowest bucket.
     bucket = ops.clip(ops.where(ops.isnan(bucket), 1.0, bucket), 1.0, float(steps))
-    # The flat index of histogram[positive, bucket - 1, label].
-    column = ops.arange(labels, dtype="float32") - float(labels)
-    offset = ops.where(positive, column + float((steps + 1) * labels), column)
-    index = ops.reshape(ops.cast(bucket * float(labels) + offset, "int32"), (-1,))
+    # The flat index of histogram[positive, bucket - 1, label], in int32 (float32 holds
+    # every integer only up to 2**24 cells, and a larger histogram is a valid one).
+    column = ops.arange(labels, dtype="int32") - labels
+    offset = ops.where(positive, column + (steps + 1) * labels, column)
+    index = ops.reshape(ops.cast(bucket, "int32") * labels + offset, (-1,))
     if weight is None:
         weight = ops.ones_like(index, dtype="float32")
     return ops.segment_sum(weight, index, num_segments=num_segments)
@@ -168,6 +170,12 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         self.num_thresholds = check_int(num_thresholds, "num_thresholds", minimum=3)
         self.spacing = check_choice(spacing, "spacing", SPACINGS)
         self.from_logits = check_bool(from_logits, "from_logits")
+        if 2 * self.num_thresholds * self.num_labels >= 2**31:
+            raise HeadConfigError(
+                "Expected 2 * num_thresholds * num_labels < 2**31 (the histogram's cells). "
+                f"Received: num_thresholds={self.num_thresholds}, num_labels={self.num_labels}. "
+                "Pass fewer num_thresholds."
+            )
         # The bucket of a score x (a probability for "linear", a logit for "logit") is
         # ceil(x * scale + shift), clipped to [1, num_thresholds - 1]; see _bucket_counts.
         steps = self.num_thresholds - 1
@@ -202,6 +210,13 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         check_output_rank(y_pred, self.name)
         labels, steps = self.num_labels, self.num_thresholds - 1
+        shape = tuple(getattr(y_pred, "shape", None) or np.shape(y_pred))
+        width = shape[-1] if len(shape) == 2 else 1
+        if width is not None and width != labels:
+            raise ValueError(
+                f"Expected outputs of width num_labels={labels} for the metric {self.name}. "
+                f"Received: y_pred of shape {shape}. Build it with num_labels={width}."
+            )
         to_logit = self.spacing == "logit" and not self.from_logits
         kept = kept_logits(y_pred, "Sigmoid") if to_logit else None
         scores = y_pred if kept is None else kept

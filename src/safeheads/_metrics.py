@@ -358,7 +358,10 @@ ThresholdF1.__doc__ = (
     """F1 score (2TP / (2TP + FP + FN)) of thresholded outputs, over all batches.
 
     Equal to scikit-learn's ``f1_score(y, y_pred, average=..., zero_division=0)``
-    on the same thresholded predictions."""
+    on the same thresholded multilabel predictions. With one output (a binary
+    head) it is the F1 of the positive class, scikit-learn's ``average="binary"``,
+    whatever ``average`` says: scikit-learn's micro and macro also score the
+    negative class there."""
     + _CONFUSION_DOC
     + """
     Example:

@@ -171,7 +171,10 @@ class _AtK(keras.metrics.Metric):  # type: ignore[misc]
                 f"Expected outputs with at least k={self.k} labels for {self.name}. "
                 f"Received: y_pred of shape {tuple(y_pred.shape)}."
             )
-        _, top = ops.top_k(y_pred, self.k, sorted=False)
+        if keras.backend.backend() == "torch":  # torch.topk orders ties arbitrarily
+            top = ops.argsort(-y_pred, axis=-1)[..., : self.k]  # stable: lower index first
+        else:
+            _, top = ops.top_k(y_pred, self.k, sorted=False)
         hits = ops.sum(ops.take_along_axis(y_true, top, axis=-1), axis=-1)
         positives = ops.sum(y_true, axis=-1)
         if sample_weight is None:

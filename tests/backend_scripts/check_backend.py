@@ -405,8 +405,32 @@ def run_backend(
     }
     report["out_of_range"] = _guarded(lambda: out_of_range(backend))
     report["doctor_mismatch"] = _guarded(doctor_mismatch)
+    report["ranking_ties"] = _guarded(ranking_ties)
     report["seconds"] = round(time.perf_counter() - started, 2)
     return report
+
+
+def ranking_ties() -> dict[str, Any]:
+    """precision@2 / recall@2 of a constant output (ties go to the lower label index), and
+    the sparse focal loss of id -1 (refused on TensorFlow, NaN elsewhere)."""
+    import keras
+    import numpy as np
+
+    import safeheads
+
+    y = np.array([[0, 0, 0, 1, 1, 1, 1, 1]], "float32")
+    scores = np.full((1, 8), 0.5, "float32")
+    result = {}
+    for metric in (safeheads.PrecisionAtK(2), safeheads.RecallAtK(2)):
+        metric.update_state(y, scores)
+        result[metric.name] = float(keras.ops.convert_to_numpy(metric.result()))
+    loss = safeheads.SoftmaxCrossentropy(focal_gamma=2.0, from_logits=True)
+    try:
+        value = loss(np.array([2, -1]), np.array([[0.0, 0.0, 5.0], [1.0, 0.0, 0.0]], "float32"))
+        result["loss_of_id_minus_1"] = repr(float(keras.ops.convert_to_numpy(value)))
+    except Exception as err:  # TensorFlow stops the step
+        result["loss_of_id_minus_1"] = type(err).__name__
+    return result
 
 
 def load_all(load_dir: pathlib.Path) -> dict[str, Any]:
