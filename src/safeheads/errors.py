@@ -12,7 +12,10 @@ __all__ = ["HeadConfigError", "HeadMismatchError", "LabelFormatError", "Safehead
 class HeadConfigError(ValueError):
     """An argument of a head (``task``, ``n``, ``threshold``, ...) has a wrong value.
 
-    Raised when the head is built, never later during training.
+    Raised when a head, loss or metric is built or an option is given (e.g. to
+    ``tune_thresholds``). A loss raises it when first called (so when ``fit``
+    traces its first step) if its ``pos_weight`` does not match the outputs'
+    width, which is unknown before.
 
     Example:
         >>> import safeheads
@@ -41,7 +44,7 @@ class LabelFormatError(ValueError):
 
 
 class HeadMismatchError(ValueError):
-    """A compiled Keras model has an error-level head/loss/metric/label mismatch.
+    """A Keras model (compiled or not) has an error-level head/loss/metric/label mismatch.
 
     Raised by ``Report.raise_for_errors()`` and by the ``HeadGuard`` callback.
 
