@@ -91,8 +91,13 @@ def test_demo_data_not_a_folder(tmp_path: pathlib.Path, capsys: pytest.CaptureFi
         (["--epochs", "0"], "argument --epochs: Expected an int >= 1. Received: 0."),
         (["--limit", "1"], "argument --limit: Expected an int >= 2. Received: 1."),
         (["--limit", "x"], "argument --limit: Expected an int. Received: 'x'."),
+        (["--seed=-1"], "argument --seed: Expected an int in [0, 4294967296). Received: -1."),
+        (
+            ["--seed", str(2**32)],
+            "argument --seed: Expected an int in [0, 4294967296). Received: 4294967296.",
+        ),
     ],
-    ids=["epochs-0", "limit-1", "limit-not-int"],
+    ids=["epochs-0", "limit-1", "limit-not-int", "seed-negative", "seed-too-large"],
 )
 def test_demo_options_are_validated(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]

@@ -85,8 +85,14 @@ def test_plot_history_panels(
             "Expected a history with at least one epoch. Received: an empty history. Plot it "
             "after model.fit has run.",
         ),
+        (
+            {"loss": [1.0, None]},
+            ValueError,
+            "Expected numbers per epoch in `history`. Received: loss=[1.0, None] of type list. "
+            "Pass the History of model.fit, or drop that entry.",
+        ),
     ],
-    ids=["not-a-history", "empty"],
+    ids=["not-a-history", "empty", "not-numbers"],
 )
 def test_plot_history_rejects(history: object, error: type, message: str) -> None:
     with pytest.raises(error) as caught:
@@ -152,6 +158,17 @@ def test_plot_history_needs_a_training_quantity(
     assert (
         str(caught.value)
         == f"Expected at least one training quantity to plot. Received: {message}."
+    )
+
+
+def test_plot_history_refuses_val_names() -> None:
+    # metrics=["val_loss"] drew the validation series labelled "training".
+    logs = {"loss": [0.6, 0.4], "val_loss": [0.62, 0.5]}
+    with pytest.raises(ValueError) as caught:
+        safeheads.plot_history(logs, metrics=["val_loss"])
+    assert str(caught.value) == (
+        "Expected `metrics` without the val_ prefix: each panel draws a quantity and its val_ "
+        "series. Received: ['val_loss']. Pass ['loss']."
     )
 
 
@@ -246,8 +263,48 @@ def test_plot_confusion_normalized_names_and_decode(tmp_path: pathlib.Path) -> N
             "Expected a class for every sample in `y_true`. Received: y_true[1]=nan (2 of 3 "
             "values NaN). Drop or fix those samples; head.decode never returns NaN.",
         ),
+        (
+            ["a", "b", "a"],
+            ["a", "b", "b"],
+            {"class_names": ["a", "a", "b"]},  # drew every "a" in row 1
+            "Expected distinct `class_names`. Received: ['a', 'a', 'b'], with 'a' more than "
+            "once. Pass each class once, in the order of its id.",
+        ),
+        (
+            [0, 1],
+            ["0", "1"],  # drew a 4 x 4 matrix, "accuracy 0.000"
+            {},
+            "Expected class ids or class names, not both. Received: `y_true` of dtype int64 and "
+            "`y_pred` of dtype <U1. Pass both as head.decode(...) gives them, or both with "
+            "names=True.",
+        ),
+        (
+            np.array([True, False]),
+            np.array([True, True]),
+            {"class_names": ["no", "yes"]},
+            "Expected every class in `y_true` to be one of class_names ['no', 'yes']. Received: "
+            "True (bool values: pass class ids as ints, or names).",
+        ),
+        (
+            [-1, 0, 1],
+            [0, 0, 1],
+            {},
+            "Expected class ids >= 0 in `y_true`. Received: y_true[0]=-1. Pass class_names if "
+            "the classes are such numbers.",
+        ),
     ],
-    ids=["multilabel-matrix", "binary-scores", "lengths", "unknown-name", "empty", "nan"],
+    ids=[
+        "multilabel-matrix",
+        "binary-scores",
+        "lengths",
+        "unknown-name",
+        "empty",
+        "nan",
+        "repeated-names",
+        "ids-and-names",
+        "bools-with-names",
+        "negative-id",
+    ],
 )
 def test_plot_confusion_rejects(
     y_true: object, y_pred: object, kwargs: dict[str, object], message: str
@@ -313,8 +370,28 @@ def test_plot_label_f1_matches_scikit_learn(tmp_path: pathlib.Path) -> None:
             "(label lists?). Encode label lists with head.encode(y) or "
             "safeheads.to_multi_hot(y, n).",
         ),
+        (
+            np.zeros((3, 0)),
+            np.zeros((3, 0)),
+            {},
+            "Expected at least one sample and one label. Received: shape (3, 0).",
+        ),
+        (
+            np.zeros((0, 3)),
+            np.zeros((0, 3)),
+            {},
+            "Expected at least one sample and one label. Received: shape (0, 3).",
+        ),
     ],
-    ids=["shapes", "scores-not-decisions", "class-names", "top-0", "label-lists"],
+    ids=[
+        "shapes",
+        "scores-not-decisions",
+        "class-names",
+        "top-0",
+        "label-lists",
+        "no-labels",
+        "no-samples",
+    ],
 )
 def test_plot_label_f1_rejects(
     y_true: object, y_pred: object, kwargs: dict[str, object], message: str

@@ -11,16 +11,17 @@ __all__ = ["main"]
 MIN_LIMIT = 2
 
 
-def _at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse type: an int >= ``minimum``."""
+def _at_least(minimum: int, below: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an int >= ``minimum`` (and < ``below``, when given)."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"Expected an int. Received: {text!r}.") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"Expected an int >= {minimum}. Received: {value}.")
+        if value < minimum or (below is not None and value >= below):
+            bound = f">= {minimum}" if below is None else f"in [{minimum}, {below})"
+            raise argparse.ArgumentTypeError(f"Expected an int {bound}. Received: {value}.")
         return value
 
     return parse
@@ -60,7 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "(digit pairs: N train, N/3 test, at least 10), or of each split with --data"
         ),
     )
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    demo.add_argument(
+        "--seed",
+        type=_at_least(0, 2**32),  # numpy's seeds
+        default=0,
+        help="random seed, 0 <= SEED < 2**32 (default: 0)",
+    )
     doctor = commands.add_parser(
         "doctor",
         help="check a saved model's output layer, loss, metrics and labels for mismatches",

@@ -63,7 +63,15 @@ def _history_dict(history: Any) -> dict[str, list[float]]:
             "Expected `history` to be the History that model.fit returns, or its .history "
             f"dict. Received: history={describe_value(history)}."
         )
-    curves = {str(key): [float(v) for v in np.ravel(values)] for key, values in logs.items()}
+    curves: dict[str, list[float]] = {}
+    for key, values in logs.items():
+        try:
+            curves[str(key)] = [float(v) for v in np.ravel(values)]
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"Expected numbers per epoch in `history`. Received: {key}="
+                f"{describe_value(values)}. Pass the History of model.fit, or drop that entry."
+            ) from None
     if not curves or not any(curves.values()):
         raise ValueError(
             "Expected a history with at least one epoch. Received: an empty history. Plot it "
@@ -101,8 +109,9 @@ def plot_history(
         ImportError: If matplotlib is not installed.
         TypeError: If ``history`` is neither a ``History`` nor a dict, or
             ``validation_freq`` is not an int.
-        ValueError: If the history is empty, no metric is left to plot, a
-            requested metric was not logged, or ``validation_freq`` < 1.
+        ValueError: If the history is empty or holds a value that is not a
+            number, no metric is left to plot, a requested metric was not logged
+            or has the ``val_`` prefix, or ``validation_freq`` < 1.
 
     Example:
         >>> import safeheads
@@ -118,6 +127,13 @@ def plot_history(
     if isinstance(metrics, str):
         metrics = [metrics]
     if metrics is not None:
+        prefixed = [name for name in metrics if name.startswith("val_")]
+        if prefixed:
+            raise ValueError(
+                f"Expected `metrics` without the val_ prefix: each panel draws a quantity and "
+                f"its val_ series. Received: {prefixed}. Pass "
+                f"{[name[len('val_') :] for name in prefixed]}."
+            )
         unknown = [name for name in metrics if name not in curves]
         if unknown:
             raise ValueError(
@@ -246,7 +262,9 @@ def plot_confusion(
         ImportError: If matplotlib is not installed.
         TypeError: If ``normalize`` is not a bool.
         ValueError: If the inputs are empty, not one class per sample, or NaN,
-            their lengths differ, or a class is not in ``class_names``.
+            their lengths differ, mix class ids with names, hold negative ids
+            without ``class_names``, or a class is not in ``class_names``, or
+            ``class_names`` repeats a name.
 
     Example:
         >>> import safeheads
@@ -262,14 +280,34 @@ def plot_confusion(
         raise ValueError("Expected at least one sample. Received: empty `y_true` and `y_pred`.")
     if class_names is None:
         if true.dtype.kind in "iub" and pred.dtype.kind in "iub":
+            low = int(min(true.min(), pred.min()))
+            if low < 0:
+                label, array = ("y_true", true) if true.min() < 0 else ("y_pred", pred)
+                raise ValueError(
+                    f"Expected class ids >= 0 in `{label}`. Received: {label}"
+                    f"[{int(np.argmax(array < 0))}]={low}. Pass class_names if the classes "
+                    "are such numbers."
+                )
             top = int(max(true.max(initial=0), pred.max(initial=0)))
             names: list[str | int] = list(range(top + 1))
         else:
             found = {*true.tolist(), *pred.tolist()}
             numbers = all(isinstance(name, (int, float)) for name in found)
+            if not numbers and any(isinstance(name, (int, float)) for name in found):
+                raise ValueError(
+                    "Expected class ids or class names, not both. Received: "
+                    f"`y_true` of dtype {true.dtype} and `y_pred` of dtype {pred.dtype}. "
+                    "Pass both as head.decode(...) gives them, or both with names=True."
+                )
             names = sorted(found) if numbers else sorted(found, key=str)  # 2.0 before 10.0
     else:
         names = list(class_names)
+        repeated = [name for i, name in enumerate(names) if name in names[:i]]
+        if repeated:
+            raise ValueError(
+                f"Expected distinct `class_names`. Received: {names}, with {repeated[0]!r} "
+                "more than once. Pass each class once, in the order of its id."
+            )
     index = {name: i for i, name in enumerate(names)}
     ids = range(len(names))
     # Integers are ids, except with integer class names: then they are names, as
@@ -282,10 +320,15 @@ def plot_confusion(
         try:
             codes.append(np.asarray([v if as_ids and v in ids else index[v] for v in values]))
         except KeyError as error:
-            hint = " (integer class names: pass names, e.g. head.decode(..., names=True))"
+            if int_names:
+                hint = " (integer class names: pass names, e.g. head.decode(..., names=True))"
+            elif array.dtype.kind in "bf":
+                hint = f" ({array.dtype} values: pass class ids as ints, or names)"
+            else:
+                hint = ""
             raise ValueError(
                 f"Expected every class in `{label}` to be one of class_names {names}. "
-                f"Received: {error.args[0]!r}{hint if int_names else ''}."
+                f"Received: {error.args[0]!r}{hint}."
             ) from None
     n = len(names)
     matrix = np.zeros((n, n), dtype=np.int64)
@@ -342,7 +385,8 @@ def plot_label_f1(
         ImportError: If matplotlib is not installed.
         TypeError: If ``top`` is not an int.
         ValueError: If the inputs are not 0/1 matrices of one shape (label
-            lists included), ``class_names`` has the wrong length, or ``top`` < 1.
+            lists included) or have no sample or no label, ``class_names`` has the
+            wrong length, or ``top`` < 1.
 
     Example:
         >>> import numpy as np, safeheads
@@ -357,6 +401,10 @@ def plot_label_f1(
         raise ValueError(
             "Expected `y_true` and `y_pred` to be 0/1 matrices of one shape (N, n). Received: "
             f"shapes {true.shape} and {pred.shape}."
+        )
+    if not true.size:
+        raise ValueError(
+            f"Expected at least one sample and one label. Received: shape {true.shape}."
         )
     for array, label in ((true, "y_true"), (pred, "y_pred")):
         bad = ~np.isin(array, (0, 1))
