@@ -195,6 +195,28 @@ def test_not_a_model_message_in_full(
     )
 
 
+def test_lambda_layers_load_only_with_unsafe(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Keras refuses a Lambda's function in safe mode; the advice named safe_mode=False,
+    # which the command had no way to pass.
+    inputs = keras.Input((4,))
+    scaled = keras.layers.Lambda(lambda t: t * 2.0)(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(1, "softmax")(scaled), name="lam")
+    model.compile("adam", loss="binary_crossentropy")
+    path = tmp_path / "lambda.keras"
+    model.save(path)
+    assert _run([str(path)], capsys) == (
+        2,
+        "",
+        f"safeheads doctor: error: {path} holds Python code (e.g. a Lambda layer's function), "
+        "which Keras does not load by default since loading runs it. If you trust the file, "
+        "pass --unsafe.\n",
+    )
+    status, out, err = _run([str(path), "--unsafe"], capsys)
+    assert (status, err) == (1, "") and "error SH101" in out
+
+
 def test_unknown_task_is_a_usage_error(
     saved: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

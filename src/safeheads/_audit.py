@@ -2069,10 +2069,15 @@ def run_doctor(
     *,
     labels_path: str | None = None,
     task: str | None = None,
+    unsafe: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """``safeheads doctor``: print the report; 0 no error, 1 errors, 2 unusable input."""
+    """``safeheads doctor``: print the report; 0 no error, 1 errors, 2 unusable input.
+
+    ``unsafe`` loads with Keras' ``safe_mode=False`` (``--unsafe``): code stored in
+    the file, such as a ``Lambda`` layer's function, is then run.
+    """
     out = out or sys.stdout
     err = err or sys.stderr
 
@@ -2095,8 +2100,14 @@ def run_doctor(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            model = keras.models.load_model(model_path)
+            model = keras.models.load_model(model_path, safe_mode=not unsafe)
         except Exception as error:  # any load failure is unusable input
+            if "safe_mode" in str(error):
+                return fail(
+                    f"{model_path} holds Python code (e.g. a Lambda layer's function), which "
+                    "Keras does not load by default since loading runs it. If you trust the "
+                    "file, pass --unsafe."
+                )
             return fail(
                 f"{model_path} could not be loaded as a Keras model ({type(error).__name__}: "
                 f"{str(error).strip().splitlines()[0] if str(error).strip() else ''}). Expected a "

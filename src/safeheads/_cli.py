@@ -83,6 +83,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="the task the model is meant for",
     )
+    doctor.add_argument(
+        "--unsafe",
+        action="store_true",
+        help="load code stored in the model file, such as Lambda layers (Keras' "
+        "safe_mode=False): only for files you trust, since loading runs that code",
+    )
     args = parser.parse_args(argv)
     if args.command == "demo":
         from safeheads._demo import run_demo
@@ -91,6 +97,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "doctor":
         from safeheads._audit import run_doctor
 
-        return run_doctor(args.model, labels_path=args.labels, task=args.task)
+        return run_doctor(args.model, labels_path=args.labels, task=args.task, unsafe=args.unsafe)
     parser.error(f"unknown command {args.command!r}")  # pragma: no cover (argparse exits)
     return 2  # pragma: no cover
