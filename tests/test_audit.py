@@ -13,6 +13,7 @@ from typing import Any
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import safeheads
 from safeheads._audit import CODES, inspect_model
@@ -560,6 +561,9 @@ STRUCTURE = [
         id="list-weighted-of-3",
     ),
     pytest.param(True, {"loss": {"out_a": _B}}, "SH209", id="dict-loss-missing-key"),
+    pytest.param(False, {"loss": {"spam": _B}}, "SH208", id="list-loss-missing-key"),
+    pytest.param(False, {"loss": [_B, None]}, "SH209", id="list-loss-none"),
+    pytest.param(True, {"loss": {"out_a": _B, "out_b": None}}, "SH209", id="dict-loss-none"),
     pytest.param(False, {"loss": [_B]}, "SH209", id="list-loss-list-of-1"),
     pytest.param(False, {"loss": [_B, _S], "metrics": ["accuracy"] * 2}, None, id="list-ok"),
     pytest.param(
@@ -595,6 +599,47 @@ def test_loss_and_metrics_are_checked_against_the_outputs_as_keras_pairs_them(
     assert trained == (code is None)
 
 
+def test_nested_and_unknown_outputs_are_left_to_keras() -> None:
+    # The loss structure was checked at the top level of nested outputs (SH208 stopped
+    # models that train), and against the one unknown output of an untraced model.
+    inputs = keras.Input((4,))
+    a, b, c = (keras.layers.Dense(1, "sigmoid", name=name)(inputs) for name in "abc")
+    nested = keras.Model(inputs, {"a": a, "bc": {"b": b, "c": c}})
+    nested.compile("adam", loss={"a": _B, "bc": {"b": _B, "c": _B}})
+    listed = keras.Model(inputs, [a, [b, c]])
+    listed.compile("adam", loss=[_B, [_B, _B]])
+
+    class Untraced(keras.Model):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.p, self.q = keras.layers.Dense(1, "sigmoid"), keras.layers.Dense(1, "sigmoid")
+
+        def call(self, x: Any) -> Any:
+            x = tf.nn.relu(x)  # a TensorFlow op: no symbolic trace
+            return {"p": self.p(x), "q": self.q(x)}
+
+    untraced = Untraced()
+    untraced.compile("adam", loss={"p": _B, "q": _B})
+    untraced(np.zeros((2, 4), "float32"))
+    x, t = np.zeros((4, 4), "float32"), np.array([0, 1, 0, 1])
+    for model, y in [
+        (nested, {"a": t, "bc": {"b": t, "c": t}}),
+        (listed, [t, [t, t]]),
+        (untraced, {"p": t, "q": t}),
+    ]:
+        assert safeheads.check(model).codes == ()
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[safeheads.HeadGuard()])
+
+
+def test_a_head_with_a_regression_loss_is_still_checked() -> None:
+    head = safeheads.classification_head("multiclass", 3, from_logits=True)
+    model = keras.Sequential([keras.Input((4,)), head.layer])
+    model.compile("adam", loss="mse", metrics=head.metrics)
+    report = safeheads.check(model)
+    assert report.codes == ("SH206",)
+    assert not any("regression loss" in note for note in report.notes)
+
+
 def test_structure_messages_name_the_keys_and_the_outputs() -> None:
     model = _two_outputs(as_dict=True)
     model.compile("adam", loss={"spam": _B, "topic": _S})
@@ -617,6 +662,9 @@ def test_structure_messages_name_the_keys_and_the_outputs() -> None:
         "only), so fit() never fits it to its labels: its layer's weights stay as initialised.",
     )
     assert "loss: none for this output" in str(report)  # the first output's is not copied
+    model.compile("adam", loss=[_B, None])
+    (finding,) = safeheads.check(model).findings
+    assert finding.message.startswith("Output 'topic' gets no loss (its loss is None), ")
 
 
 def test_mixed_precision_output_layer_warns() -> None:

@@ -316,6 +316,28 @@ def test_soft_targets_of_an_unrecognised_loss_are_not_judged_as_class_labels() -
     )
 
 
+def test_class_names_given_to_the_guard_of_a_named_head_get_the_encode_fix() -> None:
+    # The fix said to build Head.from_labels and fit on head.encode(y): already done here.
+    tags = [["news"], ["sport", "tech"], []] * 10
+    head = safeheads.Head.from_labels(tags)
+    model = keras.Sequential([keras.Input((4,)), head.layer])
+    model.compile("adam", loss=head.loss, metrics=head.metrics)
+    guard = safeheads.HeadGuard(labels=tags)
+    with pytest.raises(safeheads.HeadMismatchError):
+        model.fit(X[:30], head.encode(tags), callbacks=[guard], verbose=0)
+    assert guard.report is not None
+    (finding,) = guard.report.findings
+    assert (finding.code, finding.fix) == (
+        "SH408",
+        "The output's head knows its class names: encode the labels with it for fit, and "
+        "check what fit gets: `model.fit(x, head.encode(y))`, "
+        "`safeheads.check(model, head.encode(y))`, `HeadGuard(labels=head.encode(y))`.",
+    )
+    guard = safeheads.HeadGuard(labels=head.encode(tags))
+    model.fit(X[:30], head.encode(tags), callbacks=[guard], verbose=0)
+    assert guard.report is not None and guard.report.findings == ()
+
+
 def test_iterable_data_loader_checks_the_model_only() -> None:
     torch = pytest.importorskip("torch")
     from torch.utils.data import DataLoader, IterableDataset

@@ -1422,7 +1422,12 @@ class _OutputCheck:
                 "SH408",
                 f"The labels are {what}, which fit() cannot take: Keras needs numbers "
                 "shaped like the output, and the loss fails or misreads anything else.",
-                "Encode them with a head that knows the class names: "
+                "The output's head knows its class names: encode the labels with it for fit, "
+                "and check what fit gets: `model.fit(x, head.encode(y))`, "
+                "`safeheads.check(model, head.encode(y))`, "
+                "`HeadGuard(labels=head.encode(y))`."
+                if self.out.head is not None and self.out.head.class_names is not None
+                else "Encode them with a head that knows the class names: "
                 "`head = safeheads.Head.from_labels(y)`, then `model.fit(x, head.encode(y))`.",
             )
             return
@@ -1732,6 +1737,18 @@ def _probs_loss(family: str | None) -> str:
 # ----------------------------------------------------------------------------- structure
 
 
+def _flat_outputs(struct: Any, outputs: list[_Output]) -> bool:
+    """Whether the outputs are known and flat (one tensor, a list or a dict of tensors):
+    the only structures `_structure_findings` pairs losses with. Nested outputs, and
+    those of a subclassed model that could not be traced, are left to Keras."""
+    if any(output.activation_source in (_UNTRACED, _UNBUILT) for output in outputs):
+        return False
+    items = struct.values() if isinstance(struct, dict) else struct
+    if isinstance(items, (list, tuple)) or isinstance(struct, dict):
+        return not any(isinstance(item, (list, tuple, dict)) for item in items)
+    return True
+
+
 def _structure_findings(
     loss: Any, metrics: Any, weighted: Any, outputs: list[_Output], dict_outputs: bool
 ) -> list[Finding]:
@@ -1768,8 +1785,17 @@ def _structure_findings(
     lost = loss
     if isinstance(loss, collections.abc.Mapping):
         unknown = [key for key in loss if key not in names]
+        missing = [name for name in names if name not in loss]
         if unknown:
             unknown_keys("loss", unknown)
+            lost = None
+        elif missing and n > 1 and not dict_outputs:  # Keras wants every key of a list's
+            mismatch(
+                f"`loss` has no key {', '.join(repr(name) for name in missing)} for a model "
+                "whose outputs are a list (Keras wants a key for every output)",
+                f"Key every output: loss={per_output}; give an output that should not train "
+                "the loss None, or drop it from the model.",
+            )
             lost = None
     elif (
         isinstance(loss, (list, tuple))
@@ -1801,11 +1827,12 @@ def _structure_findings(
         for index, output in enumerate(outputs):
             if _loss_for(lost, index, output.name, n) is not None:
                 continue
-            why = (
-                "a one-element loss list is applied to the first output only"
-                if first_only
-                else "the loss dict has no entry for it"
-            )
+            if first_only:
+                why = "a one-element loss list is applied to the first output only"
+            elif isinstance(lost, collections.abc.Mapping) and output.name not in lost:
+                why = "the loss dict has no entry for it"
+            else:
+                why = "its loss is None"
             findings.append(
                 Finding(
                     "SH209",
@@ -1864,8 +1891,9 @@ def inspect_model(
     metrics, weighted = _compiled_metrics(model) if compiled else (None, None)
     ys, label_notes = _split_labels(y, outputs)
     findings: list[Finding] = []
-    if compiled:
-        dict_outputs = isinstance(getattr(model, "_outputs_struct", None), dict)
+    struct = getattr(model, "_outputs_struct", None)
+    if compiled and _flat_outputs(struct, outputs):
+        dict_outputs = isinstance(struct, dict)
         findings.extend(_structure_findings(loss, metrics, weighted, outputs, dict_outputs))
     inspected: list[str] = []
     notes: list[str] = []
@@ -1913,6 +1941,7 @@ def inspect_model(
         regression = (
             output_loss is not None
             and output_loss.regression
+            and output.head is None  # a safeheads head is a classification output
             and output.activation not in ("sigmoid", "softmax")
         )
         if regression:

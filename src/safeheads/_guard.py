@@ -187,7 +187,8 @@ class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
     ``.keras`` serialization (Keras does not save callbacks).
 
     Args:
-        labels: The training labels, as passed to ``fit``. Optional: without
+        labels: The training labels, as ``fit`` takes them (numbers: class
+            names and label lists go through ``head.encode`` first). Optional: without
             it the guard reads ``y`` from the running ``fit`` call, or the
             first batch of a dataset.
         task: Optional task the model must do (as in `check`).
