@@ -1297,7 +1297,7 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
             f"Expected label ids (ints). Received: {received} is a bool: rows of True/False "
             "are a multi-hot matrix already; use it as it is, as float32."
         )
-    if {bool, np.bool_} & set(map(type, flat)):  # numpy reads [True, 2] as [1, 2]
+    if _has_bool(flat):  # numpy reads [True, 2] as [1, 2]
         first = next(i for i, v in enumerate(flat) if isinstance(v, (bool, np.bool_)))
         received = _in_lists(f"y[{first}]=" + _value(flat[first]), lengths)
         raise LabelFormatError(
