@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import warnings
 
 import keras
 import numpy as np
@@ -639,6 +640,14 @@ def test_decode_decides_as_the_metrics_on_float64_outputs(task, n, outputs, y) -
     decided = head.decode(outputs)
     expected = np.array(y).reshape(decided.shape)
     assert float(metric.result()) == 1.0 and np.array_equal(decided, expected)
+
+
+def test_decode_takes_finite_float64_outputs_beyond_float32_range() -> None:
+    # The float32 cast came before the finiteness check: 1e39 was refused as "inf".
+    head = safeheads.classification_head("binary", from_logits=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        np.testing.assert_array_equal(head.decode(np.array([1e39, -1e39])), [1, 0])
 
 
 def test_zero_d_arrays_read_as_numbers() -> None:

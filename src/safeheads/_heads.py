@@ -646,9 +646,6 @@ def _check_outputs(outputs: Any, units: int, *, probabilities: bool) -> np.ndarr
         )
     if scores.ndim == 1 and units == 1:
         scores = scores.reshape(-1, 1)
-    if scores.dtype.kind in "fiub":
-        # the head's metrics compare float32 outputs: decide on the same values
-        scores = scores.astype(np.float32, copy=False)
     if scores.ndim != 2 or scores.shape[1] != units:
         raise ValueError(
             f"Expected model outputs of shape (N, {units}). Received: shape {scores.shape}."
@@ -661,6 +658,10 @@ def _check_outputs(outputs: Any, units: int, *, probabilities: bool) -> np.ndarr
             f"{float(scores[tuple(bad)])!r} ({int((~finite).sum())} of {scores.size} values not "
             "finite). Training diverged; check the loss and the labels."
         )
+    # the head's metrics compare float32 outputs: decide on the same values (beyond
+    # float32's range a finite float64 output becomes +-inf there too)
+    with np.errstate(over="ignore"):
+        scores = scores.astype(np.float32, copy=False)
     if probabilities:
         outside = (scores < 0) | (scores > 1)
         if outside.any():
