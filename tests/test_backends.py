@@ -279,6 +279,19 @@ def test_ranking_ties_and_out_of_range_loss_ids(reports: dict[str, Any], backend
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_decode_reads_subnormal_outputs_as_the_metrics_do(
+    reports: dict[str, Any], backend: str
+) -> None:
+    # TensorFlow's and XLA's kernels read float32 subnormals as 0, numpy does not:
+    # decode called 1e-40 positive at a logit cut of 0 where the metrics saw 0.
+    record = _no_crash(_report(reports, backend)["subnormal_outputs"])
+    assert (record["default_agreement"], record["tuned_agreement"]) == (1.0, 1.0)
+    flushed = [[0, 0, 0, 0], [0, 0, 0, 1]]
+    exact = [[1, 0, 1, 0], [0, 0, 0, 1]]
+    assert record["default"] == (exact if backend == "torch" else flushed)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_doctor_finds_a_mismatched_head(reports: dict[str, Any], backend: str) -> None:
     record = _no_crash(_report(reports, backend)["doctor_mismatch"])
     assert record["check_codes"] == ["SH101"]

@@ -832,3 +832,115 @@ def test_from_labels_refuses_nan(y: object, where: str) -> None:
     )
     with pytest.raises(safeheads.LabelFormatError, match=f"^{re.escape(message)}$"):
         safeheads.LabelMap.from_labels(y)
+
+
+# ----------------------------------------------------------------------------- tensors
+
+
+def _jax_array(values: Any) -> Any:
+    jnp = pytest.importorskip("jax.numpy")
+    return jnp.asarray(values)
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        pytest.param(
+            lambda: LabelMap.from_labels(_jax_array([3, 1, 3])).class_names, (1, 3), id="jax-ids"
+        ),
+        pytest.param(
+            lambda: LabelMap([0, 1, 2]).encode(_jax_array([0, 2])), [0, 2], id="jax-encode"
+        ),
+        pytest.param(
+            lambda: LabelMap([0, 1, 2]).encode([tf.constant(0), tf.constant(2)]),
+            [0, 2],
+            id="tf-items",
+        ),
+        pytest.param(
+            lambda: LabelMap([0, 1, 2]).encode([np.array(0), np.array(2)]), [0, 2], id="0d-arrays"
+        ),
+        pytest.param(
+            lambda: LabelMap.from_labels([np.array(1), np.array(2)]).class_names,
+            (1, 2),
+            id="from-labels-0d-arrays",
+        ),
+        pytest.param(
+            lambda: LabelMap.from_labels([tf.constant(["a", "b"]), tf.constant(["c"])]).class_names,
+            ("a", "b", "c"),
+            id="from-labels-tf-rows",
+        ),
+        pytest.param(
+            lambda: LabelMap([0, 1, 2]).to_multi_hot([tf.constant([0, 2]), tf.constant([1])]),
+            [[1, 0, 1], [0, 1, 0]],
+            id="to-multi-hot-tf-rows",
+        ),
+    ],
+)
+def test_label_map_reads_tensor_items_and_rows(call: Any, expected: Any) -> None:
+    # Tensor items were "unknown" or "not hashable", jax arrays "not hashable": each
+    # sibling (head.encode, safeheads.to_multi_hot) read them.
+    result = call()
+    if isinstance(expected, tuple):
+        assert result == expected
+    else:
+        np.testing.assert_array_equal(result, expected)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        pytest.param(
+            lambda: LabelMap.from_labels(np.array("cat")),
+            "Expected a sequence of labels, one per sample, for LabelMap.from_labels. Received: "
+            "y=np.str_('cat') of type str_. Wrap a single label in a list: [y].",
+            id="from-labels-0d-array",
+        ),
+        pytest.param(
+            lambda: ANIMALS.decode([[1], [1, 2]]),
+            "Expected class ids of shape (N,) or (N, 1). Received: rows of different lengths. "
+            "Give one class id per sample.",
+            id="decode-ragged",
+        ),
+        pytest.param(
+            lambda: ANIMALS.decode([1, None]),
+            "Expected numeric class ids. Received: dtype object, y[1]=None. To map names to "
+            "ids use label_map.encode(y).",
+            id="decode-names-the-bad-item",
+        ),
+        pytest.param(
+            lambda: ANIMALS.decode([1, 2**70]),
+            "Expected class ids in [0, 3). Received: y[1]=1180591620717411303424 (1 of 2 values "
+            "out of range). The LabelMap has 3 names; check that it is the map the model was "
+            "trained with.",
+            id="decode-int-beyond-int64",
+        ),
+    ],
+)
+def test_label_map_input_errors(call: Any, message: str) -> None:
+    # A 0-d array was taken as a whole label set; decode raised numpy's ValueError on
+    # ragged ids and named y[0] for any bad item.
+    with raises(LabelFormatError, message):
+        call()
+
+
+def test_int_named_multilabel_head_hints_at_its_own_names() -> None:
+    # The hint said safeheads.to_multi_hot(y, n), which reads names 1, 2 as ids 1, 2.
+    head = safeheads.classification_head("multilabel", 3, class_names=[1, 2, 3])
+    with raises(
+        LabelFormatError,
+        "Expected 0/1 cells in a one-hot or multi-hot matrix. Received: y[0, 1]=2 (2 of 4 "
+        "cells not 0 or 1). If each row lists class names, use "
+        "safeheads.LabelMap(head.class_names).to_multi_hot(y); for one class id per sample "
+        "pass a 1-D array.",
+    ):
+        head.encode([[1, 2], [1, 2]])
+    with raises(
+        LabelFormatError,
+        "Expected 3 columns (labels) to match the head's n=3. Received: one-hot labels of "
+        "shape (2, 2). Build the head with n=2, fix the labels, or, if each row lists class "
+        "names, use safeheads.LabelMap(head.class_names).to_multi_hot(y).",
+    ):
+        head.encode([[1, 0], [0, 1]])
+    np.testing.assert_array_equal(
+        LabelMap(head.class_names).to_multi_hot([[1, 2], [1, 2]]), [[1, 1, 0], [1, 1, 0]]
+    )

@@ -323,8 +323,8 @@ ENCODE_ERRORS = [
         ("multilabel", 4, {}),
         [[0, 1], [1, 0]],
         "Expected 4 columns (labels) to match the head's n=4. Received: one-hot labels of "
-        "shape (2, 2). Build the head with n=2, fix the labels, or, if each row lists label "
-        "ids, pass safeheads.to_multi_hot(y, 4).",
+        "shape (2, 2). Build the head with n=2, fix the labels, or, if each row lists class "
+        "ids, use safeheads.to_multi_hot(y, 4).",
         id="id-pairs-to-multilabel",
     ),
     pytest.param(
@@ -991,3 +991,87 @@ def test_bfloat16_and_float16_labels_are_read_as_their_values() -> None:
         for y in [*_bfloat16_labels(), tf.constant([0.0, 2.0, 1.0, 2.0], tf.float16)]:
             np.testing.assert_array_equal(head.encode(y), [0, 2, 1, 2])
             assert safeheads.describe_labels(y).format == "sparse"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda y: safeheads.describe_labels(y).n, id="describe_labels"),
+        pytest.param(lambda y: safeheads.to_categorical(y).argmax(axis=1), id="to_categorical"),
+        pytest.param(
+            lambda y: safeheads.classification_head("multiclass", 3).encode(y), id="head.encode"
+        ),
+    ],
+)
+def test_lists_of_0d_arrays_are_single_labels(call: Any) -> None:
+    # np.ndarray rows skipped the unwrapping 0-d tensors get: TypeError "len() of unsized object".
+    result = call([np.array(0), np.array(1), np.array(1), np.array(0)])
+    np.testing.assert_array_equal(result, 2 if np.ndim(result) == 0 else [0, 1, 1, 0])
+
+
+def test_jax_label_lists_are_read() -> None:
+    jnp = pytest.importorskip("jax.numpy")
+    # jax arrays have no .numpy(): rows were refused as "not a list", arrays as "ragged".
+    np.testing.assert_array_equal(
+        safeheads.to_multi_hot([jnp.array([0, 2]), jnp.array([1])], 3), [[1, 0, 1], [0, 1, 0]]
+    )
+    assert safeheads.describe_labels([jnp.array([0, 2]), jnp.array([1])]).format == "label-lists"
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        pytest.param(
+            lambda: safeheads.to_multi_hot([np.array(0), np.array(2)], 3),
+            LabelFormatError,
+            "Expected one list of label ids per sample. Received: y[0]=0. Wrap single labels "
+            "in a list, e.g. [3] or [] for no label.",
+            id="to-multi-hot-0d-rows",
+        ),
+        pytest.param(
+            lambda: safeheads.to_multi_hot([[1, 2**70]], 3),
+            LabelFormatError,
+            "Expected label ids that fit in int64. Received: y[0][1]=1180591620717411303424. "
+            "These are not label ids; fix those samples, or map the labels to 0..n-1.",
+            id="to-multi-hot-int-beyond-int64",
+        ),
+        pytest.param(
+            lambda: safeheads.to_categorical([0], 2**40),
+            LabelFormatError,
+            "Expected `num_classes` <= 16777216, a number of classes (one column each). "
+            "Received: num_classes=1099511627776. Map the labels to 0..n-1 first, e.g. with "
+            "safeheads.LabelMap.",
+            id="to-categorical-huge-num-classes",
+        ),
+        pytest.param(
+            lambda: safeheads.to_multi_hot([[0]], 2**40),
+            LabelFormatError,
+            "Expected `n` <= 16777216, a number of classes (one column each). Received: "
+            "n=1099511627776. Map the labels to 0..n-1 first, e.g. with safeheads.LabelMap.",
+            id="to-multi-hot-huge-n",
+        ),
+        pytest.param(
+            lambda: safeheads.Head.from_labels([0, 2**33]),
+            LabelFormatError,
+            "Expected class ids below 16777216 for Head.from_labels: it has one output per id "
+            "in [0, n). Received: ids up to 8589934592 in 2 samples. Map the labels to 0..n-1 "
+            "first, e.g. with safeheads.LabelMap.",
+            id="head-from-labels-huge-ids",
+        ),
+        pytest.param(
+            lambda: safeheads.classification_head("multiclass", 2**33),
+            safeheads.HeadConfigError,
+            "Expected `n` <= 16777216 for task='multiclass': the head has one output per class. "
+            "Received: n=8589934592. Map the labels to 0..n-1 first, e.g. with "
+            "safeheads.LabelMap.",
+            id="head-huge-n",
+        ),
+    ],
+)
+def test_sizes_and_rows_refused_before_any_work(
+    call: Any, error: type[Exception], message: str
+) -> None:
+    # Were: TypeError on 0-d rows, "Expected ints ... of type int", a MemoryError, and a
+    # head of 2**33 outputs whose encode wrapped id 2**31 to -2**31.
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        call()

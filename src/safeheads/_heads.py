@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from safeheads._auc import RocAUC
 from safeheads._labels import (
+    check_class_count,
     check_named_classes,
     encode_labels,
     parse_labels,
@@ -604,6 +606,7 @@ class Head:
             "Pass labels that hold every class, or build the head with "
             "classification_head(task, n, class_names=[...]).",
         )
+        check_class_count(parsed, "Head.from_labels", "has one output per id in [0, n)")
         warn_empty_classes(parsed)  # 1-based or far-apart ids would become dead classes
         return classification_head(
             parsed.task,
@@ -626,6 +629,18 @@ def _last_head_layer(model: keras.Model) -> HeadLayer | None:
             if found is not None:
                 return found
     return None
+
+
+@functools.cache
+def _flushes_subnormals(backend: str) -> bool:
+    """Whether ``backend``'s CPU kernels read float32 subnormals as 0 (flush to zero).
+
+    TensorFlow's and XLA's (JAX) do: a metric compares an output of 1e-40 as 0
+    there, PyTorch's compare it exactly. Asked of the backend, not assumed.
+    """
+    subnormal = np.array([np.finfo(np.float32).tiny / 2], dtype=np.float32)
+    above = keras.ops.greater(subnormal, np.float32(0.0))
+    return not bool(keras.ops.convert_to_numpy(above)[0])
 
 
 def _check_outputs(outputs: Any, units: int, *, probabilities: bool) -> np.ndarray:
@@ -662,6 +677,10 @@ def _check_outputs(outputs: Any, units: int, *, probabilities: bool) -> np.ndarr
     # float32's range a finite float64 output becomes +-inf there too)
     with np.errstate(over="ignore"):
         scores = scores.astype(np.float32, copy=False)
+    # and read float32 subnormals (|x| < 1.2e-38) as 0 where the backend's kernels do
+    subnormal = (scores != 0) & (np.abs(scores) < np.finfo(np.float32).tiny)
+    if subnormal.any() and _flushes_subnormals(keras.backend.backend()):
+        scores = np.where(subnormal, np.float32(0.0), scores)
     if probabilities:
         outside = (scores < 0) | (scores > 1)
         if outside.any():

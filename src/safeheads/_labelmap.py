@@ -17,7 +17,7 @@ from safeheads._labels import (
     _utf8_error,
     _value,
 )
-from safeheads._messages import describe_value
+from safeheads._messages import describe_value, is_number
 from safeheads.errors import LabelFormatError
 
 __all__ = ["LabelMap"]
@@ -60,6 +60,20 @@ def _plain_name(value: Any, where: str) -> Any:
         raise _utf8_error(value, where) from None
 
 
+# Items that are labels as they are: no backend tensor, no 0-d array to unwrap.
+_PLAIN_ITEMS = (str, bytes, int, float, bool, np.generic, type(None), list, tuple, set, frozenset)
+
+
+def _native(items: list[Any]) -> list[Any]:
+    """``items`` with backend tensors (a label, or a row of labels) as numpy, 0-d as scalars."""
+    if all(issubclass(kind, _PLAIN_ITEMS) for kind in set(map(type, items))):
+        return items
+    converted = [_to_numpy(item) for item in items]
+    return [
+        item[()] if isinstance(item, np.ndarray) and item.ndim == 0 else item for item in converted
+    ]
+
+
 def _single_labels(y: Any, what: str) -> np.ndarray | list[Any]:
     """One label per sample: a 1-D numpy array of ids or strings, or a list of objects."""
     y = _to_numpy(y)
@@ -95,7 +109,7 @@ def _single_labels(y: Any, what: str) -> np.ndarray | list[Any]:
             f"{type(y).__name__} of {len(y)} labels, which has no order: the ids would not "
             "line up with the samples. Pass a list."
         )
-    return list(y)
+    return _native(list(y))
 
 
 def _where(k: int, lengths: np.ndarray | None) -> str:
@@ -285,6 +299,8 @@ class LabelMap:
         y = _to_numpy(y)
         _refuse_indicator_matrix(y)
         lengths = None
+        if isinstance(y, np.ndarray) and y.ndim == 0:
+            y = y[()]  # a single label: refused below
         if isinstance(y, np.ndarray) and y.dtype.kind != "O":
             values = y.reshape(-1)  # a (N, k) array is k labels per sample
             if values.size == 0:
@@ -302,7 +318,7 @@ class LabelMap:
                     "Expected a sequence of labels, one per sample, for LabelMap.from_labels. "
                     f"Received: y={describe_value(y)}. Wrap a single label in a list: [y]."
                 )
-            rows = list(y)
+            rows = _native(list(y))
             if any(issubclass(kind, _ROW_TYPES) for kind in set(map(type, rows))):
                 lengths = np.fromiter(map(len, _rows(rows)), dtype=np.int64, count=len(rows))
                 items = list(itertools.chain.from_iterable(rows))
@@ -533,7 +549,7 @@ class LabelMap:
                 "Expected one list of labels per sample. Received: "
                 f"label_lists={describe_value(label_lists)}."
             )
-        rows = _rows(list(label_lists))
+        rows = _rows(_native(list(label_lists)))
         if not rows:
             raise LabelFormatError("Expected at least one sample. Received: no label lists.")
         lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
@@ -580,7 +596,13 @@ class LabelMap:
             >>> safeheads.LabelMap(["no", "yes"]).decode([1, 1, 0])
             array(['yes', 'yes', 'no'], dtype='<U3')
         """
-        array = np.asarray(_to_numpy(ids))
+        try:
+            array = np.asarray(_to_numpy(ids))
+        except ValueError:  # numpy: "inhomogeneous shape" for ragged rows
+            raise LabelFormatError(
+                "Expected class ids of shape (N,) or (N, 1). Received: rows of different "
+                "lengths. Give one class id per sample."
+            ) from None
         if array.ndim == 2 and array.shape[1] == 1:
             array = array[:, 0]
         if array.ndim != 1:
@@ -592,10 +614,14 @@ class LabelMap:
         if array.size == 0:
             return self._table[np.zeros(0, dtype=np.int64)]
         if array.dtype.kind not in "biuf":
-            raise LabelFormatError(
-                f"Expected numeric class ids. Received: dtype {array.dtype}, "
-                f"y[0]={_value(array[0])}. To map names to ids use label_map.encode(y)."
-            )
+            items = array.tolist()
+            k = next((k for k, item in enumerate(items) if not is_number(item)), None)
+            if k is not None:
+                raise LabelFormatError(
+                    f"Expected numeric class ids. Received: dtype {array.dtype}, "
+                    f"y[{k}]={_value(items[k])}. To map names to ids use label_map.encode(y)."
+                )
+            array = np.array(items, dtype=object)  # numbers: Python ints beyond int64
         if array.dtype.kind == "f":
             whole = np.isfinite(array) & (np.round(array) == array)
             if not whole.all():

@@ -164,6 +164,18 @@ def check_class_count(parsed: _Parsed, caller: str, why: str) -> None:
         )
 
 
+def check_width(value: object, name: str) -> int:
+    """Validate a number of columns to lay out: an int in [1, `MAX_CLASSES`]."""
+    width = check_int(value, name, error=LabelFormatError)
+    if width > MAX_CLASSES:
+        raise LabelFormatError(
+            f"Expected `{name}` <= {MAX_CLASSES}, a number of classes (one column each). "
+            f"Received: {name}={width}. Map the labels to 0..n-1 first, e.g. with "
+            "safeheads.LabelMap."
+        )
+    return width
+
+
 # ----------------------------------------------------------------------------- parsing
 
 
@@ -188,7 +200,7 @@ def _to_numpy(y: Any) -> Any:
 
 
 def tensor_to_numpy(y: Any) -> Any:
-    """A TensorFlow or PyTorch tensor (detached, off the GPU) as numpy; else ``y``."""
+    """A TensorFlow, PyTorch (detached, off the GPU) or JAX array as numpy; else ``y``."""
     if isinstance(y, np.ndarray):
         return y
     if hasattr(y, "detach") and hasattr(y, "cpu"):  # torch.Tensor
@@ -197,7 +209,13 @@ def tensor_to_numpy(y: Any) -> Any:
             y = y.float()  # exact
     if hasattr(y, "numpy") and hasattr(y, "shape"):
         return np.asarray(y.numpy())
+    if type(y).__module__.startswith(("jax", "jaxlib")) and hasattr(y, "__array__"):
+        return np.asarray(y)  # a jax.Array has no .numpy()
     return y
+
+
+def _is_0d(value: Any) -> bool:
+    return isinstance(value, np.ndarray) and value.ndim == 0
 
 
 def _is_label_lists(y: Any) -> bool:
@@ -282,7 +300,7 @@ def parse_labels(y: Any) -> _Parsed:
         )
     if not isinstance(y, (list, tuple, np.ndarray)) and hasattr(y, "__array__"):
         y = np.asarray(y)  # e.g. a pandas Series, whose items may be label lists
-    elif isinstance(y, (list, tuple)) and y and not isinstance(y[0], _PLAIN_ROWS):
+    elif isinstance(y, (list, tuple)) and y and (not isinstance(y[0], _PLAIN_ROWS) or _is_0d(y[0])):
         rows = [_to_numpy(row) for row in y]  # rows given as tensors; scalars unwrapped
         y = [row[()] if isinstance(row, np.ndarray) and row.ndim == 0 else row for row in rows]
     if _is_label_lists(y):
@@ -583,14 +601,24 @@ def _parse_matrix(array: np.ndarray) -> _Parsed:
                 ~binary,
                 array,
                 "cells not 0 or 1",
-                "If each row lists class ids, use safeheads.to_multi_hot(y, n); for "
-                "one class id per sample pass a 1-D array.",
+                f"If each row lists {_LISTS_FIX}; for one class id per sample pass a 1-D array.",
             )
     sums = cells.sum(axis=1, dtype=np.int64)
     n = array.shape[1]
     if (sums == 1).all():
         return _Parsed("one-hot", Task.MULTICLASS, n, array.shape[0], cells)
     return _Parsed("multi-hot", Task.MULTILABEL, n, array.shape[0], cells)
+
+
+#: The fix for equal-length rows of label ids read as a matrix; a head with class names
+#: gives its own (`_named_lists_fix`).
+_LISTS_FIX = "class ids, use safeheads.to_multi_hot(y, n)"
+_NAMED_LISTS_FIX = "class names, use safeheads.LabelMap(head.class_names).to_multi_hot(y)"
+
+
+def _named_lists_fix(error: LabelFormatError) -> LabelFormatError:
+    """``error`` with `_LISTS_FIX` replaced by the map of a head's class names."""
+    return LabelFormatError(str(error).replace(_LISTS_FIX, _NAMED_LISTS_FIX))
 
 
 def _all_binary(cells: np.ndarray) -> bool:
@@ -1000,7 +1028,12 @@ def encode_labels(
             and all(isinstance(row, _LIST_TYPES) and len(row) == 0 for row in y)
         ):
             return np.zeros((len(y), n), dtype=np.float32)  # no sample has a label
-    parsed = parse_labels(y)
+    try:
+        parsed = parse_labels(y)
+    except LabelFormatError as err:
+        if task is Task.MULTILABEL and class_names is not None:
+            raise _named_lists_fix(err) from None  # rows of names, not of ids
+        raise
     fmt = parsed.format
     if task is Task.MULTILABEL:
         one_label = _one_label_rows(y) if fmt != "one-hot" else None
@@ -1025,7 +1058,7 @@ def encode_labels(
             fmt = parsed.format
         if fmt in ("one-hot", "multi-hot"):
             if parsed.n != n:
-                raise _width_error(parsed, n, "labels")
+                raise _width_error(parsed, n, "labels", named=class_names is not None)
             return parsed.values.astype(np.float32, copy=False)
         if fmt == "label-lists":
             assert parsed.lengths is not None
@@ -1091,13 +1124,11 @@ def encode_labels(
     return ids.astype(np.int32)
 
 
-def _width_error(parsed: _Parsed, n: int, what: str) -> LabelFormatError:
+def _width_error(parsed: _Parsed, n: int, what: str, named: bool = False) -> LabelFormatError:
     fix = f"Build the head with n={parsed.n}, or fix the labels."
     if what == "labels" and parsed.n < n:  # 0/1 rows narrower than n: lists of label ids?
-        fix = (
-            f"Build the head with n={parsed.n}, fix the labels, or, if each row lists label "
-            f"ids, pass safeheads.to_multi_hot(y, {n})."
-        )
+        lists = _NAMED_LISTS_FIX if named else _LISTS_FIX.replace("n)", f"{n})")
+        fix = f"Build the head with n={parsed.n}, fix the labels, or, if each row lists {lists}."
     return LabelFormatError(
         f"Expected {n} columns ({what}) to match the head's n={n}. Received: {parsed.format} "
         f"labels of shape {parsed.values.shape}. {fix}"
@@ -1163,7 +1194,7 @@ def to_categorical(x: Any, num_classes: int | None = None, dtype: Any = "float32
         check_class_count(parsed, "to_categorical", "makes a column for every id in [0, n)")
         num_classes = int(ids.max()) + 1
     else:
-        num_classes = check_int(num_classes, "num_classes", error=LabelFormatError)
+        num_classes = check_width(num_classes, "num_classes")
         _check_ids_in_range(ids, num_classes, argument="num_classes")
     return _one_hot(ids, num_classes, dtype)
 
@@ -1246,7 +1277,7 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
                [0., 0., 0.],
                [0., 1., 0.]], dtype=float32)
     """
-    n = check_int(n, "n", error=LabelFormatError)
+    n = check_width(n, "n")
     label_lists = _to_numpy(label_lists)  # a RaggedTensor gets its own hint
     if (
         isinstance(label_lists, np.ndarray)
@@ -1269,6 +1300,8 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
     for i, row in enumerate(rows):
         if not isinstance(row, _LIST_TYPES):
             row = rows[i] = _to_numpy(row)  # a tensor row: an array of ids
+        if _is_0d(row):
+            row = np.asarray(row)[()]  # a 0-d array is a single label
         if not isinstance(row, _LIST_TYPES):
             raise LabelFormatError(
                 f"Expected one list of label ids per sample. Received: y[{i}]={_value(row)}. "
@@ -1303,6 +1336,13 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
         raise LabelFormatError(
             f"Expected label ids (ints). Received: {received} is a bool among ids. Write "
             "the id it stands for, e.g. 1 for True."
+        )
+    if values.dtype == object and all(is_number(v) for v in flat):  # ints beyond int64
+        first = next(i for i, v in enumerate(flat) if abs(v) > _INT64_MAX)
+        received = _in_lists(f"y[{first}]=" + _value(flat[first]), lengths)
+        raise LabelFormatError(
+            f"Expected label ids that fit in int64. Received: {received}. These are not "
+            "label ids; fix those samples, or map the labels to 0..n-1."
         )
     if values.dtype.kind in "USO":
         first = next(

@@ -8,6 +8,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from safeheads._labels import MAX_CLASSES
 from safeheads._losses import (
     PosWeight,
     check_focal_gamma,
@@ -61,6 +62,12 @@ def _check_n(task: Task, n: object) -> int:
         )
         raise HeadConfigError(
             f"Expected `n` >= 2 for task={task.value!r}. Received: n={int(n)}. {hint}"
+        )
+    if n > MAX_CLASSES:
+        raise HeadConfigError(
+            f"Expected `n` <= {MAX_CLASSES} for task={task.value!r}: the head has one output "
+            f"per {'class' if task is Task.MULTICLASS else 'label'}. Received: n={int(n)}. "
+            "Map the labels to 0..n-1 first, e.g. with safeheads.LabelMap."
         )
     return int(n)
 

@@ -406,6 +406,7 @@ def run_backend(
     report["out_of_range"] = _guarded(lambda: out_of_range(backend))
     report["doctor_mismatch"] = _guarded(doctor_mismatch)
     report["ranking_ties"] = _guarded(ranking_ties)
+    report["subnormal_outputs"] = _guarded(subnormal_outputs)
     report["seconds"] = round(time.perf_counter() - started, 2)
     return report
 
@@ -430,6 +431,31 @@ def ranking_ties() -> dict[str, Any]:
         result["loss_of_id_minus_1"] = repr(float(keras.ops.convert_to_numpy(value)))
     except Exception as err:  # TensorFlow stops the step
         result["loss_of_id_minus_1"] = type(err).__name__
+    return result
+
+
+def subnormal_outputs() -> dict[str, Any]:
+    """decode and the head's metrics on float32 subnormal logits, before and after tuning.
+
+    Each agreement is the label accuracy of the metric against decode's own decisions
+    (1.0 when the two decide alike)."""
+    import keras
+    import numpy as np
+
+    import safeheads
+
+    scores = np.array([[1e-40, -1e-40, 3e-41, -2.0], [0.0, -1.0, -1e-41, 2.0]], "float32")
+    y = np.array([[1, 0, 1, 0], [0, 0, 0, 1]])
+    result: dict[str, Any] = {}
+    for name in ("default", "tuned"):
+        current = safeheads.classification_head("multilabel", 4, from_logits=True)
+        if name == "tuned":
+            current = current.tune_thresholds(y, scores)
+        decided = current.decode(scores)
+        metric = next(m for m in current.metrics if m.name == "label_accuracy")
+        metric.update_state(decided, scores)
+        result[name] = decided.tolist()
+        result[f"{name}_agreement"] = float(keras.ops.convert_to_numpy(metric.result()))
     return result
 
 
