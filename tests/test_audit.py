@@ -1063,3 +1063,105 @@ def test_documented_example_triggers_and_fix_clears(code: str, blocks: list[str]
     assert isinstance(report, safeheads.Report) and isinstance(after, safeheads.Report)
     assert code in report.codes, str(report)
     assert code not in after.codes and after.ok, str(after)
+
+
+def _tempered_softmax(logits: Any) -> Any:
+    return keras.activations.softmax(logits / 2.0)
+
+
+@pytest.mark.parametrize(
+    ("activation", "units", "loss", "y"),
+    [
+        pytest.param(
+            _tempered_softmax,
+            3,
+            "sparse_categorical_crossentropy",
+            [0, 1, 2, 1] * 16,
+            id="custom-softmax",
+        ),
+        pytest.param(
+            "hard_sigmoid", 1, "binary_crossentropy", [0, 1, 1, 0] * 16, id="hard-sigmoid"
+        ),
+    ],
+)
+def test_unknown_activations_are_noted_not_refused(
+    activation: Any, units: int, loss: str, y: list[int]
+) -> None:
+    # Any named function other than sigmoid/softmax/linear got SH102 (an error), and
+    # HeadGuard stopped these models, which train: the activation is a probability.
+    name = getattr(activation, "__name__", activation)
+    labels = np.array(y)
+    x = np.random.default_rng(0).normal(size=(len(labels), 4)).astype("float32")
+    x[:, 0] += labels  # learnable
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, activation)])
+    model.compile(keras.optimizers.Adam(0.05), loss=loss)
+    report = safeheads.check(model, labels)
+    assert report.codes == ()
+    output = model.layers[-1].name
+    assert (
+        f"output {output!r} has the activation {name!r}, which the doctor does not know: "
+        "whether it gives probabilities or logits was not checked."
+    ) in report.notes
+    history = model.fit(x, labels, epochs=20, verbose=0, callbacks=[safeheads.HeadGuard()])
+    assert history.history["loss"][-1] < 0.8 * history.history["loss"][0]
+
+
+@pytest.mark.parametrize("activation", ["tanh", "softplus", "selu", "swish"])
+def test_known_activations_without_scores_are_sh102(activation: str) -> None:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation)])
+    model.compile("adam", loss="sparse_categorical_crossentropy")
+    assert safeheads.check(model, np.array([0, 1, 2, 1, 0, 2])).codes == ("SH102",)
+
+
+@pytest.mark.parametrize(
+    ("metric", "code", "fix"),
+    [
+        pytest.param(
+            "accuracy",
+            "SH301",
+            "Use exact match and F1: the metrics of `safeheads.classification_head("
+            "'multilabel', 4, from_logits=True)` (ExactMatch, ThresholdF1, ...); Keras' "
+            "F1Score cuts probabilities only.",
+            id="SH301",
+        ),
+        pytest.param(
+            "binary_accuracy",
+            "SH302",
+            "Report it under an honest name, `safeheads.ThresholdAccuracy(from_logits=True, "
+            "name='label_accuracy')`, and judge the model by exact match and F1: the metrics "
+            "of `safeheads.classification_head('multilabel', 4, from_logits=True)`.",
+            id="SH302",
+        ),
+        pytest.param(
+            keras.metrics.F1Score(average="micro"),
+            "SH304",
+            "Use the ThresholdF1 metrics of `safeheads.classification_head('multilabel', 4, "
+            "from_logits=True)`: Keras' F1Score takes probability thresholds only, and this "
+            "output gives logits.",
+            id="SH304",
+        ),
+    ],
+)
+def test_metric_fixes_on_a_logits_output_read_logits(metric: Any, code: str, fix: str) -> None:
+    # The fixes named probability metrics (threshold=0.5, no from_logits) for a linear
+    # output: applied, they scored logits cut at 0.5 and drew SH303.
+    y = np.array([[1, 0, 1, 0], [0, 1, 0, 0], [0, 0, 1, 1]] * 4)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)])
+    model.compile("adam", keras.losses.BinaryCrossentropy(from_logits=True), metrics=[metric])
+    (finding,) = safeheads.check(model, y).findings
+    assert (finding.code, finding.fix) == (code, fix)
+    fixed = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)])
+    fixed.compile(
+        "adam",
+        keras.losses.BinaryCrossentropy(from_logits=True),
+        metrics=[
+            *(
+                m
+                for m in safeheads.classification_head("multilabel", 4, from_logits=True).metrics
+                if m.name != "label_accuracy"
+            ),
+            safeheads.ThresholdAccuracy(from_logits=True, name="label_accuracy"),
+        ],
+    )
+    assert safeheads.check(fixed, y).codes == ()

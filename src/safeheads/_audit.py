@@ -281,6 +281,14 @@ _ACTIVATION_OPS = {
 }
 _LOGITS = ("linear", "log_softmax")
 _PROBABILITIES = ("sigmoid", "softmax")
+#: Keras' (and tf.nn's) activations whose outputs are neither probabilities nor free
+#: logits (SH102). Others (hard_sigmoid, sparsemax, a user's own function) are not judged.
+_NOT_SCORES = (
+    "celu", "crelu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_silu",
+    "hard_swish", "hard_tanh", "leaky_relu", "log_sigmoid", "mish", "relu", "relu6", "selu",
+    "silu", "soft_shrink", "softplus", "softsign", "sparse_plus", "squareplus", "swish",
+    "tanh", "tanh_shrink", "threshold",
+)  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1065,7 +1073,7 @@ class _OutputCheck:
                 f"negative class{tail}.",
                 "For one yes/no output (a sigmoid), " + _replace_with(Task.BINARY, None),
             )
-        if act is not None and act not in _LOGITS + _PROBABILITIES and self.crossentropy:
+        if act in _NOT_SCORES and self.crossentropy:
             task = self.guess_task()
             self.add(
                 "SH102",
@@ -1234,6 +1242,15 @@ class _OutputCheck:
             n = None  # a one-unit output told task='multilabel' (SH501): the fix names `n`
         logits = self.act in _LOGITS
         probabilities = self.act in _PROBABILITIES
+        # the fixes' metrics read the output's own scale: a linear output gives logits
+        head = _head_call(Task.MULTILABEL, n, **({"from_logits": True} if logits else {}))
+        from_logits = "from_logits=True, " if logits else ""
+        # Keras' F1Score takes thresholds in (0, 1] only: it cannot cut logits at 0
+        keras_f1 = (
+            "; Keras' F1Score cuts probabilities only"
+            if logits
+            else ", or `keras.metrics.F1Score(average='micro', threshold=0.5)`"
+        )
         for metric in self.metrics:
             resolved, obj = metric.resolved, metric.obj
             if multilabel and resolved in _ARGMAX_METRICS:
@@ -1247,9 +1264,8 @@ class _OutputCheck:
                     f"The metric {metric.name} {via}, which on a multilabel output compares the "
                     "argmax of the scores with the argmax of the labels, so it scores one label "
                     "per sample (the first positive one) and ignores all the others.",
-                    "Use exact match and F1: the metrics of "
-                    f"`{_head_call(Task.MULTILABEL, n)}` (ExactMatch, ThresholdF1, ...), or "
-                    "`keras.metrics.F1Score(average='micro', threshold=0.5)`.",
+                    f"Use exact match and F1: the metrics of `{head}` (ExactMatch, "
+                    f"ThresholdF1, ...){keras_f1}.",
                 )
                 continue
             if multilabel and resolved in ("BinaryAccuracy", "binary_accuracy"):
@@ -1263,8 +1279,8 @@ class _OutputCheck:
                     "label cells, so a model that predicts no label at all scores 1 minus the "
                     f"share of positive cells{baseline}.",
                     "Report it under an honest name, "
-                    "`safeheads.ThresholdAccuracy(name='label_accuracy')`, and judge the model by "
-                    f"exact match and F1: the metrics of `{_head_call(Task.MULTILABEL, n)}`.",
+                    f"`safeheads.ThresholdAccuracy({from_logits}name='label_accuracy')`, and "
+                    f"judge the model by exact match and F1: the metrics of `{head}`.",
                 )
                 continue
             if (
@@ -1278,9 +1294,14 @@ class _OutputCheck:
                     f"The metric {metric.name} has threshold=None, so it marks only the "
                     "argmax of each row as positive and can never credit a sample with "
                     "several labels.",
-                    f"Pass a threshold, `keras.metrics.{resolved}(average='micro', "
-                    "threshold=0.5)` (on probabilities), or use the ThresholdF1 metrics of "
-                    f"`{_head_call(Task.MULTILABEL, n)}`.",
+                    (
+                        f"Use the ThresholdF1 metrics of `{head}`: Keras' {resolved} takes "
+                        "probability thresholds only, and this output gives logits."
+                    )
+                    if logits
+                    else f"Pass a threshold, `keras.metrics.{resolved}(average='micro', "
+                    "threshold=0.5)`, or use the ThresholdF1 metrics of "
+                    f"`{head}`.",
                 )
                 continue
             self._check_metric_scale(metric, logits=logits, probabilities=probabilities)
@@ -1951,6 +1972,12 @@ def inspect_model(
                 f"{output_loss.name}: it is not a classification output, so it was not checked."
             )
         else:
+            if output.activation not in (None, *_LOGITS, *_PROBABILITIES, *_NOT_SCORES):
+                notes.append(
+                    f"output {output.name!r} has the activation {output.activation!r}, which "
+                    "the doctor does not know: whether it gives probabilities or logits was "
+                    "not checked."
+                )
             checker.check_layer()
             checker.check_loss()
             checker.check_metrics()

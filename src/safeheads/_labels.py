@@ -57,6 +57,8 @@ __all__ = [
 ]
 
 FORMATS = ("binary-column", "sparse", "one-hot", "multi-hot", "class-names", "label-lists")
+"""The label formats safeheads recognises, the values of `LabelInfo.format` (see
+`describe_labels` and docs/labels.md)."""
 
 _LIST_TYPES = (list, tuple, set, frozenset, np.ndarray)
 #: Rows read as they are; any other row (a tensor) is converted to numpy first.
