@@ -1396,3 +1396,69 @@ def test_losses_on_probabilities_read_the_logits_keras_keeps_in_a_graph(
     value, gradient = value_and_gradient(z)
     assert float(value) == pytest.approx(expected, rel=1e-5)
     assert float(tf.reduce_max(tf.abs(gradient))) > 0.99  # the wrong output is pushed back
+
+
+SIGMOID_HINT = (
+    "A sigmoid output takes one 0/1 label per output: a (N, 1) column for one output, a "
+    "(N, n) 0/1 matrix for n; encode the labels with head.encode(y)."
+)
+PROBABILITIES3 = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.3, 0.3, 0.4]], "float32")
+
+
+@pytest.mark.parametrize(
+    ("loss", "y_true", "y_pred", "message"),
+    [
+        pytest.param(
+            safeheads.SigmoidCrossentropy(focal_gamma=2.0),
+            [[0.0, 1.0]],
+            [[0.99]],
+            f"Expected labels of shape (1, 1) for outputs of shape (1, 1). Received: labels of "
+            f"shape (1, 2). {SIGMOID_HINT}",
+            id="one-hot-on-one-sigmoid",
+        ),
+        pytest.param(
+            safeheads.SigmoidCrossentropy(label_smoothing=0.1),
+            np.array([1.0, 0.0, 1.0]),
+            PROBABILITIES3,
+            f"Expected labels of shape (3, 3) for outputs of shape (3, 3). Received: labels of "
+            f"shape (3,). {SIGMOID_HINT}",
+            id="column-on-three-sigmoids",
+        ),
+        pytest.param(
+            safeheads.SoftmaxCrossentropy(sparse=False),
+            np.array([0, 2, 1]),
+            PROBABILITIES3,
+            "Expected labels of shape (3, 3) for outputs of shape (3, 3). Received: labels of "
+            "shape (3,). sparse=False takes one-hot rows; for class ids use sparse=True, or "
+            "safeheads.to_categorical(y, n).",
+            id="ids-on-one-hot-softmax",
+        ),
+        pytest.param(
+            safeheads.SoftmaxCrossentropy(label_smoothing=0.1),
+            np.eye(3)[[0, 2, 1]],
+            PROBABILITIES3,
+            "Expected labels of shape (3,) for outputs of shape (3, 3). Received: labels of "
+            "shape (3, 3). sparse=True takes one class id per sample; for one-hot rows use "
+            "sparse=False, or safeheads.to_sparse(y).",
+            id="one-hot-on-sparse-softmax",
+        ),
+    ],
+)
+def test_losses_refuse_labels_of_another_shape(
+    loss: Any, y_true: Any, y_pred: Any, message: str
+) -> None:
+    # Broadcasting paired every label with every output: the one-hot "positive" [[0, 1]]
+    # at p=0.99 cost 2.26 (the mean of BCE(0, .99) and BCE(1, .99)), class ids fed to a
+    # one-hot softmax of 3 rows 4.56; Keras' own losses raise for these shapes.
+    with pytest.raises(safeheads.LabelFormatError, match=f"^{re.escape(message)}$"):
+        loss(y_true, y_pred)
+
+
+def test_losses_take_python_lists_as_keras_losses_do() -> None:
+    # Keras converts only the leaves of nested lists: `.shape` of a list raised.
+    expected = float(keras.losses.BinaryCrossentropy()([[1.0], [0.0]], [[0.9], [0.2]]))
+    assert float(safeheads.SigmoidCrossentropy()([[1.0], [0.0]], [[0.9], [0.2]])) == pytest.approx(
+        expected, rel=1e-6
+    )
+    sparse = safeheads.SoftmaxCrossentropy()([0, 2], [[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    assert float(sparse) == pytest.approx(-(np.log(0.7) + np.log(0.8)) / 2, rel=1e-5)

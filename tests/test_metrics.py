@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import keras
 import numpy as np
@@ -262,3 +263,22 @@ def test_metrics_take_numpy_bools() -> None:
     assert ThresholdAccuracy(from_logits=np.True_).from_logits is True
     assert safeheads.RocAUC(2, from_logits=np.False_).from_logits is False
     assert safeheads.TopKAccuracy(1, sparse=np.True_).sparse is True
+
+
+@pytest.mark.parametrize(
+    ("metric", "name"),
+    [
+        pytest.param(safeheads.ThresholdAccuracy((0.3, 0.5, 0.7)), "accuracy", id="accuracy"),
+        pytest.param(safeheads.ExactMatch((0.3, 0.5, 0.7)), "exact_match", id="exact-match"),
+    ],
+)
+def test_per_output_thresholds_must_match_the_output_width(metric: Any, name: str) -> None:
+    # The three cuts were broadcast against one output: accuracy 0.333, exact match 0.0.
+    message = (
+        f"Expected outputs of width 3, one per threshold, for the metric {name}. Received: "
+        "y_pred of shape (2, 1). Pass one threshold per output, or a single threshold."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        metric.update_state(np.array([[1.0], [0.0]]), np.array([[0.4], [0.6]]))
+    metric.update_state(np.array([[1, 0, 1]]), np.array([[0.4, 0.2, 0.8]]))
+    assert float(metric.result()) == 1.0

@@ -25,7 +25,7 @@ import numpy as np
 from keras import ops
 
 from safeheads._messages import check_bool, check_number
-from safeheads.errors import HeadConfigError
+from safeheads.errors import HeadConfigError, LabelFormatError
 
 __all__ = [
     "PosWeight",
@@ -145,6 +145,27 @@ def _focal_factor(miss: Any, gamma: float) -> Any:
     return ops.power(ops.maximum(miss, tiny), gamma)
 
 
+def _check_label_shape(
+    y_true: Any, y_pred: Any, expected: tuple[Any, ...], hint: str, given: tuple[Any, ...]
+) -> None:
+    """LabelFormatError unless ``y_true``'s static shape fits ``expected`` (None: any size).
+
+    ``given`` is the labels' shape as passed, before a rank alignment made ``y_true``.
+
+    Broadcasting would otherwise pair each label with every output: one-hot rows on a
+    binary head, or a column on a multilabel head, train on a meaningless loss.
+    """
+    shape = tuple(y_true.shape)
+    if len(shape) == len(expected) and all(
+        a is None or b is None or a == b for a, b in zip(shape, expected, strict=True)
+    ):
+        return
+    raise LabelFormatError(
+        f"Expected labels of shape {expected} for outputs of shape {tuple(y_pred.shape)}. "
+        f"Received: labels of shape {given}. {hint}"
+    )
+
+
 def _refuse_out_of_range(ids: Any, n: Any, picked: Any) -> Any:
     """``picked`` where the class id is in ``[0, n)``; an error for any other id.
 
@@ -237,10 +258,20 @@ class SigmoidCrossentropy(keras.losses.Loss):  # type: ignore[misc]
         self.from_logits = check_bool(from_logits, "from_logits")
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
+        y_true, y_pred = ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)
+        given = tuple(y_true.shape)
         if len(y_true.shape) == len(y_pred.shape) - 1:
             y_true = ops.expand_dims(y_true, -1)
         elif len(y_true.shape) == len(y_pred.shape) + 1 and y_true.shape[-1] == 1:
             y_true = ops.squeeze(y_true, -1)  # (N, 1) labels of a flat (N,) output
+        _check_label_shape(
+            y_true,
+            y_pred,
+            tuple(y_pred.shape),
+            "A sigmoid output takes one 0/1 label per output: a (N, 1) column for one "
+            "output, a (N, n) 0/1 matrix for n; encode the labels with head.encode(y).",
+            given,
+        )
         target = ops.cast(y_true, y_pred.dtype)
         if self.label_smoothing:
             target = target * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
@@ -357,6 +388,7 @@ class SoftmaxCrossentropy(keras.losses.Loss):  # type: ignore[misc]
         self.from_logits = check_bool(from_logits, "from_logits")
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
+        y_true, y_pred = ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)
         logits = y_pred if self.from_logits else kept_logits(y_pred, "Softmax")
         if logits is not None:
             log_p = ops.log_softmax(logits, axis=-1)
@@ -368,9 +400,18 @@ class SoftmaxCrossentropy(keras.losses.Loss):  # type: ignore[misc]
         if self.focal_gamma:
             terms = _focal_factor(1.0 - ops.exp(log_p), self.focal_gamma) * log_p
         smoothing = self.label_smoothing
+        given = tuple(y_true.shape)
         if self.sparse:
-            if len(y_true.shape) == len(y_pred.shape):
+            if len(y_true.shape) == len(y_pred.shape) and y_true.shape[-1] in (1, None):
                 y_true = ops.squeeze(y_true, axis=-1)
+            _check_label_shape(
+                y_true,
+                y_pred,
+                tuple(y_pred.shape)[:-1],
+                "sparse=True takes one class id per sample; for one-hot rows use "
+                "sparse=False, or safeheads.to_sparse(y).",
+                given,
+            )
             ids = ops.cast(y_true, "int32")
             picked = ops.squeeze(
                 ops.take_along_axis(terms, ops.expand_dims(ids, -1), axis=-1), axis=-1
@@ -379,6 +420,14 @@ class SoftmaxCrossentropy(keras.losses.Loss):  # type: ignore[misc]
             if not smoothing:
                 return -picked
             return -((1.0 - smoothing) * picked + smoothing * ops.mean(terms, axis=-1))
+        _check_label_shape(
+            y_true,
+            y_pred,
+            tuple(y_pred.shape),
+            "sparse=False takes one-hot rows; for class ids use sparse=True, or "
+            "safeheads.to_categorical(y, n).",
+            given,
+        )
         target = ops.cast(y_true, y_pred.dtype)
         if smoothing:
             n = ops.cast(ops.shape(y_pred)[-1], y_pred.dtype)
