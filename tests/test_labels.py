@@ -1075,3 +1075,20 @@ def test_sizes_and_rows_refused_before_any_work(
     # head of 2**33 outputs whose encode wrapped id 2**31 to -2**31.
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         call()
+
+
+def test_equal_length_empty_lists_are_empty_label_lists() -> None:
+    # Read as an empty (2, 0) array: "Expected at least one label. Received: an empty
+    # array of shape (2, 0)", without the to_multi_hot fix that label lists get.
+    message = (
+        "Expected at least one label in some sample. Received: 2 empty label lists. Pass n "
+        "to safeheads.to_multi_hot(y, n) to build an all-zero matrix."
+    )
+    with pytest.raises(LabelFormatError, match=f"^{re.escape(message)}$"):
+        safeheads.describe_labels([[], []])
+
+
+def test_empty_tensor_rows_are_samples_with_no_label() -> None:
+    # Empty numpy or list rows gave the all-zero matrix; empty tensor rows an error.
+    head = classification_head("multilabel", 3)
+    np.testing.assert_array_equal(head.encode([tf.constant([], tf.int32)] * 2), np.zeros((2, 3)))

@@ -229,7 +229,7 @@ def _is_label_lists(y: Any) -> bool:
             return True
         if isinstance(first, (list, tuple, np.ndarray)):
             length = len(first)
-            return any(
+            return length == 0 or any(
                 not isinstance(row, (list, tuple, np.ndarray)) or len(row) != length for row in y
             )
     return False
@@ -1020,6 +1020,8 @@ def encode_labels(
     mapped_lists = False
     if task is Task.MULTILABEL:
         y = _to_numpy(y)  # once: parse_labels keeps numpy arrays as they are
+        if isinstance(y, (list, tuple)) and y and not isinstance(y[0], _PLAIN_ROWS):
+            y = [_to_numpy(row) for row in y]  # rows given as tensors
         if class_names is not None:
             lists = _map_negative_int_lists(y, class_names)
             if lists is not None:  # e.g. names [-1, 0, 5]: ids before the checks refuse -1
