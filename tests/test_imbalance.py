@@ -958,6 +958,20 @@ HEAD_ERRORS = [
         id="prior-binary-pair",
     ),
     pytest.param(
+        ("multilabel", 3, {"prior": [0.2, 0.3]}),
+        HeadConfigError,
+        "Expected `prior` to be training labels or one frequency per label (3 values) for "
+        "task='multilabel'. Received: prior=[0.2, 0.3], 2 frequencies.",
+        id="prior-frequencies-one-short",
+    ),
+    pytest.param(
+        ("binary", None, {"prior": [0.2, 0.3, 0.1]}),
+        HeadConfigError,
+        "Expected `prior` to be the positive rate (one number) or the training labels for "
+        "task='binary'. Received: prior=[0.2, 0.3, 0.1], 3 frequencies.",
+        id="prior-binary-three-frequencies",
+    ),
+    pytest.param(
         ("multiclass", 3, {"logit_adjustment": 1.0}),
         HeadConfigError,
         "Expected `prior` with `logit_adjustment`: it subtracts tau * log(prior). Received: "
@@ -1462,3 +1476,44 @@ def test_losses_take_python_lists_as_keras_losses_do() -> None:
     )
     sparse = safeheads.SoftmaxCrossentropy()([0, 2], [[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
     assert float(sparse) == pytest.approx(-(np.log(0.7) + np.log(0.8)) / 2, rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("offsets", "error", "message"),
+    [
+        pytest.param(
+            [float("nan"), 0.0, 0.0],
+            HeadConfigError,
+            "Expected `offsets` to be one finite float per class. Received: offsets[0]=nan.",
+            id="nan",
+        ),
+        pytest.param(
+            [],
+            HeadConfigError,
+            "Expected `offsets` to be one finite float per class. Received: offsets=[].",
+            id="empty",
+        ),
+        pytest.param(
+            ["a", 0.0],
+            TypeError,
+            "Expected `offsets` to be a sequence of floats. Received: offsets[0]='a'.",
+            id="not-a-number",
+        ),
+    ],
+)
+def test_logit_adjusted_accuracy_refuses_bad_offsets(
+    offsets: list[Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        safeheads.LogitAdjustedAccuracy(offsets)
+
+
+def test_logit_adjusted_accuracy_refuses_outputs_of_another_width() -> None:
+    # One offset for three classes was broadcast to all of them (no adjustment at all).
+    metric = safeheads.LogitAdjustedAccuracy([5.0])
+    message = (
+        "Expected outputs of width 1, one per offset, for the metric accuracy. Received: "
+        "y_pred of shape (2, 3). Pass one offset per class."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        metric.update_state(np.array([2, 1]), np.array([[0.5, 0.3, 0.2], [0.2, 0.5, 0.3]]))

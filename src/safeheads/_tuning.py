@@ -146,6 +146,24 @@ def resolve_prior(
             and ((vector > 0.0) & (vector < 1.0)).any()
         ):
             found = vector  # a fraction in (0, 1): frequencies, with one out of range
+        if (
+            found is None
+            and vector is not None
+            and vector.size <= 2 * max(units, 2)  # not a long vector of soft labels
+            and np.isfinite(vector).all()
+            and ((vector > 0.0) & (vector < 1.0)).any()
+        ):  # fractions are no labels: frequencies, for the wrong number of outputs
+            noun = "class" if task is Task.MULTICLASS else "label"
+            expected = (
+                "the positive rate (one number) or the training labels"
+                if task is Task.BINARY
+                else f"training labels or one frequency per {noun} ({units} values)"
+            )
+            shown = str([round(float(v), 6) for v in vector[:6]])[:-1]
+            raise HeadConfigError(
+                f"Expected `prior` to be {expected} for task={task.value!r}. Received: prior="
+                f"{shown}{', ...]' if vector.size > 6 else ']'}, {vector.size} frequencies."
+            )
         if found is None:
             try:
                 return _prior_from_labels(prior, task, n, class_names)
@@ -319,8 +337,10 @@ class LogitAdjustedAccuracy(TopKAccuracy):
         A Keras metric whose ``result()`` is a float in [0, 1].
 
     Raises:
-        TypeError: If ``k`` is not an int.
-        HeadConfigError: If ``k`` < 1.
+        TypeError: If ``k`` is not an int or an offset is not a number.
+        HeadConfigError: If ``k`` < 1, or ``offsets`` is empty or not finite.
+        ValueError: From ``update_state``, for outputs of another width than
+            ``len(offsets)``.
 
     Example:
         >>> import numpy as np
@@ -342,11 +362,27 @@ class LogitAdjustedAccuracy(TopKAccuracy):
         dtype: Any = None,
     ) -> None:
         super().__init__(k, sparse=sparse, name=name, dtype=dtype)
-        self.offsets = [float(value) for value in offsets]
+        self.offsets = [
+            check_number(value, "offsets", expected="a sequence of floats", where=f"offsets[{i}]")
+            for i, value in enumerate(offsets)
+        ]
+        bad = [i for i, value in enumerate(self.offsets) if not math.isfinite(value)]
+        if not self.offsets or bad:
+            received = f"offsets[{bad[0]}]={self.offsets[bad[0]]!r}" if bad else "offsets=[]"
+            raise HeadConfigError(
+                f"Expected `offsets` to be one finite float per class. Received: {received}."
+            )
         self.from_logits = check_bool(from_logits, "from_logits")
 
     def _scores(self, y_pred: Any) -> Any:
         scores = super()._scores(y_pred)
+        width = scores.shape[-1]
+        if width is not None and width != len(self.offsets):
+            raise ValueError(
+                f"Expected outputs of width {len(self.offsets)}, one per offset, for the "
+                f"metric {self.name}. Received: y_pred of shape {tuple(scores.shape)}. Pass "
+                "one offset per class."
+            )
         if not self.from_logits:
             scores = ops.log(ops.maximum(scores, _TINY))
         return scores - ops.convert_to_tensor(np.asarray(self.offsets, dtype="float32"))
