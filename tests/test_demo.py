@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import lzma
 import pathlib
 import re
 import sys
@@ -163,3 +165,34 @@ def test_table_rounds_reported_and_true_values_alike() -> None:
     from safeheads._demo import _three
 
     assert _three(float(np.float32(1 / 400))) == _three(1 / 400) == "0.002"
+
+
+@pytest.mark.parametrize(
+    ("rows", "error"),
+    [
+        pytest.param(
+            [{"split": "train", "text": "good film", "label": 1}] * 4,
+            "ValueError: no test samples",
+            id="no-test-split",
+        ),
+        pytest.param(
+            [
+                {"split": "train", "text": "good film", "label": None},
+                {"split": "test", "text": "bad film", "label": 0},
+            ],
+            "TypeError: ",
+            id="null-label",
+        ),
+    ],
+)
+def test_demo_skips_a_cut_down_or_malformed_imdb(
+    tmp_path: pathlib.Path, rows: list[dict[str, object]], error: str
+) -> None:
+    # A copy with train rows only died in model.predict (UnboundLocalError), a null label
+    # with numpy's TypeError: raw tracebacks instead of the note the other damage gets.
+    (tmp_path / "imdb").mkdir()
+    with lzma.open(tmp_path / "imdb" / "aclImdb_v1_labeled.jsonl.xz", "wt") as handle:
+        handle.writelines(json.dumps(row) + "\n" for row in rows)
+    out = io.StringIO()
+    assert run_demo(data=tmp_path, out=out, progress=io.StringIO()) == 2  # nothing left
+    assert f"note: skipping IMDB: could not read it from {tmp_path} ({error}" in out.getvalue()

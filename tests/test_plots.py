@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -436,3 +437,35 @@ def test_safeheads_imports_without_matplotlib() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
+
+
+def test_plot_history_numbers_the_epochs_of_a_resumed_fit() -> None:
+    # fit(initial_epoch=1, epochs=5): History.epoch is [1, 2, 3, 4]; the plot drew 1..4
+    # and named the best validation epoch in that count.
+    x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    layer, loss, metrics = safeheads.classification_head("binary")
+    model = keras.Sequential([keras.Input((3,)), layer])
+    model.compile("adam", loss=loss, metrics=metrics)
+    history = model.fit(
+        x, y, initial_epoch=1, epochs=5, validation_split=0.25, validation_freq=2, verbose=0
+    )
+    assert history.epoch == [1, 2, 3, 4]
+    training, validation = (
+        safeheads.plot_history(history, validation_freq=2).axes[0].get_lines()[:2]
+    )
+    assert training.get_xdata().tolist() == [2, 3, 4, 5]
+    assert validation.get_xdata().tolist() == [2, 4]  # Keras validates after epochs 2 and 4
+
+
+def test_plot_confusion_refuses_ids_that_are_not_class_ids() -> None:
+    # Allocated a 1e7 x 1e7 matrix (MemoryError) for sample ids passed by mistake.
+    message = (
+        "Expected class ids 0..n-1 (one row and column each). Received: y_true holds id "
+        "10000000 among 3 distinct values. Map the labels to 0..n-1, or pass "
+        "class_names=sorted(set(y_true) | set(y_pred))."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        safeheads.plot_confusion([0, 10**7], [0, 1])
+    fig = safeheads.plot_confusion([0, 10**7], [0, 10**7], class_names=[0, 10**7])
+    assert fig.axes[0].get_title() == "confusion matrix: accuracy 1.000 (2 of 2)"

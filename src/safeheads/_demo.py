@@ -183,6 +183,8 @@ def _text_data_set(
     picked: list[Array] = []
     for split, cap in zip(("train", "test"), caps, strict=True):
         texts, y = splits[split]
+        if not len(texts):  # a cut-down copy of the file: nothing to train or score on
+            raise ValueError(f"no {split} samples")
         rows = _take(rng, len(texts), cap)
         picked += [np.asarray([texts[i] for i in rows], dtype=object), y[rows]]
     return _Data(name, task, n, picked[0], picked[1], picked[2], picked[3], text=True)
@@ -258,6 +260,7 @@ _READ_ERRORS = (
     OSError,
     EOFError,
     ValueError,
+    TypeError,  # e.g. a null where a label or text belongs
     KeyError,
     IndexError,
     zipfile.BadZipFile,

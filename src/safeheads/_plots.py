@@ -100,7 +100,9 @@ def plot_history(
             learning rate.
         validation_freq: The ``validation_freq`` given to ``fit``: validation
             values are drawn at epochs ``validation_freq``, ``2 * validation_freq``, ...
-            (at 1, 2, ... where those run past the logged epochs).
+            (at the first epochs where their count does not match). Epochs are
+            numbered as the ``History`` logged them (``fit(initial_epoch=2)`` starts
+            at 3); a dict's from 1.
 
     Returns:
         A `matplotlib.figure.Figure`.
@@ -155,16 +157,19 @@ def plot_history(
     rows = -(-len(names) // columns)
     fig.set_size_inches(4.2 * columns, 3.2 * rows)
     axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    logged = getattr(history, "epoch", None)  # a History's 0-based epochs: initial_epoch on
     for ax, name in zip(axes, names, strict=False):
         train = curves[name]
         epochs = np.arange(1, len(train) + 1)
+        if isinstance(logged, list) and len(logged) == len(train):
+            epochs = np.asarray(logged, dtype=np.int64) + 1
         ax.plot(epochs, train, "-", marker=".", label="training")
         title = name
         validation = np.asarray(curves.get(f"val_{name}", []), dtype=float)
         if validation.size:
-            at = every * np.arange(1, validation.size + 1)
-            if at[-1] > len(train):  # e.g. fit(initial_epoch=...): the epochs are unknown
-                at = np.arange(1, validation.size + 1)
+            at = epochs[epochs % every == 0]  # Keras validates after epochs k * freq
+            if at.size != validation.size:  # e.g. a dict of fit(initial_epoch=...)
+                at = epochs[: validation.size]
             ax.plot(at, validation, "--", marker=".", label="validation")
             if not np.isnan(validation).all():
                 lower_is_better = any(part in name.lower() for part in _LOWER_IS_BETTER)
@@ -236,6 +241,11 @@ def _check_lengths(y_true: np.ndarray, y_pred: np.ndarray) -> None:
         )
 
 
+#: From this largest id on, ids that are mostly unused (fewer than one in ten) are refused
+#: by `plot_confusion`: an n x n matrix of sample ids or a continuous target.
+_MAX_SPARSE_IDS = 1000
+
+
 def plot_confusion(
     y_true: Any,
     y_pred: Any,
@@ -263,6 +273,7 @@ def plot_confusion(
         TypeError: If ``normalize`` is not a bool.
         ValueError: If the inputs are empty, not one class per sample, or NaN,
             their lengths differ, mix class ids with names, hold negative ids
+            or ids of 1000 and more that are mostly unused (not class ids)
             without ``class_names``, or a class is not in ``class_names``, or
             ``class_names`` repeats a name.
 
@@ -289,6 +300,14 @@ def plot_confusion(
                     "are such numbers."
                 )
             top = int(max(true.max(initial=0), pred.max(initial=0)))
+            distinct = np.union1d(true, pred).size
+            if top >= _MAX_SPARSE_IDS and top + 1 > 10 * distinct:  # no class ids 0..n-1
+                label = "y_true" if true.max() == top else "y_pred"
+                raise ValueError(
+                    f"Expected class ids 0..n-1 (one row and column each). Received: {label} "
+                    f"holds id {top} among {distinct} distinct values. Map the labels to "
+                    "0..n-1, or pass class_names=sorted(set(y_true) | set(y_pred))."
+                )
             names: list[str | int] = list(range(top + 1))
         else:
             found = {*true.tolist(), *pred.tolist()}
