@@ -892,7 +892,8 @@ def test_label_map_reads_tensor_items_and_rows(call: Any, expected: Any) -> None
         pytest.param(
             lambda: LabelMap.from_labels(np.array("cat")),
             "Expected a sequence of labels, one per sample, for LabelMap.from_labels. Received: "
-            "y=np.str_('cat') of type str_. Wrap a single label in a list: [y].",
+            "a 0-d array, y=array('cat', dtype='<U3') of type ndarray. Wrap a single label in a "
+            "list: [y].",
             id="from-labels-0d-array",
         ),
         pytest.param(
@@ -913,6 +914,13 @@ def test_label_map_reads_tensor_items_and_rows(call: Any, expected: Any) -> None
             "out of range). The LabelMap has 3 names; check that it is the map the model was "
             "trained with.",
             id="decode-int-beyond-int64",
+        ),
+        pytest.param(
+            lambda: ANIMALS.decode(np.array([1, 0.5], dtype=object)),
+            "Expected finite, integral class ids. Received: y[1]=0.5 (1 of 2 values not "
+            "integral or not finite). For scores or probabilities take argmax(axis=1) or use "
+            "head.decode first.",
+            id="decode-fraction-in-object-array",
         ),
     ],
 )
@@ -943,4 +951,19 @@ def test_int_named_multilabel_head_hints_at_its_own_names() -> None:
         head.encode([[1, 0], [0, 1]])
     np.testing.assert_array_equal(
         LabelMap(head.class_names).to_multi_hot([[1, 2], [1, 2]]), [[1, 1, 0], [1, 1, 0]]
+    )
+
+
+def test_string_named_multilabel_head_hints_at_ids_for_rows_of_ints() -> None:
+    # Rows of ints on a head named by strings are ids: the names' hint would fail on them.
+    head = safeheads.classification_head("multilabel", 3, class_names=["a", "b", "c"])
+    with raises(
+        LabelFormatError,
+        "Expected 0/1 cells in a one-hot or multi-hot matrix. Received: y[0, 1]=2 (2 of 4 "
+        "cells not 0 or 1). If each row lists class ids, use safeheads.to_multi_hot(y, n); "
+        "for one class id per sample pass a 1-D array.",
+    ):
+        head.encode([[0, 2], [1, 2]])
+    np.testing.assert_array_equal(
+        safeheads.to_multi_hot([[0, 2], [1, 2]], 3), [[1, 0, 1], [0, 1, 1]]
     )

@@ -282,3 +282,13 @@ def test_per_output_thresholds_must_match_the_output_width(metric: Any, name: st
         metric.update_state(np.array([[1.0], [0.0]]), np.array([[0.4], [0.6]]))
     metric.update_state(np.array([[1, 0, 1]]), np.array([[0.4, 0.2, 0.8]]))
     assert float(metric.result()) == 1.0
+
+
+def test_per_output_threshold_message_names_the_shape_given() -> None:
+    metric = safeheads.ThresholdAccuracy((0.5, 0.5, 0.5))
+    message = (
+        "Expected outputs of width 3, one per threshold, for the metric accuracy. Received: "
+        "y_pred of shape (2,). Pass one threshold per output, or a single threshold."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        metric.update_state(np.array([1.0, 0.0]), np.array([0.3, 0.7]))

@@ -324,7 +324,12 @@ class _Output:
 _UNTRACED = "subclassed model: call() could not be traced"
 _UNBUILT = "subclassed model, not built yet"
 
-_ACTIVATION_ALIASES = {"softmax_v2": "softmax", "log_softmax_v2": "log_softmax"}
+_ACTIVATION_ALIASES = {
+    "softmax_v2": "softmax",
+    "log_softmax_v2": "log_softmax",
+    "crelu_v2": "crelu",  # tf.nn.crelu
+    "exp": "exponential",  # tf.math.exp, keras.ops.exp
+}
 
 
 def _activation_name(function: Any) -> str | None:

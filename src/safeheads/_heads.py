@@ -678,9 +678,9 @@ def _check_outputs(outputs: Any, units: int, *, probabilities: bool) -> np.ndarr
     with np.errstate(over="ignore"):
         scores = scores.astype(np.float32, copy=False)
     # and read float32 subnormals (|x| < 1.2e-38) as 0 where the backend's kernels do
-    subnormal = (scores != 0) & (np.abs(scores) < np.finfo(np.float32).tiny)
-    if subnormal.any() and _flushes_subnormals(keras.backend.backend()):
-        scores = np.where(subnormal, np.float32(0.0), scores)
+    small = np.abs(scores) < np.finfo(np.float32).tiny  # zeros and subnormals
+    if small.any() and _flushes_subnormals(keras.backend.backend()):
+        scores = np.where(small, np.float32(0.0), scores)
     if probabilities:
         outside = (scores < 0) | (scores > 1)
         if outside.any():

@@ -300,7 +300,11 @@ class LabelMap:
         _refuse_indicator_matrix(y)
         lengths = None
         if isinstance(y, np.ndarray) and y.ndim == 0:
-            y = y[()]  # a single label: refused below
+            raise LabelFormatError(
+                "Expected a sequence of labels, one per sample, for LabelMap.from_labels. "
+                f"Received: a 0-d array, y={describe_value(y)}. Wrap a single label in a "
+                "list: [y]."
+            )
         if isinstance(y, np.ndarray) and y.dtype.kind != "O":
             values = y.reshape(-1)  # a (N, k) array is k labels per sample
             if values.size == 0:
@@ -622,8 +626,12 @@ class LabelMap:
                     f"y[{k}]={_value(items[k])}. To map names to ids use label_map.encode(y)."
                 )
             array = np.array(items, dtype=object)  # numbers: Python ints beyond int64
-        if array.dtype.kind == "f":
-            whole = np.isfinite(array) & (np.round(array) == array)
+        if array.dtype.kind in "fO":
+            whole = (
+                np.isfinite(array) & (np.round(array) == array)
+                if array.dtype.kind == "f"
+                else np.array([_whole(value) for value in array.tolist()], dtype=bool)
+            )
             if not whole.all():
                 _raise(
                     "finite, integral class ids",
@@ -686,6 +694,11 @@ def _rows(rows: list[Any]) -> list[Any]:
         f"Expected one list of labels per sample. Received: y[{i}]={describe_value(row)}. "
         "Wrap single labels in a list, e.g. ['sports'], or [] for no label."
     )
+
+
+def _whole(value: Any) -> bool:
+    """Whether a number is a finite integral value (a Python int of any size is)."""
+    return isinstance(value, int) or (math.isfinite(value) and float(value).is_integer())
 
 
 def _hashable(value: Any) -> bool:

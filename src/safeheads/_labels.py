@@ -1032,23 +1032,23 @@ def encode_labels(
             and all(isinstance(row, _LIST_TYPES) and len(row) == 0 for row in y)
         ):
             return np.zeros((len(y), n), dtype=np.float32)  # no sample has a label
+    # int names other than 0..n-1: rows of ints list names (else ids, or strings: read as such)
+    int_names = _int_names_not_ids(class_names) is not None
     try:
         parsed = parse_labels(y)
     except LabelFormatError as err:
-        if task is Task.MULTILABEL and class_names is not None:
-            raise _named_lists_fix(err) from None  # rows of names, not of ids
+        if task is Task.MULTILABEL and int_names:
+            raise _named_lists_fix(err) from None
         raise
     fmt = parsed.format
     if task is Task.MULTILABEL:
         one_label = _one_label_rows(y) if fmt != "one-hot" else None
-        # Int names such as [1, 2]: one-label rows of 1 and 2 are names, not a 0/1 column.
-        names_not_ids = _int_names_not_ids(class_names) is not None
         if (
             one_label is not None
             and fmt == "binary-column"
             and n == 2
             and not mapped_lists
-            and not names_not_ids
+            and not int_names  # names such as [1, 2]: one-label rows of them are no 0/1 column
         ):
             raise _mismatch(
                 task,
@@ -1062,7 +1062,7 @@ def encode_labels(
             fmt = parsed.format
         if fmt in ("one-hot", "multi-hot"):
             if parsed.n != n:
-                raise _width_error(parsed, n, "labels", named=class_names is not None)
+                raise _width_error(parsed, n, "labels", named=int_names)
             return parsed.values.astype(np.float32, copy=False)
         if fmt == "label-lists":
             assert parsed.lengths is not None

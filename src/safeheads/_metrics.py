@@ -52,14 +52,15 @@ class _ThresholdMetric(keras.metrics.Metric):  # type: ignore[misc]
         that shape, or ``None`` without sample weights (the unweighted path skips them)."""
         y_pred = ops.cast(ops.convert_to_tensor(y_pred), "float32")
         check_output_rank(y_pred, self.name)
+        given = tuple(y_pred.shape)
         if len(y_pred.shape) == 1:
             y_pred = ops.expand_dims(y_pred, -1)
         width = y_pred.shape[-1]
         if self._cut.ndim and width is not None and width != self._cut.size:
             raise ValueError(
                 f"Expected outputs of width {self._cut.size}, one per threshold, for the "
-                f"metric {self.name}. Received: y_pred of shape {tuple(y_pred.shape)}. Pass one "
-                "threshold per output, or a single threshold."
+                f"metric {self.name}. Received: y_pred of shape {given}. Pass one threshold "
+                "per output, or a single threshold."
             )
         y_true = ops.reshape(ops.cast(ops.convert_to_tensor(y_true), "float32"), ops.shape(y_pred))
         predicted = ops.cast(ops.greater(y_pred, self._cut), "float32")
