@@ -728,3 +728,13 @@ def test_negative_int_class_names_in_label_lists() -> None:
     pair = classification_head("multilabel", 2, class_names=[-1, 1])
     np.testing.assert_array_equal(pair.encode([[-1], [1]]), [[1, 0], [0, 1]])
     np.testing.assert_array_equal(pair.encode([[0, 1], [1, 1]]), [[0, 1], [1, 1]])
+
+
+def test_multilabel_n_beyond_the_auc_histogram_is_refused_by_the_head() -> None:
+    # RocAUC's own message said "Pass fewer num_thresholds", which a head does not take.
+    message = (
+        "Expected `n` <= 5368709 for task='multilabel': its auc metric keeps 400 counts per "
+        "label, fewer than 2**31 in all. Received: n=5368710."
+    )
+    with pytest.raises(safeheads.HeadConfigError, match=f"^{re.escape(message)}$"):
+        safeheads.classification_head("multilabel", 5368710)

@@ -52,7 +52,7 @@ RANKING_MIN_LABELS = 20
 #: rare label's) in one bucket: on a 1000-label head (median score 0.003) 0.514 to 0.518
 #: for an exact macro AUC of 0.524 to 0.528; logit spacing within 0.0006 of it
 #: (`benchmarks/auc_accuracy.py`, three runs).
-_AUC: dict[str, Any] = {"spacing": "logit"}
+_AUC: dict[str, Any] = {"spacing": "logit", "num_thresholds": 200}
 
 
 def _build_loss(layer: HeadLayer) -> keras.losses.Loss:
@@ -120,6 +120,12 @@ def _build_metrics(layer: HeadLayer) -> list[keras.metrics.Metric]:
             ThresholdRecall(1, threshold, from_logits=from_logits, name="recall"),
         ]
     n = layer.n
+    cells = 2 * _AUC["num_thresholds"]  # RocAUC's histogram cells per label, < 2**31 in all
+    if cells * n >= 2**31:
+        raise HeadConfigError(
+            f"Expected `n` <= {(2**31 - 1) // cells} for task='multilabel': its auc metric "
+            f"keeps {cells} counts per label, fewer than 2**31 in all. Received: n={n}."
+        )
     metrics = [
         ExactMatch(threshold, from_logits=from_logits, name="exact_match"),
         ThresholdAccuracy(threshold, from_logits=from_logits, name="label_accuracy"),
