@@ -931,17 +931,45 @@ def test_label_map_input_errors(call: Any, message: str) -> None:
         call()
 
 
-def test_int_named_multilabel_head_hints_at_its_own_names() -> None:
-    # The hint said safeheads.to_multi_hot(y, n), which reads names 1, 2 as ids 1, 2.
-    head = safeheads.classification_head("multilabel", 3, class_names=[1, 2, 3])
+@pytest.mark.parametrize(
+    ("class_names", "rows", "fix", "convert", "converted"),
+    [
+        pytest.param(
+            [1, 2, 3],
+            [[1, 2], [1, 2]],
+            "class names, use safeheads.LabelMap(head.class_names).to_multi_hot(y)",
+            lambda rows: LabelMap([1, 2, 3]).to_multi_hot(rows),
+            [[1, 1, 0], [1, 1, 0]],
+            id="int-names",
+        ),
+        pytest.param(
+            ["a", "b", "c"],
+            [[0, 2], [1, 2]],
+            "class ids, use safeheads.to_multi_hot(y, n)",
+            lambda rows: safeheads.to_multi_hot(rows, 3),
+            [[1, 0, 1], [0, 1, 1]],
+            id="string-names",
+        ),
+    ],
+)
+def test_multilabel_hint_for_rows_of_ints_follows_the_class_names(
+    class_names: list[Any], rows: list[list[int]], fix: str, convert: Any, converted: Any
+) -> None:
+    # The hint said safeheads.to_multi_hot(y, n) for int names too, which reads names 1, 2
+    # as ids 1, 2; rows of ints on a head named by strings are ids. The fix given works.
+    head = safeheads.classification_head("multilabel", 3, class_names=class_names)
     with raises(
         LabelFormatError,
         "Expected 0/1 cells in a one-hot or multi-hot matrix. Received: y[0, 1]=2 (2 of 4 "
-        "cells not 0 or 1). If each row lists class names, use "
-        "safeheads.LabelMap(head.class_names).to_multi_hot(y); for one class id per sample "
-        "pass a 1-D array.",
+        f"cells not 0 or 1). If each row lists {fix}; for one class id per sample pass a "
+        "1-D array.",
     ):
-        head.encode([[1, 2], [1, 2]])
+        head.encode(rows)
+    np.testing.assert_array_equal(convert(rows), converted)
+
+
+def test_int_named_multilabel_head_width_error_hints_at_its_names() -> None:
+    head = safeheads.classification_head("multilabel", 3, class_names=[1, 2, 3])
     with raises(
         LabelFormatError,
         "Expected 3 columns (labels) to match the head's n=3. Received: one-hot labels of "
@@ -949,21 +977,3 @@ def test_int_named_multilabel_head_hints_at_its_own_names() -> None:
         "names, use safeheads.LabelMap(head.class_names).to_multi_hot(y).",
     ):
         head.encode([[1, 0], [0, 1]])
-    np.testing.assert_array_equal(
-        LabelMap(head.class_names).to_multi_hot([[1, 2], [1, 2]]), [[1, 1, 0], [1, 1, 0]]
-    )
-
-
-def test_string_named_multilabel_head_hints_at_ids_for_rows_of_ints() -> None:
-    # Rows of ints on a head named by strings are ids: the names' hint would fail on them.
-    head = safeheads.classification_head("multilabel", 3, class_names=["a", "b", "c"])
-    with raises(
-        LabelFormatError,
-        "Expected 0/1 cells in a one-hot or multi-hot matrix. Received: y[0, 1]=2 (2 of 4 "
-        "cells not 0 or 1). If each row lists class ids, use safeheads.to_multi_hot(y, n); "
-        "for one class id per sample pass a 1-D array.",
-    ):
-        head.encode([[0, 2], [1, 2]])
-    np.testing.assert_array_equal(
-        safeheads.to_multi_hot([[0, 2], [1, 2]], 3), [[1, 0, 1], [0, 1, 1]]
-    )
