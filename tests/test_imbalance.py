@@ -989,9 +989,16 @@ HEAD_ERRORS = [
     pytest.param(
         ("multiclass", 3, {"prior": [0, 1, 2], "logit_adjustment": -0.5}),
         HeadConfigError,
-        "Expected `logit_adjustment` >= 0 (the tau in scores - tau * log(prior); 1 is the "
-        "Bayes-balanced value). Received: logit_adjustment=-0.5.",
+        "Expected `logit_adjustment` >= 0 and finite (the tau in scores - tau * log(prior); 1 "
+        "is the Bayes-balanced value). Received: logit_adjustment=-0.5.",
         id="tau-negative",
+    ),
+    pytest.param(
+        ("multiclass", 3, {"prior": [0, 1, 2], "logit_adjustment": float("inf")}),
+        HeadConfigError,
+        "Expected `logit_adjustment` >= 0 and finite (the tau in scores - tau * log(prior); 1 "
+        "is the Bayes-balanced value). Received: logit_adjustment=inf.",
+        id="tau-inf",
     ),
     pytest.param(
         ("multiclass", 3, {"prior": [0, 1, 2], "logit_adjustment": "1"}),
@@ -1047,11 +1054,18 @@ HEAD_ERRORS = [
         id="pw-type",
     ),
     pytest.param(
-        ("binary", None, {"focal_gamma": -1.0}),
+        ("binary", None, {"focal_gamma": -1}),
         HeadConfigError,
-        "Expected `focal_gamma` >= 0 (0 turns focal loss off; 2 is the usual value). Received: "
-        "focal_gamma=-1.0.",
+        "Expected `focal_gamma` >= 0 and finite (0 turns focal loss off; 2 is the usual value). "
+        "Received: focal_gamma=-1.",
         id="focal-negative",
+    ),
+    pytest.param(
+        ("binary", None, {"focal_gamma": float("inf")}),
+        HeadConfigError,
+        "Expected `focal_gamma` >= 0 and finite (0 turns focal loss off; 2 is the usual value). "
+        "Received: focal_gamma=inf.",
+        id="focal-inf",
     ),
     pytest.param(
         ("binary", None, {"focal_gamma": None}),

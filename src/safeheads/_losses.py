@@ -24,7 +24,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from safeheads._messages import check_bool, check_number
+from safeheads._messages import check_bool, check_number, describe_value
 from safeheads.errors import HeadConfigError, LabelFormatError
 
 __all__ = [
@@ -59,8 +59,8 @@ def check_focal_gamma(focal_gamma: object) -> float:
     gamma = check_number(focal_gamma, "focal_gamma")
     if not (math.isfinite(gamma) and gamma >= 0.0):
         raise HeadConfigError(
-            f"Expected `focal_gamma` >= 0 (0 turns focal loss off; 2 is the usual value). "
-            f"Received: focal_gamma={gamma!r}."
+            f"Expected `focal_gamma` >= 0 and finite (0 turns focal loss off; 2 is the usual "
+            f"value). Received: focal_gamma={describe_value(focal_gamma)}."
         )
     return gamma
 

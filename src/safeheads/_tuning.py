@@ -290,8 +290,9 @@ def check_logit_adjustment(value: object) -> float:
     tau = check_number(value, "logit_adjustment", expected="a float or None")
     if not (math.isfinite(tau) and tau >= 0.0):
         raise HeadConfigError(
-            "Expected `logit_adjustment` >= 0 (the tau in scores - tau * log(prior); 1 is "
-            f"the Bayes-balanced value). Received: logit_adjustment={tau!r}."
+            "Expected `logit_adjustment` >= 0 and finite (the tau in scores - tau * "
+            "log(prior); 1 is the Bayes-balanced value). Received: "
+            f"logit_adjustment={describe_value(value)}."
         )
     return tau
 
