@@ -239,3 +239,20 @@ def test_subprocess(saved: dict[str, pathlib.Path]) -> None:
     assert result.returncode == 1
     assert result.stdout.splitlines()[0] == "safeheads check of model 'bad': 1 error"
     assert "error SH101" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["ids_from_1.NPZ", "ids_from_1_labels"])
+def test_npz_labels_under_any_file_name(
+    saved: dict[str, pathlib.Path],
+    tmp_path: pathlib.Path,
+    name: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Only a name ending in ".npz" was read as an archive: np.load's NpzFile was then taken
+    # for per-output labels, none matched, and the doctor exited 0 unchecked.
+    path = tmp_path / name
+    with open(path, "wb") as handle:
+        np.savez(handle, y=np.array([1, 2, 3] * 4))
+    status, out, _ = _run([str(saved["good.keras"]), "--labels", str(path)], capsys)
+    assert status == 1
+    assert "error SH403: The output has 3 units, so class ids must be in [0, 3)" in out

@@ -418,3 +418,66 @@ def test_outside_fit_the_labels_are_not_found() -> None:
         "the guard found no running fit() call to read labels from: pass "
         "HeadGuard(labels=y_train).",
     )
+
+
+def test_guard_keeps_numpy_random_state_for_a_tf_data_generator() -> None:
+    # Reading the first batch of a Dataset.from_generator whose generator shuffles and
+    # augments with np.random drew from numpy's state: fit then saw other batches.
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 4)).astype("float32"), rng.integers(0, 3, 64)
+
+    def batches() -> Any:
+        order = np.random.permutation(64)
+        for i in range(0, 64, 8):
+            rows = order[i : i + 8]
+            yield x[rows] + np.random.normal(size=(8, 4)).astype("float32") * 0.1, y[rows]
+
+    spec = (tf.TensorSpec((None, 4), tf.float32), tf.TensorSpec((None,), tf.int64))
+
+    def losses(guard: bool) -> list[float]:
+        keras.utils.set_random_seed(1)
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")])
+        model.compile("adam", loss="sparse_categorical_crossentropy")
+        data = tf.data.Dataset.from_generator(batches, output_signature=spec)
+        callbacks = [safeheads.HeadGuard()] if guard else []
+        return model.fit(data, epochs=2, verbose=0, callbacks=callbacks).history["loss"]
+
+    assert losses(guard=True) == losses(guard=False)
+
+
+class _UnbuiltDense(keras.Model):  # type: ignore[misc]
+    def __init__(self, activation: str) -> None:
+        super().__init__(name="unbuilt")
+        self.out = keras.layers.Dense(1, activation)
+
+    def call(self, inputs: Any) -> Any:
+        return self.out(inputs)
+
+
+def _generator(x: np.ndarray, y: np.ndarray) -> Any:
+    while True:
+        for i in range(0, len(x), 8):
+            yield x[i : i + 8], y[i : i + 8]
+
+
+def test_guard_checks_an_untraceable_model_once_the_first_batch_built_it() -> None:
+    # A subclassed model fed by a generator has no input shape before its first batch:
+    # the check found "no problems" and Dense(1, softmax) trained to a constant 1.0.
+    x = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    model = _UnbuiltDense("softmax")
+    model.compile("adam", loss="binary_crossentropy")
+    with pytest.raises(safeheads.HeadMismatchError) as raised:
+        model.fit(_generator(x, y), steps_per_epoch=4, epochs=2, verbose=0,
+                  callbacks=[safeheads.HeadGuard()])  # fmt: skip
+    message = str(raised.value)
+    assert "error SH101: Softmax over 1 unit always outputs 1.0" in message
+    assert message.endswith(
+        "safeheads.HeadGuard stopped training after the first batch, which built the model "
+        "(fit's data gave no input shape to trace it with before)."
+    )
+    fine = _UnbuiltDense("sigmoid")
+    fine.compile("adam", loss="binary_crossentropy")
+    guard = safeheads.HeadGuard()
+    fine.fit(_generator(x, y), steps_per_epoch=4, epochs=2, verbose=0, callbacks=[guard])
+    assert guard.report is not None and guard.report.codes == ()

@@ -2109,7 +2109,7 @@ def check(
 
 def _load_labels(path: str, output_names: list[str]) -> Any:
     """One array, or (an .npz of one array per output, keyed by output name) a dict."""
-    if path.endswith(".npz"):
+    if zipfile.is_zipfile(path):  # an .npz, whatever its file name
         with np.load(path, allow_pickle=False) as archive:
             keys = list(archive.keys())
             if "y" in keys:

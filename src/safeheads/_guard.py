@@ -26,7 +26,10 @@ ways, in this order:
 
 With a Python generator, a ``DataLoader`` over an iterable dataset, or when the
 ``fit`` frame cannot be found, the model, loss and metrics are still checked and
-the report notes that the labels were not: pass ``labels=`` then.
+the report notes that the labels were not: pass ``labels=`` then. A subclassed
+model that is not built yet and gets no input shape from ``fit``'s data (a
+generator) cannot be traced before its first batch: it is checked again after
+that batch built it, and an error stops training there.
 
 The labels of ``fit(validation_data=(x_val, y_val))`` are checked too (of the
 first batch when ``validation_data`` is a ``tf.data.Dataset`` or a
@@ -157,9 +160,11 @@ def _first_batch(x: Any) -> tuple[Any, str | None]:
 def _first_batch_labels(x: Any) -> tuple[Any, str | None]:
     """Labels of the first batch of a dataset passed as ``fit(x)``, and a note."""
     if hasattr(x, "element_spec") and hasattr(x, "take"):  # a tf.data.Dataset
-        for batch in x.take(1):
-            return _labels_of_batch(batch), "labels: the first batch of the tf.data.Dataset."
-        return None, "the tf.data.Dataset is empty: no labels were checked."
+        with _random_state_kept():  # a generator or py_function may draw from them
+            batch = next(iter(x.take(1)), None)
+        if batch is None:
+            return None, "the tf.data.Dataset is empty: no labels were checked."
+        return _labels_of_batch(batch), "labels: the first batch of the tf.data.Dataset."
     if isinstance(x, keras.utils.PyDataset) or _is_torch_data_loader(x):
         batch, note = _first_batch(x)
         return (None if batch is None else _labels_of_batch(batch)), note
@@ -182,6 +187,9 @@ class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
     seconds instead of an evening of training. Out-of-range class ids, which
     sparse categorical crossentropy turns into NaN with XLA and zero loss on JAX, stop
     training with the SH403 explanation instead.
+
+    A model that only its first batch can build (a subclassed model fed by a
+    generator) is checked again after that batch, and stopped there on an error.
 
     The guard holds labels, not configuration, so it is not registered for
     ``.keras`` serialization (Keras does not save callbacks).
@@ -218,6 +226,9 @@ class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
         self.labels = labels
         self.task = parse_task(task) if task is not None else None
         self.report: Report | None = None
+        # the check of a model that could not be built before its first batch (a
+        # subclassed model fed by a generator), run again once that batch built it
+        self._deferred: dict[str, Any] | None = None
 
     def _find_labels(self, arguments: _FitArguments | None) -> tuple[Any, bool, str | None]:
         """``(labels, complete, note)`` for this fit call (``arguments``: `_fit_arguments`)."""
@@ -238,32 +249,53 @@ class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
         """Check the model and labels; warn once; raise on an error finding."""
         arguments = _fit_arguments(self.model)
         y, complete, note = self._find_labels(arguments)
+        options: dict[str, Any] = {
+            "task": self.task,
+            "labels_complete": complete,
+            "label_note": note,
+            "class_weight": None if arguments is None else arguments.class_weight,
+        }
         report = inspect_model(
             self.model,
             y,
-            task=self.task,
-            labels_complete=complete,
-            label_note=note,
             # only a model not built yet is traced with it (reading a loader's batch again)
             input_shape=None
             if arguments is None or self.model.built
             else _input_shape(arguments.x),
-            class_weight=None if arguments is None else arguments.class_weight,
+            **options,
         )
+        self._raise_or_warn(report, "before the first batch")
+        if not self.model.built:
+            self._deferred = {"y": y, "warned": {str(f) for f in report.warnings}, **options}
+        self._check_validation_labels(None if arguments is None else arguments.validation_data)
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Check a model that only its first batch could build (no input shape before)."""
+        if self._deferred is None:
+            return
+        deferred, self._deferred = self._deferred, None
+        y, warned = deferred.pop("y"), deferred.pop("warned")
+        self._raise_or_warn(
+            inspect_model(self.model, y, **deferred),
+            "after the first batch, which built the model (fit's data gave no input shape "
+            "to trace it with before)",
+            warned,
+        )
+
+    def _raise_or_warn(self, report: Report, when: str, warned: set[str] | None = None) -> None:
+        """Keep ``report``; warn once for the warnings not ``warned`` of; raise on an error."""
         self.report = report
-        if report.warnings:
-            text = "\n\n".join(str(finding) for finding in report.warnings)
+        new = [finding for finding in report.warnings if str(finding) not in (warned or ())]
+        if new:
+            text = "\n\n".join(str(finding) for finding in new)
             warnings.warn(
-                f"safeheads.HeadGuard found {len(report.warnings)} warning(s) in model "
+                f"safeheads.HeadGuard found {len(new)} warning(s) in model "
                 f"{report.model_name!r}:\n{text}",
                 SafeheadsWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         if not report.ok:
-            raise HeadMismatchError(
-                f"{report}\n\nsafeheads.HeadGuard stopped training before the first batch."
-            )
-        self._check_validation_labels(None if arguments is None else arguments.validation_data)
+            raise HeadMismatchError(f"{report}\n\nsafeheads.HeadGuard stopped training {when}.")
 
     def _check_validation_labels(self, data: Any) -> None:
         """Stop on label errors (SH4xx) in ``fit(validation_data=data)`` arrays: Keras
