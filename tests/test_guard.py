@@ -481,3 +481,24 @@ def test_guard_checks_an_untraceable_model_once_the_first_batch_built_it() -> No
     guard = safeheads.HeadGuard()
     fine.fit(_generator(x, y), steps_per_epoch=4, epochs=2, verbose=0, callbacks=[guard])
     assert guard.report is not None and guard.report.codes == ()
+
+
+def test_mixup_targets_train_under_a_guard_of_the_hard_labels() -> None:
+    # SH401 stops soft targets; its fix now says how to guard a mixup run, which works.
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 3, 32)
+    one_hot = np.eye(3, dtype="float32")[ids]
+    mixed = 0.7 * one_hot + 0.3 * one_hot[::-1]
+    x = rng.normal(size=(32, 4)).astype("float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")])
+    model.compile("adam", loss="categorical_crossentropy")
+    (finding,) = safeheads.check(model, mixed).findings
+    assert finding.code == "SH401"
+    assert finding.fix.endswith(
+        "Soft targets on purpose (mixup, CutMix, distillation) are not judged: guard the hard "
+        "labels they are made from instead, in the format the loss takes (e.g. one-hot rows), "
+        "`safeheads.HeadGuard(labels=y_hard)`."
+    )
+    guard = safeheads.HeadGuard(labels=one_hot)
+    history = model.fit(x, mixed, epochs=2, verbose=0, callbacks=[guard])
+    assert guard.report is not None and guard.report.ok and len(history.history["loss"]) == 2

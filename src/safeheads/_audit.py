@@ -1431,11 +1431,21 @@ class _OutputCheck:
 
     def check_labels(self) -> None:
         if self.label_error is not None:
+            soft = (
+                " Soft targets on purpose (mixup, CutMix, distillation) are not judged: guard "
+                "the hard labels they are made from instead, in the format the loss takes "
+                "(e.g. one-hot rows), `safeheads.HeadGuard(labels=y_hard)`."
+                if any(
+                    kind in str(self.label_error)
+                    for kind in ("look like soft labels", "look like probabilities")
+                )
+                else ""
+            )
             self.add(
                 "SH401",
                 f"The labels cannot be trained on: {self.label_error}",
                 "Fix the labels as the message says; `safeheads.describe_labels(y)` names "
-                "the first bad value of each kind.",
+                f"the first bad value of each kind.{soft}",
             )
             return
         parsed = self.parsed
