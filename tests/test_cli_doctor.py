@@ -256,3 +256,19 @@ def test_npz_labels_under_any_file_name(
     status, out, _ = _run([str(saved["good.keras"]), "--labels", str(path)], capsys)
     assert status == 1
     assert "error SH403: The output has 3 units, so class ids must be in [0, 3)" in out
+
+
+def test_npz_of_per_output_labels_of_different_lengths_exits_2(
+    saved: dict[str, pathlib.Path], tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Exited 0: fit() refuses labels with another number of samples per output.
+    path = tmp_path / "uneven.npz"
+    np.savez(path, flag=np.array([0, 1] * 3), kind=np.array([0, 1, 2] * 3))
+    status, out, err = _run([str(saved["multi.keras"]), "--labels", str(path)], capsys)
+    assert (status, out) == (2, "")
+    assert err == (
+        f"safeheads doctor: error: {path} could not be read as labels (ValueError: expected "
+        "one label per sample in every output's array; found lengths {'flag': 6, 'kind': 9}). "
+        "Expected a numeric array saved with numpy.save('labels.npy', y); encode class names "
+        "first (head.encode(y)).\n"
+    )

@@ -2127,7 +2127,14 @@ def _load_labels(path: str, output_names: list[str]) -> Any:
             if len(keys) == 1:
                 return archive[keys[0]]
             if keys and all(key in output_names for key in keys):
-                return {key: archive[key] for key in keys}
+                per_output = {key: archive[key] for key in keys}
+                lengths = {key: len(value) for key, value in per_output.items()}
+                if len(set(lengths.values())) > 1:  # fit() takes one row per sample in each
+                    raise ValueError(
+                        f"expected one label per sample in every output's array; found "
+                        f"lengths {lengths}"
+                    )
+                return per_output
             raise ValueError(
                 "expected an .npz file holding one array (or an array named 'y'), or one array "
                 f"per output named after the model's outputs {output_names}; found {keys}"
