@@ -16,6 +16,7 @@ from safeheads._labels import (
     _to_numpy,
     _utf8_error,
     _value,
+    native_items,
 )
 from safeheads._messages import describe_value, is_number
 from safeheads.errors import LabelFormatError
@@ -68,10 +69,7 @@ def _native(items: list[Any]) -> list[Any]:
     """``items`` with backend tensors (a label, or a row of labels) as numpy, 0-d as scalars."""
     if all(issubclass(kind, _PLAIN_ITEMS) for kind in set(map(type, items))):
         return items
-    converted = [_to_numpy(item) for item in items]
-    return [
-        item[()] if isinstance(item, np.ndarray) and item.ndim == 0 else item for item in converted
-    ]
+    return native_items(items)
 
 
 def _single_labels(y: Any, what: str) -> np.ndarray | list[Any]:

@@ -48,6 +48,7 @@ __all__ = [
     "LabelInfo",
     "describe_labels",
     "encode_labels",
+    "native_items",
     "parse_labels",
     "tensor_to_numpy",
     "to_categorical",
@@ -220,6 +221,12 @@ def _is_0d(value: Any) -> bool:
     return isinstance(value, np.ndarray) and value.ndim == 0
 
 
+def native_items(items: Iterable[Any]) -> list[Any]:
+    """``items`` (labels, or rows of labels) with tensors as numpy and 0-d arrays as scalars."""
+    converted = [_to_numpy(item) for item in items]
+    return [item[()] if _is_0d(item) else item for item in converted]
+
+
 def _is_label_lists(y: Any) -> bool:
     if isinstance(y, np.ndarray):
         return y.dtype == object and y.ndim == 1 and y.size > 0 and isinstance(y[0], _LIST_TYPES)
@@ -303,8 +310,7 @@ def parse_labels(y: Any) -> _Parsed:
     if not isinstance(y, (list, tuple, np.ndarray)) and hasattr(y, "__array__"):
         y = np.asarray(y)  # e.g. a pandas Series, whose items may be label lists
     elif isinstance(y, (list, tuple)) and y and (not isinstance(y[0], _PLAIN_ROWS) or _is_0d(y[0])):
-        rows = [_to_numpy(row) for row in y]  # rows given as tensors; scalars unwrapped
-        y = [row[()] if isinstance(row, np.ndarray) and row.ndim == 0 else row for row in rows]
+        y = native_items(y)  # rows given as tensors; scalars unwrapped
     if _is_label_lists(y):
         return _parse_label_lists(y)
     try:
@@ -1021,7 +1027,7 @@ def encode_labels(
     if task is Task.MULTILABEL:
         y = _to_numpy(y)  # once: parse_labels keeps numpy arrays as they are
         if isinstance(y, (list, tuple)) and y and not isinstance(y[0], _PLAIN_ROWS):
-            y = [_to_numpy(row) for row in y]  # rows given as tensors
+            y = native_items(y)  # rows given as tensors
         if class_names is not None:
             lists = _map_negative_int_lists(y, class_names)
             if lists is not None:  # e.g. names [-1, 0, 5]: ids before the checks refuse -1

@@ -229,6 +229,8 @@ class SigmoidCrossentropy(keras.losses.Loss):  # type: ignore[misc]
         HeadConfigError: If ``pos_weight`` is not > 0 or an empty sequence,
             ``focal_gamma`` < 0 or ``label_smoothing`` outside [0, 1); when called,
             if the number of weights is not the outputs' width.
+        LabelFormatError: When called, for labels whose shape is not the outputs'
+            (e.g. one-hot rows for one output).
 
     Example:
         >>> import numpy as np
@@ -357,6 +359,8 @@ class SoftmaxCrossentropy(keras.losses.Loss):  # type: ignore[misc]
         TypeError: If an argument has the wrong type.
         HeadConfigError: If ``focal_gamma`` < 0 or ``label_smoothing`` is outside
             [0, 1).
+        LabelFormatError: When called, for labels of another shape than ``sparse``
+            says (class ids ``(N,)`` or one-hot rows ``(N, n)``).
 
     Example:
         >>> import numpy as np

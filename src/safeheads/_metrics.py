@@ -102,6 +102,8 @@ class ThresholdAccuracy(_ThresholdMetric):
 
     Raises:
         HeadConfigError: If a threshold is outside (0, 1).
+        ValueError: From ``update_state``, for one threshold per output and
+            outputs of another width.
 
     Example:
         >>> import numpy as np
@@ -158,6 +160,8 @@ class ExactMatch(_ThresholdMetric):
 
     Raises:
         HeadConfigError: If a threshold is outside (0, 1).
+        ValueError: From ``update_state``, for one threshold per output and
+            outputs of another width.
 
     Example:
         >>> import numpy as np
