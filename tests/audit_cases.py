@@ -157,6 +157,7 @@ BINACC_0 = obj("BinaryAccuracy(threshold=0.0)", lambda: keras.metrics.BinaryAccu
 CATACC = obj("CategoricalAccuracy()", lambda: keras.metrics.CategoricalAccuracy())
 F1_MICRO = obj("F1Score(micro, 0.5)", lambda: keras.metrics.F1Score(average="micro", threshold=0.5))
 F1_ARGMAX = obj("F1Score()", lambda: keras.metrics.F1Score())
+EXACT_ACCURACY = obj("Accuracy()", lambda: keras.metrics.Accuracy())
 PRECISION = obj("Precision()", lambda: keras.metrics.Precision())
 PRECISION_0 = obj("Precision(thresholds=0.0)", lambda: keras.metrics.Precision(thresholds=0.0))
 RECALL_0 = obj("Recall(thresholds=0.0)", lambda: keras.metrics.Recall(thresholds=0.0))
@@ -573,6 +574,24 @@ CASES = [
         (F1_ARGMAX,),
         "multi-hot3",
         expected=("SH304",),
+    ),
+    _case(
+        "binary-keras-accuracy-object",
+        1,
+        "sigmoid",
+        "binary_crossentropy",
+        (EXACT_ACCURACY,),
+        "binary",
+        expected=("SH305",),
+    ),
+    _case(
+        "multiclass-keras-accuracy-object",
+        3,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        (EXACT_ACCURACY,),
+        "sparse3",
+        expected=("SH305",),
     ),
     # ---- SH4xx: labels
     _case("labels-nan", 1, "sigmoid", "binary_crossentropy", labels="nan", expected=("SH401",)),

@@ -243,7 +243,13 @@ def test_class_weight_findings() -> None:
     multilabel = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "sigmoid")])
     multilabel.compile("adam", loss="binary_crossentropy")
     rows = np.array([[1, 0, 1], [0, 1, 0], [0, 0, 0]], "float32")
-    assert safeheads.check(multilabel, rows, class_weight={0: 1.0, 1: 2.0}).codes == ("SH410",)
+    (finding,) = safeheads.check(multilabel, rows, class_weight={0: 1.0, 1: 2.0}).findings
+    assert finding.code == "SH410"
+    assert finding.fix == (  # the head call names n (it said `n`, not runnable as written)
+        "Drop class_weight and weigh each label's positives in the loss: `safeheads."
+        "classification_head('multilabel', 3, prior=y_train, pos_weight='balanced')` (y_train: "
+        "the training labels; or a vector of per-label weights)."
+    )
     with pytest.raises(TypeError, match=r"^Expected `class_weight` to be a dict \{class id: "):
         safeheads.check(model, y, class_weight=[1.0, 2.0, 3.0])  # type: ignore[arg-type]
 
@@ -1167,3 +1173,27 @@ def test_metric_fixes_on_a_logits_output_read_logits(metric: Any, code: str, fix
         ],
     )
     assert safeheads.check(fixed, y).codes == ()
+
+
+def test_keras_accuracy_object_is_sh305_and_its_fix_reports_the_true_accuracy() -> None:
+    # keras.metrics.Accuracy() compares labels with raw scores: 0.0 for a model whose
+    # true accuracy is high, and no finding before.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+
+    def fitted(metric: Any) -> tuple[keras.Model, dict[str, float]]:
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, "sigmoid")])
+        model.compile(keras.optimizers.Adam(0.1), loss="binary_crossentropy", metrics=[metric])
+        model.fit(x, y, epochs=10, verbose=0)
+        return model, model.evaluate(x, y, verbose=0, return_dict=True)
+
+    model, reported = fitted(keras.metrics.Accuracy())
+    assert safeheads.check(model, y).codes == ("SH305",)
+    truth = float(np.mean((model.predict(x, verbose=0)[:, 0] > 0.5) == y))
+    assert truth > 0.9 and reported["accuracy"] == 0.0
+    model, reported = fitted("accuracy")  # the fix
+    assert safeheads.check(model, y).codes == ()
+    truth = float(np.mean((model.predict(x, verbose=0)[:, 0] > 0.5) == y))
+    assert reported["accuracy"] == pytest.approx(truth)

@@ -38,6 +38,8 @@ SH303    warning   a metric reading logits as probabilities, or probabilities
                    as logits
 SH304    warning   ``F1Score``/``FBetaScore`` with ``threshold=None`` on a
                    multilabel output
+SH305    warning   ``keras.metrics.Accuracy()``, which compares labels with the
+                   raw scores for equality
 SH401    error     malformed labels (`safeheads.LabelFormatError`)
 SH402    error     binary crossentropy with labels outside {0, 1}
 SH403    error     class ids out of range for the output width
@@ -107,6 +109,7 @@ CODES: dict[str, tuple[str, str]] = {
     "SH302": ("warning", "binary_accuracy on a multilabel output"),
     "SH303": ("warning", "metric reads logits as probabilities or the reverse"),
     "SH304": ("warning", "F1Score(threshold=None) on a multilabel output"),
+    "SH305": ("warning", "keras.metrics.Accuracy(), label == raw score, on a classifier"),
     "SH401": ("error", "malformed labels"),
     "SH402": ("error", "binary crossentropy with labels outside {0, 1}"),
     "SH403": ("error", "class ids out of range for the output"),
@@ -265,6 +268,15 @@ def _wrap(text: str, first: str, rest: str) -> str:
 
 
 _PASS_THROUGH = ("Dropout", "Identity", "GaussianNoise", "GaussianDropout", "AlphaDropout")
+#: Layers that reshape the scores but keep their scale (probabilities stay in [0, 1], logits
+#: stay free): the activation is that of the layer below, the shape their own.
+_SCALE_KEEPING = (
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "Flatten",
+)  # fmt: skip
+#: Layers whose output is an affine map of their input: free scores (linear) whatever the
+#: activation below, so probabilities no longer.
+_RESCALING = ("BatchNormalization", "LayerNormalization", "GroupNormalization")
 _ACTIVATION_LAYERS = {
     "Softmax": "softmax",
     "ReLU": "relu",
@@ -357,9 +369,13 @@ def _walk_layers(layers: Sequence[Any], name: str) -> _Output:
     low: list[tuple[str, str, str]] = []
     float32_activation = False  # found in a float32 layer: the layers below may be float16
     identity: int | None = None  # len(low) at a float32 linear Activation on top
+    shaped: Any = None  # the top scale-keeping layer: the output's shape is its own
     for layer in reversed(layers):
         kind = type(layer).__name__
         if kind in _PASS_THROUGH:
+            continue
+        if kind in _SCALE_KEEPING:
+            shaped = shaped or layer
             continue
         if isinstance(layer, keras.Model):  # its own layers' dtypes count, not its policy
             inner = _outputs_of(layer)
@@ -378,13 +394,16 @@ def _walk_layers(layers: Sequence[Any], name: str) -> _Output:
                 continue
         elif kind in _ACTIVATION_LAYERS:
             activation = _ACTIVATION_LAYERS[kind]
+        elif kind in _RESCALING:
+            activation = "linear"
         else:
             own = _activation_name(layer.activation) if hasattr(layer, "activation") else None
-            units = _units_of(layer)
+            units = _units_of(shaped or layer)
             if final is None:
                 final, source = own, ""
             _keep_float16_logits(low, identity, final)
-            return _Output(name, layer, final, source, units, _rank_of(layer), tuple(low))
+            rank = _rank_of(shaped or layer)
+            return _Output(name, layer, final, source, units, rank, tuple(low))
         if final is None:
             final = activation
             source = f"{kind} layer {layer.name!r}"
@@ -464,8 +483,10 @@ def _walk_tensor(tensor: Any, name: str) -> _Output:
         if dtype and not float32_activation:
             low.append((operation.name, *dtype))
         if isinstance(operation, keras.layers.Layer):
-            if kind in _PASS_THROUGH:
-                pass
+            if kind in _PASS_THROUGH + _SCALE_KEEPING:
+                pass  # units and rank are the output tensor's
+            elif kind in _RESCALING:
+                activation = "linear"
             elif kind == "Activation":
                 activation = _activation_name(getattr(operation, "activation", None))
                 if activation == "linear":  # the identity: the activation is below it
@@ -1309,6 +1330,31 @@ class _OutputCheck:
                     f"`{head}`.",
                 )
                 continue
+            if resolved == "Accuracy":
+                task = Task.MULTILABEL if multilabel else self.guess_task()
+                options = {"from_logits": True} if logits else {}
+                head_call = _head_call(task, self.guess_n(), **options)
+                if task is Task.MULTILABEL:
+                    instead = "Use"
+                elif task is Task.BINARY and logits:
+                    instead = (
+                        "Pass `keras.metrics.BinaryAccuracy(threshold=0.0)` instead (it cuts "
+                        "logits at 0), or use"
+                    )
+                else:
+                    instead = (
+                        "Pass the string 'accuracy' instead (Keras picks the accuracy that "
+                        "fits the output's shape), or use"
+                    )
+                self.add(
+                    "SH305",
+                    f"The metric {metric.name} is keras.metrics.Accuracy, which counts the "
+                    "samples whose label equals the raw output exactly: on scores it reports "
+                    "about 0 whatever the model learns (with one output per class the shapes "
+                    "differ and fit stops at the first batch).",
+                    f"{instead} the metrics of `{head_call}`.",
+                )
+                continue
             self._check_metric_scale(metric, logits=logits, probabilities=probabilities)
 
     def _check_metric_scale(self, metric: _Metric, *, logits: bool, probabilities: bool) -> None:
@@ -1396,9 +1442,10 @@ class _OutputCheck:
                 "fit(class_weight=...) weighs each sample by one class, the argmax of its "
                 "label row, but a multilabel sample has several labels or none: Keras weighs "
                 "each multi-hot row by its first label only, silently.",
-                "Drop class_weight and weigh each label's positives in the loss: "
-                "`safeheads.classification_head('multilabel', n, prior=y_train, "
-                "pos_weight='balanced')` (or a vector of per-label weights).",
+                "Drop class_weight and weigh each label's positives in the loss: `"
+                + _head_call(Task.MULTILABEL, self.guess_n())[:-1]
+                + ", prior=y_train, pos_weight='balanced')` (y_train: the training labels; or "
+                "a vector of per-label weights).",
             )
             return
         # The mean weight per sample needs every label: balanced weights average 1 over
@@ -1992,6 +2039,13 @@ def inspect_model(
                     f"output {output.name!r} has the activation {output.activation!r}, which "
                     "the doctor does not know: whether it gives probabilities or logits was "
                     "not checked."
+                )
+            elif output.activation is None and output.layer is not None:
+                kind = type(output.layer).__name__
+                notes.append(
+                    f"the activation of output {output.name!r} could not be read (its "
+                    f"{kind} layer {output.layer.name!r}): whether it gives probabilities or "
+                    "logits was not checked."
                 )
             checker.check_layer()
             checker.check_loss()
