@@ -1197,3 +1197,63 @@ def test_keras_accuracy_object_is_sh305_and_its_fix_reports_the_true_accuracy() 
     assert safeheads.check(model, y).codes == ()
     truth = float(np.mean((model.predict(x, verbose=0)[:, 0] > 0.5) == y))
     assert reported["accuracy"] == pytest.approx(truth)
+
+
+def _stacked(sequential: bool, inputs: tuple[int, ...], *layers: keras.layers.Layer) -> Any:
+    if sequential:
+        return keras.Sequential([keras.Input(inputs), *layers])
+    tensor = source = keras.Input(inputs)
+    for layer in layers:
+        tensor = layer(tensor)
+    return keras.Model(source, tensor)
+
+
+@pytest.mark.parametrize("sequential", [True, False], ids=["sequential", "functional"])
+@pytest.mark.parametrize(
+    ("inputs", "layers", "codes"),
+    [
+        pytest.param(
+            (10, 6),
+            lambda: [keras.layers.Conv1D(1, 3), keras.layers.GlobalMaxPooling1D()],
+            ("SH201",),
+            id="linear-conv-then-pooling",
+        ),
+        pytest.param(
+            (10, 6),
+            lambda: [
+                keras.layers.Conv1D(1, 3, activation="sigmoid"),
+                keras.layers.GlobalAveragePooling1D(),
+            ],
+            (),
+            id="sigmoid-conv-then-pooling",
+        ),
+        pytest.param(
+            (6,),
+            lambda: [keras.layers.Dense(1, "sigmoid"), keras.layers.BatchNormalization()],
+            ("SH201",),
+            id="sigmoid-then-batchnorm",
+        ),
+    ],
+)
+def test_pooling_keeps_and_normalization_frees_the_scale(
+    sequential: bool, inputs: tuple[int, ...], layers: Any, codes: tuple[str, ...]
+) -> None:
+    # No finding, no note: a text CNN's linear Conv1D(1) -> GlobalMaxPooling1D trained
+    # with from_logits=False, its predict() outside [0, 1].
+    model = _stacked(sequential, inputs, *layers())
+    model.compile("adam", loss=keras.losses.BinaryCrossentropy(from_logits=False))
+    report = safeheads.check(model, np.array([0, 1] * 10))
+    assert report.codes == codes and report.notes == ()
+
+
+def test_an_unreadable_activation_is_noted() -> None:
+    model = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(1), keras.layers.Lambda(keras.ops.sigmoid)]
+    )
+    model.compile("adam", loss="binary_crossentropy")
+    report = safeheads.check(model, np.array([0, 1] * 10))
+    assert report.codes == ()
+    assert report.notes == (
+        "the activation of output 'lambda' could not be read (its Lambda layer 'lambda'): "
+        "whether it gives probabilities or logits was not checked.",
+    )
