@@ -1257,3 +1257,26 @@ def test_an_unreadable_activation_is_noted() -> None:
         "the activation of output 'lambda' could not be read (its Lambda layer 'lambda'): "
         "whether it gives probabilities or logits was not checked.",
     )
+
+
+def test_pooling_above_a_nested_model_gives_the_output_its_shape() -> None:
+    # The nested model's (N, 4, 4, 1) shape was kept under Flatten: SH101 "Softmax over 1
+    # unit" stopped a 16-way spatial softmax, and a per-pixel note hid label errors.
+    inner = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Conv2D(1, 1)])
+    model = keras.Sequential(
+        [keras.Input((4, 4, 3)), inner, keras.layers.Flatten(), keras.layers.Softmax()]
+    )
+    model.compile("adam", loss="sparse_categorical_crossentropy")
+    report = safeheads.check(model, np.arange(32) % 16)
+    assert report.codes == () and report.notes == ()
+    inner = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(5, 1)])
+    pooled = keras.Sequential(
+        [
+            keras.Input((8, 8, 3)),
+            inner,
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Softmax(),
+        ]
+    )
+    pooled.compile("adam", loss="sparse_categorical_crossentropy")
+    assert safeheads.check(pooled, np.arange(20) % 10).codes == ("SH403",)

@@ -380,7 +380,10 @@ def _walk_layers(layers: Sequence[Any], name: str) -> _Output:
         if isinstance(layer, keras.Model):  # its own layers' dtypes count, not its policy
             inner = _outputs_of(layer)
             if len(inner) == 1:
-                return _merge(inner[0], final, source, low, name, float32_activation)
+                merged = _merge(inner[0], final, source, low, name, float32_activation)
+                if shaped is None:
+                    return merged
+                return dataclasses.replace(merged, units=_units_of(shaped), rank=_rank_of(shaped))
             return _Output(name, None, final, source, None, None, tuple(low))
         dtype = _compute_dtype(layer)
         if dtype and not float32_activation:
