@@ -293,8 +293,18 @@ def _refuse_mixed_rows(cells: np.ndarray) -> None:
         )
 
 
-def parse_labels(y: Any) -> _Parsed:
-    """Sniff the format of ``y`` and validate it in one vectorised pass."""
+#: The fix for equal-length rows of label ids read as a matrix; a head with int class
+#: names other than 0..n-1 gives the map of its names instead.
+_LISTS_FIX = "class ids, use safeheads.to_multi_hot(y, n)"
+_NAMED_LISTS_FIX = "class names, use safeheads.LabelMap(head.class_names).to_multi_hot(y)"
+
+
+def parse_labels(y: Any, *, lists_fix: str = _LISTS_FIX) -> _Parsed:
+    """Sniff the format of ``y`` and validate it in one vectorised pass.
+
+    ``lists_fix`` is the hint for equal-length rows of ints that are no 0/1 matrix
+    (default: rows of class ids; a head with int names gives the map of its names).
+    """
     y = _to_numpy(y)
     _refuse_non_labels(y)
     if isinstance(y, (set, frozenset, Iterator)):
@@ -360,7 +370,7 @@ def parse_labels(y: Any) -> _Parsed:
         array.dtype.kind == "O" and isinstance(array.flat[0], (str, bytes))
     ):  # names are never 0/1 cells: rows of equal length, each a list of labels
         return _parse_label_lists(array.tolist())
-    return _parse_matrix(array)
+    return _parse_matrix(array, lists_fix)
 
 
 def _utf8_error(value: Any, where: str) -> LabelFormatError:
@@ -564,7 +574,7 @@ def _nonnegative_max(array: np.ndarray) -> int | None:
     return None if top >= 2 ** (8 * array.dtype.itemsize - 1) else top
 
 
-def _parse_matrix(array: np.ndarray) -> _Parsed:
+def _parse_matrix(array: np.ndarray, lists_fix: str = _LISTS_FIX) -> _Parsed:
     if array.dtype.kind in "USV":
         raise LabelFormatError(
             f"Expected a numeric 0/1 matrix. Received: dtype {array.dtype} with shape "
@@ -609,24 +619,13 @@ def _parse_matrix(array: np.ndarray) -> _Parsed:
                 ~binary,
                 array,
                 "cells not 0 or 1",
-                f"If each row lists {_LISTS_FIX}; for one class id per sample pass a 1-D array.",
+                f"If each row lists {lists_fix}; for one class id per sample pass a 1-D array.",
             )
     sums = cells.sum(axis=1, dtype=np.int64)
     n = array.shape[1]
     if (sums == 1).all():
         return _Parsed("one-hot", Task.MULTICLASS, n, array.shape[0], cells)
     return _Parsed("multi-hot", Task.MULTILABEL, n, array.shape[0], cells)
-
-
-#: The fix for equal-length rows of label ids read as a matrix; a head with class names
-#: gives its own (`_named_lists_fix`).
-_LISTS_FIX = "class ids, use safeheads.to_multi_hot(y, n)"
-_NAMED_LISTS_FIX = "class names, use safeheads.LabelMap(head.class_names).to_multi_hot(y)"
-
-
-def _named_lists_fix(error: LabelFormatError) -> LabelFormatError:
-    """``error`` with `_LISTS_FIX` replaced by the map of a head's class names."""
-    return LabelFormatError(str(error).replace(_LISTS_FIX, _NAMED_LISTS_FIX))
 
 
 def _all_binary(cells: np.ndarray) -> bool:
@@ -1040,12 +1039,8 @@ def encode_labels(
             return np.zeros((len(y), n), dtype=np.float32)  # no sample has a label
     # int names other than 0..n-1: rows of ints list names (else ids, or strings: read as such)
     int_names = _int_names_not_ids(class_names) is not None
-    try:
-        parsed = parse_labels(y)
-    except LabelFormatError as err:
-        if task is Task.MULTILABEL and int_names:
-            raise _named_lists_fix(err) from None
-        raise
+    named = task is Task.MULTILABEL and int_names
+    parsed = parse_labels(y, lists_fix=_NAMED_LISTS_FIX if named else _LISTS_FIX)
     fmt = parsed.format
     if task is Task.MULTILABEL:
         one_label = _one_label_rows(y) if fmt != "one-hot" else None
