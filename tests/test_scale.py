@@ -333,6 +333,15 @@ def test_mirrored_custom_loop_metrics_aggregate_across_replicas(_runs: dict[str,
     assert got == pytest.approx(expected, abs=1e-6)
 
 
+def test_mirrored_many_label_auc_counts_both_replicas(_runs: dict[str, _Run]) -> None:
+    """120 labels: the XLA histogram update under the strategy scores every row once."""
+    results = _runs["mirrored"].results()
+    arrays = results["arrays"]
+    metric = safeheads.RocAUC(120, spacing="logit")
+    metric.update_state(arrays["many_labels_y"], arrays["many_labels_out"])
+    assert results["facts"]["many_labels_auc"] == pytest.approx(float(metric.result()), abs=1e-6)
+
+
 @pytest.mark.parametrize("cid", IDS)
 def test_distributed_metrics_and_decode_equal_numpy(distributed: dict[str, Any], cid: str) -> None:
     """Evaluate on 101 rows in batches of 16 split over two devices: whole-data scores."""

@@ -13,6 +13,7 @@ instead, so that rare labels, whose scores sit near 0, keep their resolution.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -92,6 +93,36 @@ def _bucket_counts(
     if weight is None:
         weight = ops.ones_like(index, dtype="float32")
     return ops.segment_sum(weight, index, num_segments=num_segments)
+
+
+def _add_counts(
+    histogram: Any,
+    scores: Any,
+    positive: Any,
+    weight: Any,
+    scale: float,
+    shift: float,
+    steps: int,
+) -> Any:
+    """``histogram`` (flattened) plus the weight of one batch's scores per cell.
+
+    One scatter-add into the histogram itself: compiled with XLA (`_use_xla`),
+    0.93 against 1.04 ms for 256 x 1000 scores on a 2-core CPU, where counting
+    into a fresh array and adding that after fills and reads 400 000 more cells.
+    """
+    import tensorflow as tf
+
+    index = _cell_index(scores, positive, scale, shift, steps)
+    if weight is None:
+        weight = tf.ones_like(index, dtype="float32")
+    return tf.tensor_scatter_nd_add(histogram, index[:, None], weight)
+
+
+@functools.cache
+def _xla_add_counts() -> Any:
+    import tensorflow as tf
+
+    return tf.function(_add_counts, jit_compile=True)
 
 
 @keras.saving.register_keras_serializable(package="safeheads")
@@ -233,7 +264,11 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
             weight = ops.reshape(weight, (-1, 1)) if len(weight.shape) <= 1 else weight
             weight = ops.reshape(ops.broadcast_to(weight, ops.shape(scores)), (-1,))
         if _use_xla(labels):
-            self._xla_update()(scores, positive, weight)
+            flat = ops.reshape(self.histogram, (-1,))
+            added = _xla_add_counts()(
+                flat, scores, positive, weight, self._scale, self._shift, steps
+            )
+            self.histogram.assign(ops.reshape(added, self.histogram.shape))
             return
         # At least one segment more than there are scores: TensorFlow's CPU kernel then
         # sums in one pass; with fewer segments it splits them into shards that each
@@ -247,32 +282,6 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         )
         counts = _bucket_counts(scores, positive, weight, self._scale, self._shift, steps, padded)
         self.histogram.assign_add(ops.reshape(counts[:segments], self.histogram.shape))
-
-    def _xla_update(self) -> Any:
-        """This metric's histogram update as one XLA function (see `_use_xla`).
-
-        The scatter-add writes into the histogram itself, which XLA updates in
-        place: 0.86 against 1.04 ms for 256 x 1000 scores on a 2-core CPU,
-        where counting into a fresh array first and adding it after fills and
-        reads 400 000 more cells per batch.
-        """
-        update = self.__dict__.get("_compiled_update")
-        if update is None:
-            import tensorflow as tf
-
-            shape, steps = self.histogram.shape, self.num_thresholds - 1
-
-            def update(scores: Any, positive: Any, weight: Any) -> None:
-                index = _cell_index(scores, positive, self._scale, self._shift, steps)
-                if weight is None:
-                    weight = tf.ones_like(index, dtype="float32")
-                flat = tf.reshape(self.histogram.value, (-1,))
-                added = tf.tensor_scatter_nd_add(flat, index[:, None], weight)
-                self.histogram.assign(tf.reshape(added, shape))
-
-            update = tf.function(update, jit_compile=True)
-            self.__dict__["_compiled_update"] = update
-        return update
 
     def result(self) -> Any:
         negatives, positives = self.histogram[0], self.histogram[1]

@@ -19,6 +19,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 snippet = runpy.run_path(str(HERE / "mirrored.py"), run_name="__main__")
 snippet_s = time.perf_counter() - start
 
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from scale_harness import N_LABELS, dump, guard_stops, head_configs, run  # noqa: E402
 
@@ -65,6 +67,22 @@ for y_true, y_pred in strategy.experimental_distribute_dataset(dataset):
     rows_per_replica.append([int(t.shape[0]) for t in strategy.experimental_local_results(y_true)])
     update(y_true, y_pred)
 facts["custom_loop"] = {metric.name: float(metric.result()) for metric in loop_metrics}
+
+# From 100 labels `RocAUC` runs its histogram update as XLA inside the step: under the
+# strategy too, where Keras first builds the step in a scratch graph.
+rng = np.random.default_rng(7)
+many_x = rng.normal(size=(96, 8)).astype("float32")
+many_y = (rng.random((96, 120)) < 0.1).astype("float32")
+with strategy.scope():
+    many_head = safeheads.classification_head("multilabel", 120)
+    many_model = keras.Sequential([keras.Input((8,)), many_head.layer])
+    many_model.compile("adam", loss=many_head.loss, metrics=many_head.metrics)
+many_model.fit(many_x, many_y, batch_size=32, epochs=1, verbose=0)
+facts["many_labels_auc"] = many_model.evaluate(
+    many_x, many_y, batch_size=32, verbose=0, return_dict=True
+)["auc"]
+results["arrays"]["many_labels_y"] = many_y
+results["arrays"]["many_labels_out"] = many_model.predict(many_x, batch_size=32, verbose=0)
 facts["custom_loop_rows_per_replica"] = rows_per_replica
 facts["seconds"] = {"snippet": snippet_s, "total": time.perf_counter() - start}
 facts["configs"] = [cid for cid, _ in configs]
