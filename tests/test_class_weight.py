@@ -38,8 +38,6 @@ VALID = [
     pytest.param(tf.constant([2, 1, 1, 0, 0]), [2, 1, 1, 0, 0], id="sparse-tensor"),
     pytest.param([[0, 0, 1], [1, 0, 0], [0, 0, 1], [0, 1, 0]], [2, 0, 2, 1], id="one-hot"),
     pytest.param([[0, 1], [1, 0], [0, 1]], [1, 0, 1], id="binary-one-hot"),
-    pytest.param(["dog", "cat", "cat", "bird"], [2, 1, 1, 0], id="class-names-sorted-ids"),
-    pytest.param(["yes", "no", "no"], [1, 0, 0], id="class-names-binary"),
 ]
 
 
@@ -49,6 +47,83 @@ def test_class_weight_matches_scikit_learn(y: Any, ids: list[int]) -> None:
     assert weights == pytest.approx(sklearn_balanced(np.array(ids)), rel=1e-12)
     assert all(type(k) is int and type(v) is float for k, v in weights.items())
     assert list(weights) == list(range(len(weights)))
+
+
+NAMED = [
+    pytest.param(
+        "multiclass", 3, ["dog", "cat", "bird"], ["dog", "cat", "cat", "bird"], id="names"
+    ),
+    pytest.param("binary", None, ["yes", "no"], ["yes", "no", "no"], id="binary-names"),
+    pytest.param("multiclass", 3, [30, 10, 20], [10, 10, 20, 30], id="int-names"),
+    pytest.param("multiclass", 3, ["dog", "cat", "bird"], [2, 1, 1, 0], id="ids"),
+]
+
+
+@pytest.mark.parametrize(("task", "n", "names", "y"), NAMED)
+def test_class_weight_follows_the_heads_class_names(
+    task: str, n: int | None, names: list[Any], y: list[Any]
+) -> None:
+    # Ids are positions in the head's class_names (not in the sorted names), as encode has them.
+    head = safeheads.classification_head(task, n, class_names=names)
+    ids = head.encode(y).ravel().astype(int)
+    weights = safeheads.class_weight(y, class_names=head.class_names)
+    assert weights == pytest.approx(sklearn_balanced(ids), rel=1e-12)
+    assert weights == safeheads.class_weight(ids)
+
+
+def test_class_weight_names_low_medium_high_weigh_the_rare_class_most() -> None:
+    y = ["low"] * 80 + ["medium"] * 15 + ["high"] * 5
+    weights = safeheads.class_weight(y, class_names=["low", "medium", "high"])
+    assert weights == pytest.approx({0: 100 / 240, 1: 100 / 45, 2: 100 / 15}, rel=1e-12)
+
+
+def test_class_weight_refuses_names_without_class_names() -> None:
+    with raises(
+        LabelFormatError,
+        "Expected `class_names` for labels given as names: class_weight returns one weight per "
+        "class id, and a head numbers its classes in the order of its own class_names. "
+        "Received: class names ['high', 'low', 'medium'] and class_names=None. Pass "
+        "class_weight(y, class_names=head.class_names).",
+    ):
+        safeheads.class_weight(["low", "medium", "high"])
+
+
+@pytest.mark.parametrize(
+    ("class_names", "error", "message"),
+    [
+        pytest.param(
+            "ab",
+            TypeError,
+            "Expected `class_names` to be a sequence of str or int. Received: class_names='ab'.",
+            id="str",
+        ),
+        pytest.param(
+            ["a"],
+            LabelFormatError,
+            "Expected at least 2 `class_names` for class_weight. Received: class_names=['a']. "
+            "Pass the names of every class the head has.",
+            id="one-name",
+        ),
+        pytest.param(
+            ["a", "b", "a"],
+            safeheads.HeadConfigError,
+            "Expected distinct `class_names`. Received: duplicates ['a'].",
+            id="duplicate",
+        ),
+        pytest.param(
+            ["a", "c"],
+            LabelFormatError,
+            "Expected labels among the head's class names ['a', 'c']. Received: y[1]='b' (1 of 2 "
+            "labels unknown). Add the missing names to class_names, or drop those samples.",
+            id="unknown-label",
+        ),
+    ],
+)
+def test_class_weight_validates_class_names(
+    class_names: Any, error: type[Exception], message: str
+) -> None:
+    with raises(error, message):
+        safeheads.class_weight(["a", "b"], class_names=class_names)
 
 
 def test_class_weight_known_values() -> None:
@@ -129,16 +204,6 @@ ABSENT = [
 ]
 
 
-def test_class_weight_refuses_a_single_class_name() -> None:
-    with pytest.raises(LabelFormatError) as caught:
-        safeheads.class_weight(["a", "a", "a"])
-    assert str(caught.value) == (
-        "Expected labels of at least 2 classes for class_weight. Received: one class name ['a'] "
-        "in 3 samples. A class with no name and no sample cannot be weighted: pass labels that "
-        "hold every class."
-    )
-
-
 @pytest.mark.parametrize(("y", "expected", "message"), ABSENT)
 def test_class_without_examples_gets_zero_and_warns(
     y: Any, expected: dict[int, float], message: str
@@ -217,10 +282,8 @@ POS_WEIGHT = [
     pytest.param(
         [[0, 2], [2], [1, 2, 2], []], [3.0, 3.0, 1 / 3], id="label-lists-ids-duplicate-once"
     ),
-    pytest.param([["b"], ["a", "b"], [], ["a"]], [1.0, 1.0], id="label-lists-names-sorted"),
     # One label: one weight (the floor of 2 classes of one-label-per-sample data added a
     # label that no sample and no name has).
-    pytest.param([["x"], [], ["x"]], [0.5], id="label-lists-one-name"),
     pytest.param([[0], [0], []], [0.5], id="label-lists-one-id"),
     pytest.param(tf.constant([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]), [0.5, 0.5], id="tensor"),
 ]
@@ -231,6 +294,32 @@ def test_label_pos_weight(y: Any, expected: list[float]) -> None:
     weights = safeheads.label_pos_weight(y)
     assert weights.dtype == np.float64
     np.testing.assert_allclose(weights, expected, rtol=1e-12)
+
+
+def test_label_pos_weight_follows_the_heads_class_names() -> None:
+    # "sports" is the common label: its positives get the smallest weight, in the head's order.
+    y = [["sports", "arts"], ["politics"], ["sports"], ["sports"], [], ["politics", "sports"]]
+    head = safeheads.classification_head(
+        "multilabel", 3, class_names=["sports", "politics", "arts"]
+    )
+    weights = safeheads.label_pos_weight(y, class_names=head.class_names)
+    np.testing.assert_allclose(weights, [2 / 4, 4 / 2, 5 / 1], rtol=1e-12)
+    np.testing.assert_array_equal(weights, safeheads.label_pos_weight(head.encode(y)))
+    balanced = safeheads.classification_head(
+        "multilabel", 3, class_names=head.class_names, prior=y, pos_weight="balanced"
+    )
+    np.testing.assert_allclose(balanced.loss.pos_weight, weights, rtol=1e-6)
+
+
+def test_label_pos_weight_refuses_names_without_class_names() -> None:
+    with raises(
+        LabelFormatError,
+        "Expected `class_names` for labels given as names: label_pos_weight returns one weight "
+        "per label, and a head numbers its classes in the order of its own class_names. "
+        "Received: class names ['a', 'b'] and class_names=None. Pass "
+        "label_pos_weight(y, class_names=head.class_names).",
+    ):
+        safeheads.label_pos_weight([["b"], ["a", "b"], []])
 
 
 def test_label_pos_weight_is_the_multilabel_heads_balanced_pos_weight() -> None:

@@ -103,7 +103,7 @@ def _check_labels(task: Task, labels: object) -> str | None:
     return labels
 
 
-def _check_class_names(class_names: object, n: int) -> tuple[str | int, ...] | None:
+def check_class_names(class_names: object, n: int) -> tuple[str | int, ...] | None:
     if class_names is None:
         return None
     if isinstance(class_names, str) or not isinstance(class_names, (Sequence, np.ndarray)):
@@ -280,7 +280,7 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
             checked_threshold: float | tuple[float, ...] | None = None
         else:
             checked_threshold = check_threshold(0.5 if threshold is None else threshold, units)
-        names = _check_class_names(class_names, n)
+        names = check_class_names(class_names, n)
         frequencies = resolve_prior(prior, task, n, units, names)
         tau = _check_logit_adjustment(task, logit_adjustment, frequencies)
         weights = _check_pos_weight(task, pos_weight, units, frequencies)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 import numpy as np
@@ -11,9 +12,11 @@ from safeheads._labels import (
     _Parsed,
     _shape_text,
     check_class_count,
-    check_named_classes,
+    encode_labels,
     parse_labels,
 )
+from safeheads._layer import check_class_names
+from safeheads._messages import describe_value
 from safeheads._tasks import Task
 from safeheads.errors import LabelFormatError, SafeheadsWarning
 
@@ -24,15 +27,49 @@ def _ids_shown(ids: np.ndarray) -> str:
     return ", ".join(str(int(i)) for i in ids[:10]) + (", ..." if ids.size > 10 else "")
 
 
-def class_weight(y: Any) -> dict[int, float]:
+def _names_in_order(
+    parsed: _Parsed, class_names: object, caller: str
+) -> tuple[Hashable, ...] | None:
+    """The validated ``class_names``; refuse labels given as names without them.
+
+    A head numbers its classes in the order of its own ``class_names``; numbering
+    names in any other order (sorted, say) would put each weight on another class.
+    """
+    if class_names is None:
+        if parsed.class_names is not None:
+            shown = list(parsed.class_names)[:10]
+            per = "class id" if caller == "class_weight" else "label"
+            raise LabelFormatError(
+                f"Expected `class_names` for labels given as names: {caller} returns one weight "
+                f"per {per}, and a head numbers its classes in the order of its own "
+                f"class_names. Received: class names {shown} and class_names=None. Pass "
+                f"{caller}(y, class_names=head.class_names)."
+            )
+        return None
+    if isinstance(class_names, str) or not isinstance(class_names, (Sequence, np.ndarray)):
+        raise TypeError(
+            "Expected `class_names` to be a sequence of str or int. Received: "
+            f"class_names={describe_value(class_names)}."
+        )
+    names = check_class_names(class_names, len(class_names))
+    assert names is not None
+    if len(names) < 2:
+        raise LabelFormatError(
+            f"Expected at least 2 `class_names` for {caller}. Received: class_names="
+            f"{list(names)!r}. Pass the names of every class the head has."
+        )
+    return names
+
+
+def class_weight(y: Any, *, class_names: Sequence[Hashable] | None = None) -> dict[int, float]:
     """Balanced class weights, as the dict ``model.fit(class_weight=...)`` expects.
 
     The weight of class ``c`` is ``n_samples / (n_classes * count[c])``, like
     scikit-learn's ``compute_class_weight("balanced", ...)``: every class then
     carries the same total weight, and the weights of all samples sum to
     ``n_samples``. Class ids follow the labels' format: the ids themselves for a
-    binary column or sparse ids, the column for one-hot rows, and the position in
-    the sorted names for class names (as `describe_labels` and `LabelMap.from_labels`).
+    binary column or sparse ids, and the column for one-hot rows. Labels given as
+    names need the head's ``class_names``: the id of a name is its position there.
 
     A class with no examples in ``y`` (an id below ``max(y)``, an all-zero
     one-hot column, or the missing value of a binary column) gets weight 0.0
@@ -50,15 +87,21 @@ def class_weight(y: Any) -> dict[int, float]:
     Args:
         y: Binary or multiclass training labels in any format `describe_labels`
             accepts: a 0/1 column, sparse class ids, one-hot rows, or class names.
+        class_names: The head's ``class_names`` (``head.class_names``); required
+            for labels given as names. With it, ``n`` is their number and ``y``
+            is read as the head's ``encode`` reads it.
 
     Returns:
         ``{class_id: weight}`` for every class id in ``[0, n)``, Python ints to
         Python floats.
 
     Raises:
+        TypeError: If ``class_names`` is not a sequence of str or int.
         LabelFormatError: For multi-hot labels or label lists (see above),
-            class ids of 2**24 or more, class names of a single class, and for
-            any malformed label array.
+            class ids of 2**24 or more, labels given as names without
+            ``class_names``, fewer than 2 ``class_names``, labels that are not
+            among them, and for any malformed label array.
+        HeadConfigError: If ``class_names`` holds a name twice.
 
     Warns:
         SafeheadsWarning: If a class has no examples.
@@ -66,6 +109,10 @@ def class_weight(y: Any) -> dict[int, float]:
     Example:
         >>> import safeheads
         >>> safeheads.class_weight([0, 0, 0, 1, 2, 2])
+        {0: 0.6666666666666666, 1: 2.0, 2: 1.0}
+        >>> head = safeheads.classification_head("multiclass", 3, class_names=["low", "mid", "high"])
+        >>> safeheads.class_weight(["low", "low", "low", "mid", "high", "high"],
+        ...                        class_names=head.class_names)
         {0: 0.6666666666666666, 1: 2.0, 2: 1.0}
     """
     parsed = parse_labels(y)
@@ -78,13 +125,13 @@ def class_weight(y: Any) -> dict[int, float]:
             'classification_head("multilabel", n, prior=y, pos_weight="balanced"), or '
             "pos_weight=safeheads.label_pos_weight(y)."
         )
-    check_named_classes(
-        parsed,
-        "for class_weight",
-        "A class with no name and no sample cannot be weighted: pass labels that hold every class.",
-    )
-    check_class_count(parsed, "class_weight", "lists a weight for every id in [0, n)")
-    counts = _class_counts(parsed)
+    names = _names_in_order(parsed, class_names, "class_weight")
+    if names is None:
+        check_class_count(parsed, "class_weight", "lists a weight for every id in [0, n)")
+        counts = _class_counts(parsed)
+    else:
+        ids = encode_labels(y, Task.MULTICLASS, len(names), class_names=names)
+        counts = np.bincount(ids, minlength=len(names))
     present = counts > 0
     weights = np.zeros(counts.size, dtype=np.float64)
     weights[present] = parsed.n_samples / (int(present.sum()) * counts[present])
@@ -93,7 +140,7 @@ def class_weight(y: Any) -> dict[int, float]:
         kept = int(present.sum())
         hint = (
             " Labels seem to start at 1: subtract 1."
-            if parsed.format == "sparse" and empty.tolist() == [0]
+            if names is None and parsed.format == "sparse" and empty.tolist() == [0]
             else ""
         )
         warnings.warn(
@@ -112,7 +159,7 @@ def _class_counts(parsed: _Parsed) -> np.ndarray:
     return np.bincount(parsed.values, minlength=parsed.n)
 
 
-def label_pos_weight(y: Any) -> np.ndarray:
+def label_pos_weight(y: Any, *, class_names: Sequence[Hashable] | None = None) -> np.ndarray:
     """Per-label positive weights for a multilabel loss: negatives / positives.
 
     For label ``j``, ``pos_weight[j] = (n_samples - positives[j]) / positives[j]``,
@@ -122,10 +169,10 @@ def label_pos_weight(y: Any) -> np.ndarray:
     (unweighted) and a `SafeheadsWarning`: its ratio would be infinite or 0,
     which would turn the loss into NaN or erase the label.
 
-    Label order follows the format: the columns of a multi-hot matrix, the ids
-    of label lists of ids (``n = max id + 1``), or the sorted names of label
-    lists of names (as `LabelMap.from_labels`). For a fixed width pass
-    ``safeheads.to_multi_hot(label_lists, n)`` or ``LabelMap.to_multi_hot``.
+    Label order follows the format: the columns of a multi-hot matrix, or the ids
+    of label lists of ids (``n = max id + 1``). Label lists of names need the
+    head's ``class_names``, whose order the weights then follow. For a fixed
+    width pass ``safeheads.to_multi_hot(label_lists, n)`` or ``class_names``.
 
     Measured on the shared Reuters data, balanced positive weights lowered
     micro-F1 once thresholds were tuned: offer them, but compare on validation.
@@ -133,13 +180,20 @@ def label_pos_weight(y: Any) -> np.ndarray:
     Args:
         y: Multilabel labels: a multi-hot (or one-hot) 0/1 matrix ``(N, n)``, or
             one list of labels per sample (a label listed twice counts once).
+        class_names: The head's ``class_names`` (``head.class_names``); required
+            for label lists of names. With it, ``n`` is their number and ``y``
+            is read as the head's ``encode`` reads it.
 
     Returns:
         A float64 array of shape ``(n,)``.
 
     Raises:
+        TypeError: If ``class_names`` is not a sequence of str or int.
         LabelFormatError: For one label per sample (use `class_weight`), label
-            ids of 2**24 or more, and for any malformed label array.
+            ids of 2**24 or more, label lists of names without ``class_names``,
+            fewer than 2 ``class_names``, labels that are not among them, and
+            for any malformed label array.
+        HeadConfigError: If ``class_names`` holds a name twice.
 
     Warns:
         SafeheadsWarning: If a label has no positive or no negative example.
@@ -157,7 +211,11 @@ def label_pos_weight(y: Any) -> np.ndarray:
             "For binary and multiclass labels use safeheads.class_weight(y) with "
             "fit(class_weight=...)."
         )
-    if parsed.format == "label-lists":
+    names = _names_in_order(parsed, class_names, "label_pos_weight")
+    if names is not None:
+        encoded = encode_labels(y, Task.MULTILABEL, len(names), class_names=names)
+        positives = encoded.sum(axis=0, dtype=np.int64)
+    elif parsed.format == "label-lists":
         assert parsed.lengths is not None
         check_class_count(parsed, "label_pos_weight", "returns a weight for every id in [0, n)")
         # One weight per name, or per id up to the largest (one label: n = 1, not 2).
