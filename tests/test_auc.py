@@ -245,8 +245,16 @@ def test_head_auc_survives_keras_save_and_load(tmp_path: pathlib.Path) -> None:
             lambda: RocAUC(2**21, num_thresholds=1024),
             HeadConfigError,
             "Expected 2 * num_thresholds * num_labels < 2**31 (the histogram's cells). Received: "
-            "num_thresholds=1024, num_labels=2097152. Pass fewer num_thresholds.",
+            "num_thresholds=1024, num_labels=2097152. Pass num_thresholds <= 511.",
             id="too-many-cells",
+        ),
+        pytest.param(
+            lambda: RocAUC(400_000_000, num_thresholds=3),
+            HeadConfigError,
+            "Expected 2 * num_thresholds * num_labels < 2**31 (the histogram's cells). Received: "
+            "num_thresholds=3, num_labels=400000000. Even 3 thresholds need too many: score at "
+            "most 357913941 labels per metric.",
+            id="too-many-labels",
         ),
         pytest.param(
             lambda: RocAUC(2).update_state(np.zeros((3, 4)), np.zeros((3, 4))),

@@ -1143,8 +1143,16 @@ TUNE_ERRORS = [
     pytest.param(
         {"metric": "fbeta", "beta": 0.0},
         HeadConfigError,
-        "Expected `beta` > 0. Received: beta=0.0.",
+        "Expected `beta` > 0 and finite. Received: beta=0.0. Pass e.g. beta=2.0 to weigh recall "
+        "twice as much as precision, or beta=0.5 for the reverse.",
         id="beta-zero",
+    ),
+    pytest.param(
+        {"metric": "fbeta", "beta": float("inf")},
+        HeadConfigError,
+        "Expected `beta` > 0 and finite. Received: beta=inf. Pass e.g. beta=2.0 to weigh recall "
+        "twice as much as precision, or beta=0.5 for the reverse.",
+        id="beta-inf",
     ),
     pytest.param(
         {"beta": 2.0},
@@ -1308,7 +1316,8 @@ LOSS_ERRORS = [
         TypeError,
         "Expected `pos_weight` to be a float or a sequence of floats. Received: "
         "pos_weight='balanced', which only classification_head(..., prior=y) resolves. Pass "
-        "the weights: pos_weight=safeheads.label_pos_weight(y).",
+        "the weights: pos_weight=safeheads.label_pos_weight(y) for multi-hot labels; for a "
+        "binary column, weigh the classes in fit(class_weight=safeheads.class_weight(y)).",
         id="pos-weight-balanced-on-the-loss",
     ),
     pytest.param(

@@ -722,6 +722,21 @@ def test_construction_errors(class_names: Any, error: type[Exception], message: 
             "them first, e.g. name.decode('latin-1').",
             id="not-utf8",
         ),
+        pytest.param(
+            np.array([[b"a", b"b"], [b"c", b"\xff"]]),
+            LabelFormatError,
+            "Expected class names as str or UTF-8 bytes. Received: y[1][1]=b'\\xff'. Decode "
+            "them first, e.g. name.decode('latin-1').",
+            id="not-utf8-2d-array",
+        ),
+        pytest.param(
+            np.zeros((2, 1, 2)),
+            LabelFormatError,
+            "Expected labels one per sample (1-D) or k per sample (2-D) for "
+            "LabelMap.from_labels. Received: an array of shape (2, 1, 2). Pass one row of labels "
+            "per sample.",
+            id="3-d",
+        ),
     ],
 )
 def test_from_labels_errors(y: Any, error: type[Exception], message: str) -> None:
@@ -823,6 +838,7 @@ def test_tuple_names_are_refused_by_heads_with_the_heads_message() -> None:
         pytest.param([3.0, float("nan"), 1.0], "y[1]=nan", id="list"),
         pytest.param([np.float64(1.0), np.float64("inf")], "y[1]=inf", id="list-numpy-inf"),
         pytest.param([[1.0], [2.0, float("nan")]], "y[1][1]=nan", id="label-lists"),
+        pytest.param(np.array([[1.0, 2.0], [3.0, np.nan]]), "y[1][1]=nan", id="2-d-array"),
     ],
 )
 def test_from_labels_refuses_nan(y: object, where: str) -> None:

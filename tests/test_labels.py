@@ -686,7 +686,8 @@ def test_to_sparse() -> None:
         pytest.param(
             [[1, 1, 0], [0, 1, 0]],
             "Expected one-hot rows (exactly one 1 per row). Received: row y[0] holds 2 ones (1 of "
-            "2 rows). Rows with no 1 or several 1s are multi-hot: use task='multilabel'.",
+            "2 rows). Rows with no 1 or several 1s are multi-hot and have no single class id: "
+            "train them with a multilabel head, classification_head('multilabel', n).",
             id="multi-hot",
         ),
         pytest.param(

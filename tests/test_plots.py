@@ -293,6 +293,20 @@ def test_plot_confusion_normalized_names_and_decode(tmp_path: pathlib.Path) -> N
             "Expected class ids >= 0 in `y_true`. Received: y_true[0]=-1. Pass class_names if "
             "the classes are such numbers.",
         ),
+        (
+            [0, -1, -3],  # named y_true[1]=-3: the smallest id, at the first negative's place
+            [0, 0, 0],
+            {},
+            "Expected class ids >= 0 in `y_true`. Received: y_true[1]=-1. Pass class_names if "
+            "the classes are such numbers.",
+        ),
+        (
+            [-1, 0],  # named y_true[0]=-5, a value of y_pred
+            [-5, 0],
+            {},
+            "Expected class ids >= 0 in `y_true`. Received: y_true[0]=-1. Pass class_names if "
+            "the classes are such numbers.",
+        ),
     ],
     ids=[
         "multilabel-matrix",
@@ -305,6 +319,8 @@ def test_plot_confusion_normalized_names_and_decode(tmp_path: pathlib.Path) -> N
         "ids-and-names",
         "bools-with-names",
         "negative-id",
+        "negative-ids-first-one",
+        "negative-ids-in-both",
     ],
 )
 def test_plot_confusion_rejects(

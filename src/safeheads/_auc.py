@@ -202,10 +202,17 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         self.spacing = check_choice(spacing, "spacing", SPACINGS)
         self.from_logits = check_bool(from_logits, "from_logits")
         if 2 * self.num_thresholds * self.num_labels >= 2**31:
+            most = (2**31 - 1) // (2 * self.num_labels)
+            fix = (
+                f"Pass num_thresholds <= {most}."
+                if most >= 3
+                else f"Even 3 thresholds need too many: score at most {(2**31 - 1) // 6} labels "
+                "per metric."
+            )
             raise HeadConfigError(
                 "Expected 2 * num_thresholds * num_labels < 2**31 (the histogram's cells). "
                 f"Received: num_thresholds={self.num_thresholds}, num_labels={self.num_labels}. "
-                "Pass fewer num_thresholds."
+                + fix
             )
         # The bucket of a score x (a probability for "linear", a logit for "logit") is
         # ceil(x * scale + shift), clipped to [1, num_thresholds - 1]; see _bucket_counts.

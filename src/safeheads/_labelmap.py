@@ -303,16 +303,24 @@ class LabelMap:
                 f"Received: a 0-d array, y={describe_value(y)}. Wrap a single label in a "
                 "list: [y]."
             )
+        if isinstance(y, np.ndarray) and y.ndim > 2:
+            raise LabelFormatError(
+                "Expected labels one per sample (1-D) or k per sample (2-D) for "
+                f"LabelMap.from_labels. Received: an array of shape {y.shape}. Pass one row "
+                "of labels per sample."
+            )
         if isinstance(y, np.ndarray) and y.dtype.kind != "O":
             values = y.reshape(-1)  # a (N, k) array is k labels per sample
             if values.size == 0:
                 raise _no_labels()
+            if y.ndim == 2:  # messages name y[i][j], not a flat position
+                lengths = np.full(y.shape[0], y.shape[1], dtype=np.int64)
             if values.dtype.kind in "US":
                 items: Iterable[Any] = values.tolist()
             else:
                 if values.dtype.kind in "fc" and not np.isfinite(values).all():
                     bad = int(np.flatnonzero(~np.isfinite(values))[0])
-                    raise _non_finite_error(f"y[{bad}]", float(values[bad].real))
+                    raise _non_finite_error(_where(bad, lengths), float(values[bad].real))
                 return cls(np.unique(values).tolist())
         else:
             if isinstance(y, (str, bytes)) or not isinstance(y, Iterable):

@@ -1245,7 +1245,8 @@ def to_sparse(y: Any) -> np.ndarray:
         raise LabelFormatError(
             f"Expected one-hot rows (exactly one 1 per row). Received: row y[{bad[0]}] holds "
             f"{sums[bad[0]]} ones ({bad.size} of {sums.size} rows). Rows with no 1 or several "
-            "1s are multi-hot: use task='multilabel'."
+            "1s are multi-hot and have no single class id: train them with a multilabel head, "
+            "classification_head('multilabel', n)."
         )
     raise LabelFormatError(
         f"Expected one-hot rows of shape (N, n). Received: {parsed.format} labels "

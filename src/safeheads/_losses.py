@@ -100,7 +100,8 @@ def check_pos_weight_values(
         raise TypeError(
             f"Expected `pos_weight` to be {expected}. Received: pos_weight='balanced', which "
             "only classification_head(..., prior=y) resolves. Pass the weights: "
-            "pos_weight=safeheads.label_pos_weight(y)."
+            "pos_weight=safeheads.label_pos_weight(y) for multi-hot labels; for a binary "
+            "column, weigh the classes in fit(class_weight=safeheads.class_weight(y))."
         )
     if isinstance(pos_weight, (Sequence, np.ndarray)) and not isinstance(pos_weight, str):
         values = tuple(
@@ -337,7 +338,9 @@ class SoftmaxCrossentropy(keras.losses.Loss):  # type: ignore[misc]
     there); other probabilities are renormalised and clipped to
     ``[epsilon, 1 - epsilon]``, as in Keras. With all options off it equals Keras' (sparse) categorical
     cross-entropy; with ``focal_gamma`` it equals Keras'
-    ``CategoricalFocalCrossentropy(alpha=1.0)``. A class id outside ``[0, n)``
+    ``CategoricalFocalCrossentropy(alpha=1.0)`` wherever Keras' clipping does not bite
+    (Keras clips the probabilities at epsilon even for logits: logits [100, -100, 0]
+    with label 1 give 200.0 here, the exact value, and 16.1 there). A class id outside ``[0, n)``
     stops the step on TensorFlow (as Keras' sparse loss does); under XLA and on
     the other backends its sample's loss is NaN, never another class's loss.
 

@@ -291,12 +291,12 @@ def plot_confusion(
         raise ValueError("Expected at least one sample. Received: empty `y_true` and `y_pred`.")
     if class_names is None:
         if true.dtype.kind in "iub" and pred.dtype.kind in "iub":
-            low = int(min(true.min(), pred.min()))
-            if low < 0:
+            if min(true.min(), pred.min()) < 0:
                 label, array = ("y_true", true) if true.min() < 0 else ("y_pred", pred)
+                at = int(np.argmax(array < 0))
                 raise ValueError(
                     f"Expected class ids >= 0 in `{label}`. Received: {label}"
-                    f"[{int(np.argmax(array < 0))}]={low}. Pass class_names if the classes "
+                    f"[{at}]={int(array[at])}. Pass class_names if the classes "
                     "are such numbers."
                 )
             top = int(max(true.max(initial=0), pred.max(initial=0)))

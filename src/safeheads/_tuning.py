@@ -408,7 +408,10 @@ def check_tuning_args(
     check_choice(metric, "metric", METRICS)
     beta_value = check_number(beta, "beta")
     if not (math.isfinite(beta_value) and beta_value > 0.0):
-        raise HeadConfigError(f"Expected `beta` > 0. Received: beta={beta_value!r}.")
+        raise HeadConfigError(
+            f"Expected `beta` > 0 and finite. Received: beta={beta_value!r}. Pass e.g. beta=2.0 "
+            "to weigh recall twice as much as precision, or beta=0.5 for the reverse."
+        )
     if metric == "f1" and beta_value != 1.0:
         raise HeadConfigError(
             f"Expected `beta` to be omitted (or 1.0) with metric='f1'. Received: "
