@@ -318,6 +318,11 @@ def _torch_tensor(value: np.ndarray) -> Any:
     return torch.tensor(value, dtype=torch.float32, requires_grad=True)
 
 
+def _torch_bfloat16(value: np.ndarray) -> Any:
+    torch = pytest.importorskip("torch")
+    return torch.tensor(value, dtype=torch.bfloat16)  # numpy has no bfloat16
+
+
 def _jax_array(value: np.ndarray) -> Any:
     jnp = pytest.importorskip("jax.numpy")
     return jnp.asarray(value)
@@ -325,6 +330,7 @@ def _jax_array(value: np.ndarray) -> Any:
 
 FOREIGN = [
     pytest.param(_torch_tensor, id="torch-requires-grad"),
+    pytest.param(_torch_bfloat16, id="torch-bfloat16"),
     pytest.param(_jax_array, id="jax"),
 ]
 

@@ -15,6 +15,7 @@ from safeheads._labels import (
     check_named_classes,
     encode_labels,
     parse_labels,
+    tensor_to_numpy,
     warn_empty_classes,
 )
 from safeheads._layer import HeadLayer
@@ -652,10 +653,8 @@ def _flushes_subnormals(backend: str) -> bool:
 def _check_outputs(outputs: Any, units: int, *, probabilities: bool) -> np.ndarray:
     """``outputs`` as a finite float32 ``(N, units)`` array (as the metrics read them); in
     [0, 1] when ``probabilities``."""
-    if hasattr(outputs, "detach") and hasattr(outputs, "cpu"):  # torch: model(x) needs grad
-        outputs = outputs.detach().cpu()
-    try:
-        scores = np.asarray(outputs.numpy() if hasattr(outputs, "numpy") else outputs)
+    try:  # a tensor of any backend; torch's bfloat16 (which numpy lacks) as float32
+        scores = np.asarray(tensor_to_numpy(outputs))
     except ValueError:  # numpy: "inhomogeneous shape" for ragged rows
         raise ValueError(
             f"Expected model outputs of shape (N, {units}). Received: rows of different lengths."
