@@ -65,11 +65,11 @@ def distinct_rows(y: np.ndarray) -> int:
     return int(np.unique(y, axis=0).shape[0])
 
 
-def silent(function: Any, *args: Any) -> Any:
+def silent(function: Any, *args: Any, **kwargs: Any) -> Any:
     """Call ``function`` and fail on any warning (clean real labels must not warn)."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        return function(*args)
+        return function(*args, **kwargs)
 
 
 # ----------------------------------------------------------------------------- GoEmotions
@@ -263,7 +263,7 @@ def test_reuters_single_label_view(reuters_docs: list[dict[str, Any]]) -> None:
     )  # fmt: skip
     ids = classes.encode(names)
     assert classes.decode(ids).tolist() == names
-    weights = silent(safeheads.class_weight, names)
+    weights = silent(safeheads.class_weight, names, class_names=classes.class_names)
     expected = compute_class_weight("balanced", classes=np.arange(65), y=ids)
     np.testing.assert_allclose([weights[i] for i in range(65)], expected, rtol=1e-12)
 
