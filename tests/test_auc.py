@@ -352,8 +352,8 @@ def test_many_labels_in_a_graph_count_in_xla_as_eager_execution_does(
         "per-cell": rng.random((300, 120)).astype(np.float32),
     }[weights]
     compiled = []
-    xla = safeheads._auc._xla_add_counts
-    monkeypatch.setattr(safeheads._auc, "_xla_add_counts", lambda: compiled.append(1) or xla())
+    xla = safeheads._auc._xla_bucket_counts
+    monkeypatch.setattr(safeheads._auc, "_xla_bucket_counts", lambda: compiled.append(1) or xla())
     eager = RocAUC(120, spacing=spacing, from_logits=from_logits)
     graph = RocAUC(120, spacing=spacing, from_logits=from_logits)
     step = tf.function(graph.update_state)
@@ -362,16 +362,33 @@ def test_many_labels_in_a_graph_count_in_xla_as_eager_execution_does(
         eager.update_state(y[start:stop], s[start:stop], part)
         step(y[start:stop], s[start:stop], part)
     assert compiled and len(compiled) <= 3  # traced once per batch shape, eager never
-    if w is None:  # counts are exact
-        np.testing.assert_array_equal(graph.histogram.numpy(), eager.histogram.numpy())
-        assert float(graph.result()) == float(eager.result())
-    else:  # weights are summed in another order: within float32 rounding
-        np.testing.assert_allclose(graph.histogram.numpy(), eager.histogram.numpy(), rtol=1e-6)
-        assert float(graph.result()) == pytest.approx(float(eager.result()), abs=1e-6)
+    np.testing.assert_array_equal(graph.histogram.numpy(), eager.histogram.numpy())
+    assert float(graph.result()) == float(eager.result())
+
+
+@pytest.mark.parametrize("weight", [None, 0.1], ids=["counts", "weights"])
+def test_the_compiled_update_adds_a_batch_once_to_large_counts(weight: float | None) -> None:
+    # Scattering each score into the running float32 histogram (tried, reverted) stopped
+    # counting at 2**24 (2**24 + 1 rounds to 2**24) and rounded every weight at the cell's
+    # size (256 x 0.1 added to 1e6 gave 32.0): the batch is summed first, then added once.
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the compiled update is TensorFlow's")
+    import tensorflow as tf
+
+    start = 2.0**24 if weight is None else 1e6
+    metric = RocAUC(100)
+    histogram = np.zeros((2, 200, 100), "float32")
+    histogram[0, 0, 0] = start  # negatives of label 0 scored at or below threshold 0
+    metric.histogram.assign(histogram)
+    y, scores = np.zeros((256, 100), "float32"), np.zeros((256, 100), "float32")
+    w = None if weight is None else np.full(256, weight, "float32")
+    tf.function(metric.update_state)(y, scores, w)
+    added = 256.0 if weight is None else float(np.float32(256 * np.float32(0.1)))
+    assert float(metric.histogram[0, 0, 0]) == float(np.float32(start + added))
 
 
 def test_the_compiled_update_counts_from_zero_again_after_reset_state() -> None:
-    # The XLA update scatters into the histogram's current value: a reset must show.
+    # The XLA update adds to the histogram variable: a reset must show.
     if keras.backend.backend() != "tensorflow":
         pytest.skip("the compiled update is TensorFlow's")
     import tensorflow as tf
@@ -388,7 +405,7 @@ def test_the_compiled_update_counts_from_zero_again_after_reset_state() -> None:
 
 
 def test_few_labels_and_eager_calls_do_not_compile(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(safeheads._auc, "_xla_add_counts", lambda: pytest.fail("compiled"))
+    monkeypatch.setattr(safeheads._auc, "_xla_bucket_counts", lambda: pytest.fail("compiled"))
     RocAUC(120).update_state(Y[:, :1].repeat(120, 1), P[:, :1].repeat(120, 1))
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
