@@ -47,7 +47,8 @@ head = safeheads.classification_head("multiclass", num_topics, class_names=topic
 model.add(head.layer)                                   # Dense(n, softmax)
 model.compile(optimizer="adam", loss=head.loss, metrics=head.metrics)  # sparse CCE
 model.fit(x_train, head.encode(y_train),                # names, ids or one-hot rows
-          class_weight=safeheads.class_weight(y_train), ...)   # only if it helps: see above
+          class_weight=safeheads.class_weight(y_train, class_names=head.class_names),
+          ...)                                          # only if it helps: see above
 """
 
 

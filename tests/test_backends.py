@@ -357,6 +357,11 @@ def test_encode_and_decode_read_foreign_tensors(
     scores = np.linspace(0.05, 0.95, len(labels) * head.units, dtype="float32")
     scores = scores.reshape(len(labels), head.units)
     np.testing.assert_array_equal(head.decode(convert(scores)), head.decode(scores))
+    if task != "multiclass":  # thresholds: tuned on the same values (bfloat16-rounded ones)
+        foreign = convert(scores)
+        same = foreign.detach().float().numpy() if hasattr(foreign, "detach") else scores
+        tuned = head.tune_thresholds(head.encode(y), foreign)
+        assert tuned.threshold == head.tune_thresholds(head.encode(y), same).threshold
 
 
 def test_out_of_range_torch_labels_raise_the_same_error() -> None:

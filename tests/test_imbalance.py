@@ -1155,6 +1155,14 @@ TUNE_ERRORS = [
         id="beta-inf",
     ),
     pytest.param(
+        {"beta": float("inf")},
+        HeadConfigError,
+        "Expected `beta` > 0 and finite. Received: beta=inf. Omit `beta` for metric='f1', or "
+        "pass metric='fbeta' with e.g. beta=2.0 to weigh recall twice as much as precision, or "
+        "beta=0.5 for the reverse.",
+        id="beta-inf-with-f1",
+    ),
+    pytest.param(
         {"beta": 2.0},
         HeadConfigError,
         "Expected `beta` to be omitted (or 1.0) with metric='f1'. Received: beta=2.0. Use "

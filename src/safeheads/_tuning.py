@@ -408,9 +408,14 @@ def check_tuning_args(
     check_choice(metric, "metric", METRICS)
     beta_value = check_number(beta, "beta")
     if not (math.isfinite(beta_value) and beta_value > 0.0):
+        weigh = "to weigh recall twice as much as precision, or beta=0.5 for the reverse."
+        fix = (
+            f"Pass e.g. beta=2.0 {weigh}"
+            if metric == "fbeta"
+            else f"Omit `beta` for metric='f1', or pass metric='fbeta' with e.g. beta=2.0 {weigh}"
+        )
         raise HeadConfigError(
-            f"Expected `beta` > 0 and finite. Received: beta={beta_value!r}. Pass e.g. beta=2.0 "
-            "to weigh recall twice as much as precision, or beta=0.5 for the reverse."
+            f"Expected `beta` > 0 and finite. Received: beta={beta_value!r}. {fix}"
         )
     if metric == "f1" and beta_value != 1.0:
         raise HeadConfigError(
