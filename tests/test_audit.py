@@ -881,6 +881,18 @@ def test_suspicious_labels_warn_once_and_are_a_finding() -> None:
     assert message.startswith("2 of 5 class") and "(class ids 3, 4)" in message
 
 
+def test_the_suspicious_labels_warning_names_the_output_of_a_model_with_several() -> None:
+    inputs = keras.Input((4,))
+    flag = keras.layers.Dense(1, "sigmoid", name="flag")(inputs)
+    genre = keras.layers.Dense(5, "softmax", name="genre")(inputs)
+    model = keras.Model(inputs, [flag, genre])
+    model.compile("adam", loss=["binary_crossentropy", "sparse_categorical_crossentropy"])
+    with pytest.warns(safeheads.SafeheadsWarning) as record:
+        report = safeheads.check(model, [np.array([0, 1] * 6), np.array([0, 1, 2] * 4)])
+    assert report.codes == ("SH409",)
+    assert str(record[0].message) == "[output 'genre'] " + report.findings[0].message
+
+
 def test_no_warning_for_good_labels() -> None:
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")])
     model.compile("adam", loss="sparse_categorical_crossentropy")

@@ -36,6 +36,7 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pathlib.Path]:
     multi.compile("adam", loss=["binary_crossentropy", "sparse_categorical_crossentropy"])
     multi.save(folder / "multi.keras")
     np.savez(folder / "multi.npz", flag=np.array([0, 1] * 3), kind=np.array([0, 1, 3] * 2))
+    np.savez(folder / "kind_only.npz", kind=np.array([0, 1, 3] * 2))
     np.save(folder / "ids.npy", np.array([0, 1, 2] * 4))
     np.save(folder / "ids_from_1.npy", np.array([1, 2, 3] * 4))
     np.savez(folder / "ids.npz", y=np.array([0, 1, 2] * 4))
@@ -72,6 +73,17 @@ def test_npz_of_one_array_per_output(
     assert status == 1
     assert "error SH403: The output has 3 units, so class ids must be in [0, 3)" in out
     assert "  labels: binary-column, shape (6,), n=2" in out
+
+
+def test_npz_of_one_array_named_after_one_output_checks_that_output(
+    saved: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A single array was taken for the whole model's labels, not checked, and exit 0.
+    status, out, _ = _run(
+        [str(saved["multi.keras"]), "--labels", str(saved["kind_only.npz"])], capsys
+    )
+    assert status == 1
+    assert "[output 'kind'] error SH403: The output has 3 units, so class ids must be in" in out
 
 
 def test_bad_model_exits_1(

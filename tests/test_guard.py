@@ -302,6 +302,41 @@ def test_a_regression_output_beside_a_head_trains() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "loss",
+    ["cosine_similarity", keras.losses.CosineSimilarity(), "huber", keras.losses.LogCosh()],
+    ids=["cosine-string", "cosine-class", "huber-string", "log-cosh-class"],
+)
+def test_an_embedding_output_beside_a_head_is_not_judged(loss: Any) -> None:
+    # CosineSimilarity (one of Keras' regression losses) drew a false SH206 warning.
+    head = safeheads.classification_head("multiclass", 3, name="cls")
+    inputs = keras.Input((4,))
+    outputs = {"cls": head.layer(inputs), "emb": keras.layers.Dense(4, name="emb")(inputs)}
+    model = keras.Model(inputs, outputs)
+    model.compile("adam", loss={"cls": head.loss, "emb": loss})
+    y = {"cls": Y_SPARSE3, "emb": np.random.default_rng(0).normal(size=(len(Y_SPARSE3), 4))}
+    guard = safeheads.HeadGuard()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y, callbacks=[guard], verbose=0)
+    assert guard.report is not None and guard.report.findings == ()
+    assert "is trained with the regression loss" in guard.report.notes[0]
+
+
+def test_warnings_name_the_output_of_a_model_with_several() -> None:
+    # Only errors (Report.__str__) named the output; the warning text did not say which.
+    inputs = keras.Input((4,))
+    churn = keras.layers.Dense(1, name="churn")(inputs)
+    fraud = keras.layers.Dense(1, name="fraud")(inputs)
+    model = keras.Model(inputs, {"churn": churn, "fraud": fraud})
+    loss = keras.losses.BinaryCrossentropy(from_logits=True)
+    model.compile("adam", loss={"churn": loss, "fraud": loss}, metrics={"fraud": ["accuracy"]})
+    y = {"churn": Y_SPARSE3 % 2, "fraud": Y_SPARSE3 // 2}
+    with pytest.warns(safeheads.SafeheadsWarning) as record:
+        model.fit(X, y, callbacks=[safeheads.HeadGuard()], verbose=0)
+    assert "\n[output 'fraud'] warning SH303: The metric accuracy" in str(record[0].message)
+
+
 def test_soft_targets_of_an_unrecognised_loss_are_not_judged_as_class_labels() -> None:
     model = _model(3, "softmax", "kl_divergence")
     teacher = np.exp(np.random.default_rng(0).normal(size=(len(X), 3)))

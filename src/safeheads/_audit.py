@@ -224,14 +224,15 @@ class Report:
         lines = [f"safeheads check of model {self.model_name!r}: {verdict}"]
         lines.extend(_wrap(line, "  ", "      ") for line in self.inspected)
         lines.extend(_wrap("note: " + note, "  ", "        ") for note in self.notes)
-        several = sum(line.startswith("output ") for line in self.inspected) > 1
         for finding in self.findings:
             lines.append("")
-            text = str(finding)
-            if several and finding.output:
-                text = f"[output {finding.output!r}] " + text
-            lines.append(text)
+            lines.append(self._about(finding) + str(finding))
         return "\n".join(lines)
+
+    def _about(self, finding: Finding) -> str:
+        """``"[output 'name'] "`` for a finding on one output of several, else ``""``."""
+        several = sum(line.startswith("output ") for line in self.inspected) > 1
+        return f"[output {finding.output!r}] " if several and finding.output else ""
 
     def raise_for_errors(self) -> None:
         """Raise `HeadMismatchError` with the report text if any finding is an error.
@@ -644,9 +645,9 @@ def _name_of(obj: Any) -> str:
 #: (and no sigmoid or softmax) is not a classification output, and is not checked.
 _REGRESSION_LOSSES = frozenset({
     "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
-    "mean_squared_logarithmic_error", "huber", "log_cosh",
+    "mean_squared_logarithmic_error", "huber", "log_cosh", "cosine_similarity",
     "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
-    "MeanSquaredLogarithmicError", "Huber", "LogCosh",
+    "MeanSquaredLogarithmicError", "Huber", "LogCosh", "CosineSimilarity",
 })  # fmt: skip
 
 
@@ -2167,7 +2168,9 @@ def check(
     report = inspect_model(model, y, task=task, class_weight=class_weight)
     suspicious = [f for f in report.findings if f.code == "SH409"]
     if suspicious:
-        warnings.warn(suspicious[0].message, SafeheadsWarning, stacklevel=2)
+        warnings.warn(
+            report._about(suspicious[0]) + suspicious[0].message, SafeheadsWarning, stacklevel=2
+        )
     return report
 
 
@@ -2181,7 +2184,7 @@ def _load_labels(path: str, output_names: list[str]) -> Any:
             keys = list(archive.keys())
             if "y" in keys:
                 return archive["y"]
-            if len(keys) == 1:
+            if len(keys) == 1 and not (len(output_names) > 1 and keys[0] in output_names):
                 return archive[keys[0]]
             if keys and all(key in output_names for key in keys):
                 per_output = {key: archive[key] for key in keys}

@@ -287,7 +287,7 @@ class HeadGuard(keras.callbacks.Callback):  # type: ignore[misc]
         self.report = report
         new = [finding for finding in report.warnings if str(finding) not in (warned or ())]
         if new:
-            text = "\n\n".join(str(finding) for finding in new)
+            text = "\n\n".join(report._about(finding) + str(finding) for finding in new)
             warnings.warn(
                 f"safeheads.HeadGuard found {len(new)} warning(s) in model "
                 f"{report.model_name!r}:\n{text}",
