@@ -183,6 +183,20 @@ SH_ACC_LOGITS = obj(
 )
 
 
+# Safeheads metrics built for a width: on an output of another width fit stops (SH306).
+AUC_4 = obj("RocAUC(4)", lambda: safeheads.RocAUC(4))
+AUC_3 = obj("RocAUC(3)", lambda: safeheads.RocAUC(3))
+F1_5 = obj("ThresholdF1(5)", lambda: safeheads.ThresholdF1(5))
+ACC_2_THRESHOLDS = obj(
+    "ThresholdAccuracy([0.3, 0.5])", lambda: safeheads.ThresholdAccuracy([0.3, 0.5])
+)
+PRECISION_AT_5 = obj("PrecisionAtK(5)", lambda: safeheads.PrecisionAtK(5))
+PRECISION_AT_3 = obj("PrecisionAtK(3)", lambda: safeheads.PrecisionAtK(3))
+ADJUSTED_2 = obj(
+    "LogitAdjustedAccuracy([0.0, 0.0])", lambda: safeheads.LogitAdjustedAccuracy([0.0, 0.0])
+)
+
+
 def _case(*args: Any, **kwargs: Any) -> Any:
     case = Case(*args, **kwargs)
     return pytest.param(case, id=case.id)
@@ -592,6 +606,33 @@ CASES = [
         (EXACT_ACCURACY,),
         "sparse3",
         expected=("SH305",),
+    ),
+    _case("ok-auc-of-the-width", 3, "sigmoid", "binary_crossentropy", (AUC_3, PRECISION_AT_3)),
+    _case("auc-of-4-on-3", 3, "sigmoid", "binary_crossentropy", (AUC_4,), expected=("SH306",)),
+    _case("f1-of-5-on-3", 3, "sigmoid", "binary_crossentropy", (F1_5,), expected=("SH306",)),
+    _case(
+        "two-thresholds-on-3",
+        3,
+        "sigmoid",
+        "binary_crossentropy",
+        (ACC_2_THRESHOLDS,),
+        expected=("SH306",),
+    ),
+    _case(
+        "precision-at-5-on-3",
+        3,
+        "sigmoid",
+        "binary_crossentropy",
+        (PRECISION_AT_5,),
+        expected=("SH306",),
+    ),
+    _case(
+        "adjusted-of-2-on-3",
+        3,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        (ADJUSTED_2,),
+        expected=("SH306",),
     ),
     # ---- SH4xx: labels
     _case("labels-nan", 1, "sigmoid", "binary_crossentropy", labels="nan", expected=("SH401",)),

@@ -40,6 +40,8 @@ SH304    warning   ``F1Score``/``FBetaScore`` with ``threshold=None`` on a
                    multilabel output
 SH305    warning   ``keras.metrics.Accuracy()``, which compares labels with the
                    raw scores for equality
+SH306    error     a safeheads metric built for another output width (e.g. the
+                   metrics of another output's head)
 SH401    error     malformed labels (`safeheads.LabelFormatError`)
 SH402    error     binary crossentropy with labels outside {0, 1}
 SH403    error     class ids out of range for the output width
@@ -82,10 +84,14 @@ from typing import Any, TextIO
 import keras
 import numpy as np
 
+from safeheads._auc import RocAUC
 from safeheads._labels import _Parsed, _suspicious, parse_labels
 from safeheads._layer import HeadLayer
 from safeheads._losses import SigmoidCrossentropy, SoftmaxCrossentropy
+from safeheads._metrics import _ConfusionMetric, _ThresholdMetric
+from safeheads._ranking import _AtK
 from safeheads._tasks import Task, parse_task
+from safeheads._tuning import LogitAdjustedAccuracy
 from safeheads._weights import _class_counts
 from safeheads.errors import HeadMismatchError, LabelFormatError, SafeheadsWarning
 
@@ -110,6 +116,7 @@ CODES: dict[str, tuple[str, str]] = {
     "SH303": ("warning", "metric reads logits as probabilities or the reverse"),
     "SH304": ("warning", "F1Score(threshold=None) on a multilabel output"),
     "SH305": ("warning", "keras.metrics.Accuracy(), label == raw score, on a classifier"),
+    "SH306": ("error", "a safeheads metric built for another output width"),
     "SH401": ("error", "malformed labels"),
     "SH402": ("error", "binary crossentropy with labels outside {0, 1}"),
     "SH403": ("error", "class ids out of range for the output"),
@@ -719,6 +726,23 @@ class _Metric:
     obj: Any
 
 
+def _width_built_for(obj: Any) -> tuple[int, str] | None:
+    """The output width a safeheads metric was built for (and how to say so), or None.
+
+    A width of its own (labels, thresholds or offsets) must equal the output's; for
+    precision/recall@k, ``k`` must not exceed it.
+    """
+    if isinstance(obj, (RocAUC, _ConfusionMetric)):
+        return obj.num_labels, f"num_labels={obj.num_labels}"
+    if isinstance(obj, _ThresholdMetric) and isinstance(obj.threshold, tuple):
+        return len(obj.threshold), f"{len(obj.threshold)} per-output thresholds"
+    if isinstance(obj, LogitAdjustedAccuracy):
+        return len(obj.offsets), f"{len(obj.offsets)} classes (its offsets)"
+    if isinstance(obj, _AtK):
+        return obj.k, f"the top k={obj.k} of at least {obj.k} outputs"
+    return None
+
+
 _ARGMAX_METRICS = (
     "CategoricalAccuracy",
     "SparseCategoricalAccuracy",
@@ -1283,6 +1307,20 @@ class _OutputCheck:
         )
         for metric in self.metrics:
             resolved, obj = metric.resolved, metric.obj
+            built_for = _width_built_for(obj)
+            if built_for is not None and self.units is not None:
+                width, what = built_for
+                if width > self.units if isinstance(obj, _AtK) else width != self.units:
+                    self.add(
+                        "SH306",
+                        f"The metric {metric.name} was built for {what}, but this output has "
+                        f"{self.units} unit{'s' * (self.units != 1)}, so fit stops at the first "
+                        "batch with a shape error.",
+                        "Give each output the metrics of its own head (`head.metrics` of the "
+                        "head whose layer it is); with several outputs, pass metrics as a dict "
+                        "keyed by output name so that no list is paired with another output.",
+                    )
+                    continue
             if multilabel and resolved in _ARGMAX_METRICS:
                 via = (
                     f"resolves to {resolved} here"
