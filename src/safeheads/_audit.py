@@ -42,6 +42,7 @@ SH305    warning   ``keras.metrics.Accuracy()``, which compares labels with the
                    raw scores for equality
 SH306    error     a safeheads metric built for another output width (e.g. the
                    metrics of another output's head)
+SH307    error     a metric that reads one label column per output, given class ids
 SH401    error     malformed labels (`safeheads.LabelFormatError`)
 SH402    error     binary crossentropy with labels outside {0, 1}
 SH403    error     class ids out of range for the output width
@@ -117,6 +118,7 @@ CODES: dict[str, tuple[str, str]] = {
     "SH304": ("warning", "F1Score(threshold=None) on a multilabel output"),
     "SH305": ("warning", "keras.metrics.Accuracy(), label == raw score, on a classifier"),
     "SH306": ("error", "a safeheads metric built for another output width"),
+    "SH307": ("error", "a metric that reads one label column per output, given class ids"),
     "SH401": ("error", "malformed labels"),
     "SH402": ("error", "binary crossentropy with labels outside {0, 1}"),
     "SH403": ("error", "class ids out of range for the output"),
@@ -743,6 +745,19 @@ def _width_built_for(obj: Any) -> tuple[int, str] | None:
     return None
 
 
+#: Metrics that read one label column per output (one-hot or multi-hot rows): given class
+#: ids on an output of several units they stop fit at the first batch with a shape error,
+#: or (categorical_accuracy) compare every sample with the argmax of the batch's ids.
+_COLUMN_METRICS = frozenset({
+    "CategoricalAccuracy", "categorical_accuracy", "TopKCategoricalAccuracy",
+    "top_k_categorical_accuracy", "BinaryAccuracy", "binary_accuracy", "AUC", "F1Score",
+    "FBetaScore", "CategoricalCrossentropy", "categorical_crossentropy",
+    "BinaryCrossentropy", "binary_crossentropy", "MeanSquaredError", "mean_squared_error",
+    "MeanAbsoluteError", "mean_absolute_error", "ThresholdAccuracy", "ExactMatch",
+    "ThresholdPrecision", "ThresholdRecall", "ThresholdF1", "RocAUC", "PrecisionAtK",
+    "RecallAtK",
+})  # fmt: skip
+
 _ARGMAX_METRICS = (
     "CategoricalAccuracy",
     "SparseCategoricalAccuracy",
@@ -1305,8 +1320,34 @@ class _OutputCheck:
             if logits
             else ", or `keras.metrics.F1Score(average='micro', threshold=0.5)`"
         )
+        # class ids (by the labels, or without labels by a sparse loss) on several units
+        class_ids = (self.units or 0) > 1 and (
+            self.parsed.format in ("sparse", "binary-column")
+            if self.parsed is not None
+            else self.family == "scce"
+        )
         for metric in self.metrics:
             resolved, obj = metric.resolved, metric.obj
+            if class_ids and (resolved in _COLUMN_METRICS or resolved in _CLIPPING_METRICS):
+                why = (
+                    "a sparse loss"
+                    if self.parsed is None
+                    else f"shape {tuple(self.parsed.values.shape)}"
+                )
+                self.add(
+                    "SH307",
+                    f"The metric {metric.name} ({resolved}) reads one label column per output, "
+                    f"but the labels are class ids ({why}) and the output has {self.units} "
+                    "units: fit stops at the first batch with a shape error, or (categorical "
+                    "accuracy) compares every sample with the argmax of the whole batch's ids "
+                    "and reports a number that is not the accuracy.",
+                    "Use metrics that read class ids: 'sparse_categorical_accuracy', "
+                    "'sparse_top_k_categorical_accuracy', or the metrics of "
+                    f"`{_head_call(Task.MULTICLASS, self.units)}`; or one-hot encode the "
+                    f"labels, `safeheads.to_categorical(y, {self.units})`, with a categorical "
+                    "loss.",
+                )
+                continue
             built_for = _width_built_for(obj)
             if built_for is not None and self.units is not None:
                 width, what = built_for
