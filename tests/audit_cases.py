@@ -191,6 +191,11 @@ ACC_2_THRESHOLDS = obj(
     "ThresholdAccuracy([0.3, 0.5])", lambda: safeheads.ThresholdAccuracy([0.3, 0.5])
 )
 PRECISION_AT_5 = obj("PrecisionAtK(5)", lambda: safeheads.PrecisionAtK(5))
+TOP_5 = obj("TopKAccuracy(5)", lambda: safeheads.TopKAccuracy(5))
+TOP_1 = obj("TopKAccuracy(1)", lambda: safeheads.TopKAccuracy(1))
+TOP_1_ONE_HOT = obj(
+    "TopKAccuracy(1, sparse=False)", lambda: safeheads.TopKAccuracy(1, sparse=False)
+)
 PRECISION_AT_3 = obj("PrecisionAtK(3)", lambda: safeheads.PrecisionAtK(3))
 ADJUSTED_2 = obj(
     "LogitAdjustedAccuracy([0.0, 0.0])", lambda: safeheads.LogitAdjustedAccuracy([0.0, 0.0])
@@ -633,6 +638,34 @@ CASES = [
         "sparse_categorical_crossentropy",
         (ADJUSTED_2,),
         expected=("SH306",),
+    ),
+    _case(
+        "top-5-accuracy-on-3",
+        3,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        (TOP_5,),
+        "sparse3",
+        expected=("SH306",),
+    ),
+    _case("top-1-accuracy-on-1-unit", 1, "sigmoid", "bce", (TOP_1,), "binary", expected=("SH306",)),
+    _case(
+        "one-hot-top-1-with-ids",
+        3,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        (TOP_1_ONE_HOT,),
+        "sparse3",
+        expected=("SH307",),
+    ),
+    _case(
+        "cosine-similarity-metric-with-ids",
+        3,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        ("cosine_similarity",),
+        "sparse3",
+        expected=("SH307",),
     ),
     _case(
         "categorical-accuracy-with-ids",

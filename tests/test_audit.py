@@ -893,6 +893,32 @@ def test_the_suspicious_labels_warning_names_the_output_of_a_model_with_several(
     assert str(record[0].message) == "[output 'genre'] " + report.findings[0].message
 
 
+@pytest.mark.parametrize("metric", ["accuracy", "acc"])
+def test_per_timestep_class_ids_resolve_accuracy_as_keras_does(metric: str) -> None:
+    # Labels (N, T) for an (N, T, C) output are class ids (lower rank than the output): Keras
+    # picks SparseCategoricalAccuracy. The doctor read T as the label width, resolved
+    # CategoricalAccuracy and raised a false SH307 that stopped a correct model.
+    model = keras.Sequential([keras.Input((5, 4)), keras.layers.Dense(3, "softmax")])
+    model.compile("adam", loss="sparse_categorical_crossentropy", metrics=[metric])
+    y = np.arange(32 * 5).reshape(32, 5) % 3
+    report = safeheads.check(model, y)
+    assert report.codes == () and f"{metric} -> SparseCategoricalAccuracy" in str(report)
+    model.fit(np.zeros((32, 5, 4)), y, verbose=0, callbacks=[safeheads.HeadGuard()])
+
+
+def test_the_column_metric_fix_leaves_out_one_hot_labels_when_the_loss_ignores_a_class() -> None:
+    # to_categorical refuses the ignored id -1, and the categorical loss has no ignore_class.
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")])
+    loss = keras.losses.SparseCategoricalCrossentropy(ignore_class=-1)
+    model.compile("adam", loss=loss, metrics=["categorical_accuracy"])
+    finding = safeheads.check(model, np.array([0, 1, 2, -1] * 3)).findings[0]
+    assert finding.code == "SH307"
+    assert finding.fix == (
+        "Use metrics that read class ids: 'sparse_categorical_accuracy', or the metrics of "
+        "`safeheads.classification_head('multiclass', 3)`."
+    )
+
+
 def test_no_warning_for_good_labels() -> None:
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")])
     model.compile("adam", loss="sparse_categorical_crossentropy")

@@ -90,7 +90,7 @@ from safeheads._labels import _Parsed, _suspicious, parse_labels
 from safeheads._layer import HeadLayer
 from safeheads._losses import SigmoidCrossentropy, SoftmaxCrossentropy
 from safeheads._metrics import _ConfusionMetric, _ThresholdMetric
-from safeheads._ranking import _AtK
+from safeheads._ranking import TopKAccuracy, _AtK
 from safeheads._tasks import Task, parse_task
 from safeheads._tuning import LogitAdjustedAccuracy
 from safeheads._weights import _class_counts
@@ -728,21 +728,36 @@ class _Metric:
     obj: Any
 
 
-def _width_built_for(obj: Any) -> tuple[int, str] | None:
-    """The output width a safeheads metric was built for (and how to say so), or None.
-
-    A width of its own (labels, thresholds or offsets) must equal the output's; for
-    precision/recall@k, ``k`` must not exceed it.
-    """
+def _width_mismatch(obj: Any, units: int) -> tuple[str, str] | None:
+    """How a safeheads metric built for another output width fails on ``units`` outputs:
+    (what it was built for, what happens), or None when it fits."""
+    crash = "so fit stops at the first batch with a shape error"
     if isinstance(obj, (RocAUC, _ConfusionMetric)):
-        return obj.num_labels, f"num_labels={obj.num_labels}"
-    if isinstance(obj, _ThresholdMetric) and isinstance(obj.threshold, tuple):
-        return len(obj.threshold), f"{len(obj.threshold)} per-output thresholds"
-    if isinstance(obj, LogitAdjustedAccuracy):
-        return len(obj.offsets), f"{len(obj.offsets)} classes (its offsets)"
-    if isinstance(obj, _AtK):
-        return obj.k, f"the top k={obj.k} of at least {obj.k} outputs"
-    return None
+        width, what = obj.num_labels, f"num_labels={obj.num_labels}"
+    elif isinstance(obj, _ThresholdMetric) and isinstance(obj.threshold, tuple):
+        width, what = len(obj.threshold), f"{len(obj.threshold)} per-output thresholds"
+    elif isinstance(obj, LogitAdjustedAccuracy):
+        width, what = len(obj.offsets), f"{len(obj.offsets)} classes (its offsets)"
+    elif isinstance(obj, _AtK):
+        if obj.k <= units:
+            return None
+        return f"the top k={obj.k} of at least {obj.k} outputs", crash
+    elif isinstance(obj, TopKAccuracy):
+        if units == 1:
+            return (
+                "a multiclass output (one unit per class)",
+                "and the argmax of one unit is always class 0: it reports the share of "
+                "label 0, not an accuracy",
+            )
+        if 1 < obj.k and units <= obj.k:
+            return (
+                f"the top k={obj.k} of more than {obj.k} classes",
+                f"and among {units} classes every one is in the top {obj.k}: it is always 1.0",
+            )
+        return None
+    else:
+        return None
+    return None if width == units else (what, crash)
 
 
 #: Metrics that read one label column per output (one-hot or multi-hot rows): given class
@@ -755,7 +770,12 @@ _COLUMN_METRICS = frozenset({
     "BinaryCrossentropy", "binary_crossentropy", "MeanSquaredError", "mean_squared_error",
     "MeanAbsoluteError", "mean_absolute_error", "ThresholdAccuracy", "ExactMatch",
     "ThresholdPrecision", "ThresholdRecall", "ThresholdF1", "RocAUC", "PrecisionAtK",
-    "RecallAtK",
+    "RecallAtK", "OneHotIoU", "OneHotMeanIoU", "RootMeanSquaredError", "CosineSimilarity",
+    "cosine_similarity", "Hinge", "hinge", "SquaredHinge", "squared_hinge",
+    "CategoricalHinge", "categorical_hinge", "Poisson", "poisson",
+    "MeanSquaredLogarithmicError", "mean_squared_logarithmic_error",
+    "MeanAbsolutePercentageError", "mean_absolute_percentage_error", "R2Score",
+    "KLDivergence", "kl_divergence", "LogCoshError", "log_cosh",
 })  # fmt: skip
 
 _ARGMAX_METRICS = (
@@ -1321,14 +1341,21 @@ class _OutputCheck:
             else ", or `keras.metrics.F1Score(average='micro', threshold=0.5)`"
         )
         # class ids (by the labels, or without labels by a sparse loss) on several units
-        class_ids = (self.units or 0) > 1 and (
-            self.parsed.format in ("sparse", "binary-column")
-            if self.parsed is not None
-            else self.family == "scce"
+        class_ids = (
+            (self.units or 0) > 1
+            and (self.out.rank or 2) <= 2
+            and (
+                self.parsed.format in ("sparse", "binary-column")
+                if self.parsed is not None
+                else self.family == "scce"
+            )
         )
         for metric in self.metrics:
             resolved, obj = metric.resolved, metric.obj
-            if class_ids and (resolved in _COLUMN_METRICS or resolved in _CLIPPING_METRICS):
+            one_hot_accuracy = isinstance(obj, TopKAccuracy) and not obj.sparse
+            if class_ids and (
+                resolved in _COLUMN_METRICS or resolved in _CLIPPING_METRICS or one_hot_accuracy
+            ):
                 why = (
                     "a sparse loss"
                     if self.parsed is None
@@ -1338,30 +1365,31 @@ class _OutputCheck:
                     "SH307",
                     f"The metric {metric.name} ({resolved}) reads one label column per output, "
                     f"but the labels are class ids ({why}) and the output has {self.units} "
-                    "units: fit stops at the first batch with a shape error, or (categorical "
-                    "accuracy) compares every sample with the argmax of the whole batch's ids "
-                    "and reports a number that is not the accuracy.",
-                    "Use metrics that read class ids: 'sparse_categorical_accuracy', "
-                    "'sparse_top_k_categorical_accuracy', or the metrics of "
-                    f"`{_head_call(Task.MULTICLASS, self.units)}`; or one-hot encode the "
-                    f"labels, `safeheads.to_categorical(y, {self.units})`, with a categorical "
-                    "loss.",
+                    "units: fit stops at the first batch with a shape error, or the metric "
+                    "reports a number that is not what it names (categorical accuracy compares "
+                    "every sample with the argmax of the whole batch's ids).",
+                    "Use metrics that read class ids: 'sparse_categorical_accuracy', or the "
+                    f"metrics of `{_head_call(Task.MULTICLASS, self.units)}`"
+                    + (
+                        "."
+                        if self.loss is not None and self.loss.ignore_class is not None
+                        else "; or one-hot encode the labels, "
+                        f"`safeheads.to_categorical(y, {self.units})`, with a categorical loss."
+                    ),
                 )
                 continue
-            built_for = _width_built_for(obj)
-            if built_for is not None and self.units is not None:
-                width, what = built_for
-                if width > self.units if isinstance(obj, _AtK) else width != self.units:
-                    self.add(
-                        "SH306",
-                        f"The metric {metric.name} was built for {what}, but this output has "
-                        f"{self.units} unit{'s' * (self.units != 1)}, so fit stops at the first "
-                        "batch with a shape error.",
-                        "Give each output the metrics of its own head (`head.metrics` of the "
-                        "head whose layer it is); with several outputs, pass metrics as a dict "
-                        "keyed by output name so that no list is paired with another output.",
-                    )
-                    continue
+            mismatch = None if self.units is None else _width_mismatch(obj, self.units)
+            if mismatch is not None:
+                what, happens = mismatch
+                self.add(
+                    "SH306",
+                    f"The metric {metric.name} was built for {what}, but this output has "
+                    f"{self.units} unit{'s' * (self.units != 1)}, {happens}.",
+                    "Give each output the metrics of its own head (`head.metrics` of the "
+                    "head whose layer it is); with several outputs, pass metrics as a dict "
+                    "keyed by output name so that no list is paired with another output.",
+                )
+                continue
             if multilabel and resolved in _ARGMAX_METRICS:
                 via = (
                     f"resolves to {resolved} here"
@@ -2080,8 +2108,9 @@ def inspect_model(
         output_loss = _resolve_loss(identifier) if identifier is not None else None
         label_columns = None
         shape = _shape(y_out) if y_out is not None else None
-        if shape:
-            label_columns = 1 if len(shape) == 1 else int(shape[-1])
+        if shape:  # Keras' rule: labels of a lower rank than the output are class ids
+            below = output.rank is not None and len(shape) < output.rank
+            label_columns = 1 if len(shape) == 1 or below else int(shape[-1])
         output_metrics = [
             _resolve_metric(
                 m, output.units, label_columns, output_loss.family if output_loss else None
