@@ -637,6 +637,41 @@ def test_nested_and_unknown_outputs_are_left_to_keras() -> None:
         model.fit(x, y, epochs=1, verbose=0, callbacks=[safeheads.HeadGuard()])
 
 
+@pytest.mark.parametrize(
+    ("outputs", "keys", "hint"),
+    [
+        pytest.param("dict", ["la", "lb"], True, id="dict-outputs-keyed-by-layer"),
+        pytest.param("list", ["x", "z"], False, id="list-outputs-unknown-keys"),
+        pytest.param("single", ["foo"], False, id="one-output-unknown-key"),
+    ],
+)
+def test_labels_keyed_by_no_output_are_sh208(outputs: str, keys: list[str], hint: bool) -> None:
+    # A note only, and fit then failed at the first batch with "TypeError: Expected float32,
+    # but got la of type 'str'" (HeadGuard let it start).
+    inputs = keras.Input((4,))
+    a = keras.layers.Dense(1, "sigmoid", name="la")(inputs)
+    b = keras.layers.Dense(1, "sigmoid", name="lb")(inputs)
+    model = keras.Model(inputs, {"dict": {"a": a, "b": b}, "list": [a, b], "single": a}[outputs])
+    model.compile("adam", loss="binary_crossentropy")
+    t = np.array([0.0, 1.0] * 4)
+    y = dict.fromkeys(keys, t)
+    report = safeheads.check(model, y)
+    assert report.codes == ("SH208",) and not report.ok
+    names = {"dict": ["a", "b"], "list": ["la", "lb"], "single": ["la"]}[outputs]  # dict: keys
+    finding = report.findings[0]
+    assert finding.message == (
+        f"The labels are a dict keyed {keys}, which name no output of the model, so fit() "
+        f"stops at the first batch (this model's outputs: {names})."
+    )
+    assert finding.fix.startswith("Key the labels by the outputs: y={")
+    assert ("keyed by the dict's keys, not its layers'" in finding.fix) is hint
+    assert not any("labels' keys" in note for note in report.notes)
+    with pytest.raises(safeheads.HeadMismatchError, match="SH208"):
+        model.fit(np.zeros((8, 4)), y, verbose=0, callbacks=[safeheads.HeadGuard()])
+    with pytest.raises(TypeError, match="Expected float32"):  # what Keras does unguarded
+        model.fit(np.zeros((8, 4)), y, verbose=0)
+
+
 def test_a_head_with_a_regression_loss_is_still_checked() -> None:
     head = safeheads.classification_head("multiclass", 3, from_logits=True)
     model = keras.Sequential([keras.Input((4,)), head.layer])

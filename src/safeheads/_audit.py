@@ -27,8 +27,8 @@ SH204    error     softmax output (several units) with binary crossentropy
 SH205    error     categorical crossentropy over a single output unit
 SH206    warning   a loss not recognised as a classification crossentropy
 SH207    error     a loss Keras cannot use (an unknown name, or not callable)
-SH208    error     loss or metrics keyed or listed for outputs the model does
-                   not have (``fit`` stops)
+SH208    error     loss, metrics or labels keyed or listed for outputs the
+                   model does not have (``fit`` stops)
 SH209    warning   an output of a multi-output model that gets no loss (it never
                    trains)
 SH301    error     argmax accuracy (``'accuracy'`` resolved by shape) on a
@@ -110,7 +110,7 @@ CODES: dict[str, tuple[str, str]] = {
     "SH205": ("error", "categorical crossentropy over a single output unit"),
     "SH206": ("warning", "loss not recognised as a classification crossentropy"),
     "SH207": ("error", "a loss Keras cannot use (an unknown name, or not callable)"),
-    "SH208": ("error", "loss or metrics that do not fit the model's outputs"),
+    "SH208": ("error", "loss, metrics or labels that do not fit the model's outputs"),
     "SH209": ("warning", "an output of a multi-output model that gets no loss"),
     "SH301": ("error", "argmax accuracy on a multilabel output"),
     "SH302": ("warning", "binary_accuracy on a multilabel output"),
@@ -943,6 +943,26 @@ def _two_values_fix(values: np.ndarray, units: int) -> str | None:
         f"(y == {high}) or use safeheads.classification_head('binary', class_names=[{low}, "
         f"{high}]) and head.encode(y); if there are more classes, "
         + _replace_with(Task.MULTICLASS, high + 1)
+    )
+
+
+def _label_keys_finding(y: Any, outputs: list[_Output]) -> Finding | None:
+    """SH208 for labels in a dict none of whose keys names an output: ``fit`` then fails at
+    the first batch (Keras 3.15: "TypeError: Expected float32, but got <key> of type 'str'")."""
+    names = [output.name for output in outputs]
+    if not isinstance(y, collections.abc.Mapping) or not y or any(key in names for key in y):
+        return None
+    keys = list(y)
+    fix = "Key the labels by the outputs: y={" + ", ".join(f"{n!r}: ..." for n in names) + "}."
+    layers = {output.layer.name for output in outputs if output.layer is not None}
+    if all(key in layers for key in keys):
+        fix += " A model whose outputs are a dict is keyed by the dict's keys, not its layers'."
+    return Finding(
+        "SH208",
+        "error",
+        f"The labels are a dict keyed {keys}, which name no output of the model, so fit() "
+        f"stops at the first batch (this model's outputs: {names}).",
+        fix,
     )
 
 
@@ -2084,8 +2104,13 @@ def inspect_model(
     loss = getattr(model, "loss", None) if compiled else None
     metrics, weighted = _compiled_metrics(model) if compiled else (None, None)
     ys, label_notes = _split_labels(y, outputs)
-    findings: list[Finding] = []
     struct = getattr(model, "_outputs_struct", None)
+    # outputs known by name (traced, not nested); other models are left to Keras
+    keys_finding = _label_keys_finding(y, outputs) if _flat_outputs(struct, outputs) else None
+    findings: list[Finding] = []
+    if keys_finding is not None:  # the finding says it: no note that the labels were skipped
+        findings.append(keys_finding)
+        label_notes = [note for note in label_notes if not note.startswith("the labels' keys")]
     if compiled and _flat_outputs(struct, outputs):
         dict_outputs = isinstance(struct, dict)
         findings.extend(_structure_findings(loss, metrics, weighted, outputs, dict_outputs))
