@@ -103,7 +103,8 @@ def _check_labels(task: Task, labels: object) -> str | None:
     return labels
 
 
-def check_class_names(class_names: object, n: int) -> tuple[str | int, ...] | None:
+def check_class_names(class_names: object, n: int | None) -> tuple[str | int, ...] | None:
+    """Validate ``class_names``: str or int, one type, distinct; ``n`` of them unless None."""
     if class_names is None:
         return None
     if isinstance(class_names, str) or not isinstance(class_names, (Sequence, np.ndarray)):
@@ -125,7 +126,7 @@ def check_class_names(class_names: object, n: int) -> tuple[str | int, ...] | No
             f"Received: class_names[0]={names[0]!r} but class_names[{mixed[0]}]="
             f"{names[mixed[0]]!r}. Convert every name to str."
         )
-    if len(names) != n:
+    if n is not None and len(names) != n:
         raise HeadConfigError(
             f"Expected {n} `class_names`, one per class. Received: {len(names)} names "
             f"{list(names)[:10]}."

@@ -16,7 +16,6 @@ from safeheads._labels import (
     parse_labels,
 )
 from safeheads._layer import check_class_names
-from safeheads._messages import describe_value
 from safeheads._tasks import Task
 from safeheads.errors import LabelFormatError, SafeheadsWarning
 
@@ -46,12 +45,7 @@ def _names_in_order(
                 f"{caller}(y, class_names=head.class_names)."
             )
         return None
-    if isinstance(class_names, str) or not isinstance(class_names, (Sequence, np.ndarray)):
-        raise TypeError(
-            "Expected `class_names` to be a sequence of str or int. Received: "
-            f"class_names={describe_value(class_names)}."
-        )
-    names = check_class_names(class_names, len(class_names))
+    names = check_class_names(class_names, None)
     assert names is not None
     if len(names) < 2:
         raise LabelFormatError(
