@@ -672,6 +672,27 @@ def test_labels_keyed_by_no_output_are_sh208(outputs: str, keys: list[str], hint
         model.fit(np.zeros((8, 4)), y, verbose=0)
 
 
+def test_dict_labels_keyed_as_keras_pairs_them_are_not_sh208() -> None:
+    # Keras pairs these labels by the dict key; the doctor names the outputs otherwise
+    # (str(key), or a subclassed model's one output after its layer): no finding.
+    class Net(keras.Model):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.head = keras.layers.Dense(3, "softmax", name="head")
+
+        def call(self, x: Any) -> Any:
+            return {"cls": self.head(x)}
+
+    inputs = keras.Input((4,))
+    int_keyed = keras.Model(inputs, {0: keras.layers.Dense(3, "softmax")(inputs)})
+    x, t = np.zeros((6, 4), "float32"), np.array([0, 1, 2] * 2)
+    for model, y in [(int_keyed, {0: t}), (Net(), {"cls": t})]:
+        model.compile("adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model(x)
+        assert "SH208" not in safeheads.check(model, y).codes
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[safeheads.HeadGuard()])
+
+
 def test_a_head_with_a_regression_loss_is_still_checked() -> None:
     head = safeheads.classification_head("multiclass", 3, from_logits=True)
     model = keras.Sequential([keras.Input((4,)), head.layer])

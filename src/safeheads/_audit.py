@@ -950,7 +950,7 @@ def _label_keys_finding(y: Any, outputs: list[_Output]) -> Finding | None:
     """SH208 for labels in a dict none of whose keys names an output: ``fit`` then fails at
     the first batch (Keras 3.15: "TypeError: Expected float32, but got <key> of type 'str'")."""
     names = [output.name for output in outputs]
-    if not isinstance(y, collections.abc.Mapping) or not y or any(key in names for key in y):
+    if not isinstance(y, collections.abc.Mapping) or not y or any(str(key) in names for key in y):
         return None
     keys = list(y)
     fix = "Key the labels by the outputs: y={" + ", ".join(f"{n!r}: ..." for n in names) + "}."
@@ -2105,8 +2105,10 @@ def inspect_model(
     metrics, weighted = _compiled_metrics(model) if compiled else (None, None)
     ys, label_notes = _split_labels(y, outputs)
     struct = getattr(model, "_outputs_struct", None)
-    # outputs known by name (traced, not nested); other models are left to Keras
-    keys_finding = _label_keys_finding(y, outputs) if _flat_outputs(struct, outputs) else None
+    # outputs Keras names as the doctor does (a functional model's flat outputs); those of
+    # Sequential and subclassed models, which may return a dict of their own, are left to Keras
+    known = struct is not None and _flat_outputs(struct, outputs)
+    keys_finding = _label_keys_finding(y, outputs) if known else None
     findings: list[Finding] = []
     if keys_finding is not None:  # the finding says it: no note that the labels were skipped
         findings.append(keys_finding)
