@@ -966,15 +966,18 @@ def _label_keys_finding(y: Any, outputs: list[_Output]) -> Finding | None:
     )
 
 
-def _split_labels(y: Any, outputs: list[_Output]) -> tuple[list[Any], list[str]]:
-    """The labels of each output, as Keras pairs them, and notes on labels left unchecked."""
+def _split_labels(
+    y: Any, outputs: list[_Output], *, note_unknown_keys: bool = True
+) -> tuple[list[Any], list[str]]:
+    """The labels of each output, as Keras pairs them, and notes on labels left unchecked
+    (``note_unknown_keys=False`` where a finding already says that no key names an output)."""
     names = [output.name for output in outputs]
     if y is None:
         return [None] * len(outputs), []
     if isinstance(y, collections.abc.Mapping):
         unknown = [key for key in y if key not in names]
         notes = []
-        if unknown:
+        if unknown and note_unknown_keys:
             notes.append(
                 f"the labels' keys {unknown} name no output of the model (outputs: {names}): "
                 "those labels were not checked; key them by output name."
@@ -2103,16 +2106,13 @@ def inspect_model(
     compiled = bool(getattr(model, "compiled", False))
     loss = getattr(model, "loss", None) if compiled else None
     metrics, weighted = _compiled_metrics(model) if compiled else (None, None)
-    ys, label_notes = _split_labels(y, outputs)
     struct = getattr(model, "_outputs_struct", None)
     # outputs Keras names as the doctor does (a functional model's flat outputs); those of
     # Sequential and subclassed models, which may return a dict of their own, are left to Keras
     known = struct is not None and _flat_outputs(struct, outputs)
     keys_finding = _label_keys_finding(y, outputs) if known else None
-    findings: list[Finding] = []
-    if keys_finding is not None:  # the finding says it: no note that the labels were skipped
-        findings.append(keys_finding)
-        label_notes = [note for note in label_notes if not note.startswith("the labels' keys")]
+    ys, label_notes = _split_labels(y, outputs, note_unknown_keys=keys_finding is None)
+    findings: list[Finding] = [] if keys_finding is None else [keys_finding]
     if compiled and _flat_outputs(struct, outputs):
         dict_outputs = isinstance(struct, dict)
         findings.extend(_structure_findings(loss, metrics, weighted, outputs, dict_outputs))
