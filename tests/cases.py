@@ -110,7 +110,11 @@ class Invalid:
 
 INVALID_LABELS = [
     pytest.param(
-        Invalid([], "Expected at least one label. Received: an empty array of shape (0,)."),
+        Invalid(
+            [],
+            "Expected at least one label. Received: an empty array of shape (0,). Pass the "
+            "labels of at least one sample.",
+        ),
         id="empty",
     ),
     pytest.param(

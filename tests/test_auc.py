@@ -208,37 +208,37 @@ def test_head_auc_survives_keras_save_and_load(tmp_path: pathlib.Path) -> None:
         pytest.param(
             lambda: RocAUC(0),
             HeadConfigError,
-            "Expected `num_labels` >= 1. Received: num_labels=0.",
+            "Expected `num_labels` >= 1. Received: num_labels=0. Pass num_labels=1 or more.",
             id="num-labels-0",
         ),
         pytest.param(
             lambda: RocAUC(2.0),
             TypeError,
-            "Expected `num_labels` to be an int. Received: num_labels=2.0.",
+            "Expected `num_labels` to be an int. Received: num_labels=2.0. Pass num_labels=2.",
             id="num-labels-float",
         ),
         pytest.param(
             lambda: RocAUC(num_thresholds=2),
             HeadConfigError,
-            "Expected `num_thresholds` >= 3. Received: num_thresholds=2.",
+            "Expected `num_thresholds` >= 3. Received: num_thresholds=2. Pass num_thresholds=3 or more.",
             id="num-thresholds-2",
         ),
         pytest.param(
             lambda: RocAUC(num_thresholds="200"),
             TypeError,
-            "Expected `num_thresholds` to be an int. Received: num_thresholds='200'.",
+            "Expected `num_thresholds` to be an int. Received: num_thresholds='200'. Pass num_thresholds=200.",
             id="num-thresholds-str",
         ),
         pytest.param(
             lambda: RocAUC(spacing=None),
             TypeError,
-            "Expected `spacing` to be a str. Received: spacing=None.",
+            "Expected `spacing` to be a str. Received: spacing=None. Pass one of 'linear', 'logit'.",
             id="spacing-none",
         ),
         pytest.param(
             lambda: RocAUC(spacing="log"),
             HeadConfigError,
-            "Expected `spacing` to be one of 'linear', 'logit'. Received: spacing='log'.",
+            "Expected `spacing` to be one of 'linear', 'logit'. Received: spacing='log'. Did you mean spacing='logit'?",
             id="spacing-unknown",
         ),
         pytest.param(

@@ -1104,7 +1104,7 @@ def test_not_a_model_is_a_type_error() -> None:
         safeheads.check(keras.layers.Dense(3))  # type: ignore[arg-type]
     assert str(info.value) == (
         "Expected `model` to be a keras.Model (Sequential, functional or loaded with "
-        "keras.models.load_model). Received: model of type Dense."
+        "keras.models.load_model). Received: model of type Dense. Pass the compiled Keras model."
     )
 
 

@@ -94,7 +94,7 @@ def test_class_weight_refuses_names_without_class_names() -> None:
         pytest.param(
             "ab",
             TypeError,
-            "Expected `class_names` to be a sequence of str or int. Received: class_names='ab'.",
+            "Expected `class_names` to be a sequence of str or int. Received: class_names='ab'. Pass one name per class, in class-id order, e.g. class_names=['neg', 'pos'].",
             id="str",
         ),
         pytest.param(
@@ -107,7 +107,7 @@ def test_class_weight_refuses_names_without_class_names() -> None:
         pytest.param(
             ["a", "b", "a"],
             safeheads.HeadConfigError,
-            "Expected distinct `class_names`. Received: duplicates ['a'].",
+            "Expected distinct `class_names`. Received: duplicates ['a']. Give every class its own name.",
             id="duplicate",
         ),
         pytest.param(
@@ -258,7 +258,9 @@ def test_class_weight_refuses_multilabel(y: Any, what: str) -> None:
             id="negative",
         ),
         pytest.param(
-            [], "Expected at least one label. Received: an empty array of shape (0,).", id="empty"
+            [],
+            "Expected at least one label. Received: an empty array of shape (0,). Pass the labels of at least one sample.",
+            id="empty",
         ),
         pytest.param(
             [0, 2**62],

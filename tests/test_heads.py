@@ -112,20 +112,20 @@ CONFIG_ERRORS = [
     pytest.param(
         ("multiclass", 2.0, {}),
         TypeError,
-        "Expected `n` to be an int. Received: n=2.0.",
+        "Expected `n` to be an int. Received: n=2.0. Pass n=2.",
         id="n-float",
     ),
     pytest.param(
         ("multiclass", True, {}),
         TypeError,
-        "Expected `n` to be an int. Received: n=True of type bool.",
+        "Expected `n` to be an int. Received: n=True of type bool. Pass a whole number >= 1.",
         id="n-bool",
     ),
     pytest.param(
         ("multi", 3, {}),
         HeadConfigError,
         "Expected `task` to be one of 'binary', 'multiclass', 'multilabel'. Received: "
-        "task='multi'.",
+        "task='multi'. Pass one of these.",
         id="task-unknown",
     ),
     pytest.param(
@@ -145,7 +145,7 @@ CONFIG_ERRORS = [
     pytest.param(
         (2, 3, {}),
         TypeError,
-        "Expected `task` to be a str or safeheads.Task. Received: task=2.",
+        "Expected `task` to be a str or safeheads.Task. Received: task=2. Pass task='binary', 'multiclass' or 'multilabel'.",
         id="task-int",
     ),
     pytest.param(
@@ -167,14 +167,14 @@ CONFIG_ERRORS = [
     pytest.param(
         ("multilabel", 3, {"threshold": [0.5, 0.5]}),
         HeadConfigError,
-        "Expected one `threshold` per output (3). Received: 2 thresholds.",
+        "Expected one `threshold` per output (3). Received: 2 thresholds. Pass 3 thresholds, or one float for every output.",
         id="threshold-length",
     ),
     pytest.param(
         ("binary", None, {"threshold": "0.5"}),
         TypeError,
         "Expected `threshold` to be a float in (0, 1) or a sequence of them. Received: "
-        "threshold='0.5'.",
+        "threshold='0.5'. Pass threshold=0.5, a number.",
         id="threshold-str",
     ),
     pytest.param(
@@ -194,13 +194,13 @@ CONFIG_ERRORS = [
     pytest.param(
         ("multiclass", 3, {"labels": "dense"}),
         HeadConfigError,
-        "Expected `labels` to be one of 'sparse', 'one_hot'. Received: labels='dense'.",
+        "Expected `labels` to be one of 'sparse', 'one_hot'. Received: labels='dense'. Pass labels='sparse' for class ids or labels='one_hot' for one-hot rows.",
         id="labels-unknown",
     ),
     pytest.param(
         ("multiclass", 3, {"labels": 1}),
         TypeError,
-        "Expected `labels` to be a str or None. Received: labels=1.",
+        "Expected `labels` to be a str or None. Received: labels=1. Pass labels='sparse' for class ids or labels='one_hot' for one-hot rows.",
         id="labels-int",
     ),
     pytest.param(
@@ -208,7 +208,7 @@ CONFIG_ERRORS = [
         HeadConfigError,
         "Expected `labels` to be omitted for task='binary': it chooses the format of multiclass "
         "targets only. Received: labels='one_hot'. A binary head always takes a 0/1 column "
-        "(head.encode also accepts (N, 2) one-hot rows).",
+        "(head.encode also accepts (N, 2) one-hot rows): leave `labels` out.",
         id="labels-binary",
     ),
     pytest.param(
@@ -216,38 +216,38 @@ CONFIG_ERRORS = [
         HeadConfigError,
         "Expected `labels` to be omitted for task='multilabel': it chooses the format of "
         "multiclass targets only. Received: labels='sparse'. A multilabel head always takes a "
-        "multi-hot (N, n) matrix (head.encode also accepts label lists).",
+        "multi-hot (N, n) matrix (head.encode also accepts label lists): leave `labels` out.",
         id="labels-multilabel",
     ),
     pytest.param(
         ("binary", None, {"from_logits": "yes"}),
         TypeError,
-        "Expected `from_logits` to be a bool. Received: from_logits='yes'.",
+        "Expected `from_logits` to be a bool. Received: from_logits='yes'. Pass True or False.",
         id="from-logits-str",
     ),
     pytest.param(
         ("multiclass", 3, {"class_names": ["a", "b"]}),
         HeadConfigError,
-        "Expected 3 `class_names`, one per class. Received: 2 names ['a', 'b'].",
+        "Expected 3 `class_names`, one per class. Received: 2 names ['a', 'b']. Pass 3 names, the name of class id i at position i.",
         id="class-names-count",
     ),
     pytest.param(
         ("multiclass", 3, {"class_names": ["a", "b", "a"]}),
         HeadConfigError,
-        "Expected distinct `class_names`. Received: duplicates ['a'].",
+        "Expected distinct `class_names`. Received: duplicates ['a']. Give every class its own name.",
         id="class-names-duplicate",
     ),
     pytest.param(
         ("multiclass", 2, {"class_names": "ab"}),
         TypeError,
-        "Expected `class_names` to be a sequence of str or int. Received: class_names='ab'.",
+        "Expected `class_names` to be a sequence of str or int. Received: class_names='ab'. Pass one name per class, in class-id order, e.g. class_names=['neg', 'pos'].",
         id="class-names-str",
     ),
     pytest.param(
         ("multiclass", 2, {"class_names": ["a", ("b",)]}),
         TypeError,
         "Expected `class_names` to hold str or int (they are saved in the .keras file). "
-        "Received: class_names[1]=('b',) of type tuple.",
+        "Received: class_names[1]=('b',) of type tuple. Convert every name to str.",
         id="class-names-tuple",
     ),
     pytest.param(
@@ -260,7 +260,7 @@ CONFIG_ERRORS = [
     pytest.param(
         ("binary", None, {"name": 3}),
         TypeError,
-        "Expected `name` to be a str or None. Received: name=3 of type int.",
+        "Expected `name` to be a str or None. Received: name=3 of type int. Pass a layer name such as name='head', or leave it out.",
         id="name-int",
     ),
 ]
@@ -511,7 +511,7 @@ def test_decode_names() -> None:
         pytest.param(
             np.zeros((2, 4)),
             ValueError,
-            "Expected model outputs of shape (N, 3). Received: shape (2, 4).",
+            "Expected model outputs of shape (N, 3). Received: shape (2, 4). Pass model.predict(x) of a model with this head's layer as its output.",
             id="shape",
         ),
         pytest.param(
@@ -531,7 +531,7 @@ def test_decode_names() -> None:
         pytest.param(
             [[0.1, 0.2, 0.3], [0.4]],
             ValueError,
-            "Expected model outputs of shape (N, 3). Received: rows of different lengths.",
+            "Expected model outputs of shape (N, 3). Received: rows of different lengths. Pass model.predict(x), one row per sample.",
             id="ragged",
         ),
         pytest.param(
@@ -602,7 +602,7 @@ def test_head_layer_refuses_units_and_activation(options: dict, received: str) -
     message = (
         "Expected no `units` or `activation` for a HeadLayer: task='multiclass' with n=3 and "
         f"from_logits=False needs 3 units and activation='softmax'. Received: {received}. "
-        "For a linear output pass from_logits=True."
+        "Leave both out; for a linear output pass from_logits=True."
     )
     with pytest.raises(safeheads.HeadConfigError, match=f"^{re.escape(message)}$"):
         safeheads.HeadLayer("multiclass", 3, **options)
@@ -734,7 +734,7 @@ def test_multilabel_n_beyond_the_auc_histogram_is_refused_by_the_head() -> None:
     # RocAUC's own message said "Pass fewer num_thresholds", which a head does not take.
     message = (
         "Expected `n` <= 5368709 for task='multilabel': its auc metric keeps 400 counts per "
-        "label, fewer than 2**31 in all. Received: n=5368710."
+        "label, fewer than 2**31 in all. Received: n=5368710. Map the rarest labels out, e.g. keep the most frequent ones with safeheads.LabelMap."
     )
     with pytest.raises(safeheads.HeadConfigError, match=f"^{re.escape(message)}$"):
         safeheads.classification_head("multilabel", 5368710)

@@ -856,32 +856,32 @@ HEAD_ERRORS = [
         ("multilabel", 3, {"prior": 0.2}),
         HeadConfigError,
         "Expected `prior` to be training labels or one frequency per label (3 values) for "
-        "task='multilabel'. Received: prior=0.2.",
+        "task='multilabel'. Received: prior=0.2. Pass prior=y_train.",
         id="prior-scalar-multilabel",
     ),
     pytest.param(
         ("multiclass", 3, {"prior": 0.2}),
         HeadConfigError,
         "Expected `prior` to be training labels or one frequency per class (3 values) for "
-        "task='multiclass'. Received: prior=0.2.",
+        "task='multiclass'. Received: prior=0.2. Pass prior=y_train.",
         id="prior-scalar-multiclass",
     ),
     pytest.param(
         ("binary", None, {"prior": 1.5}),
         HeadConfigError,
-        "Expected `prior` frequencies in [0, 1]. Received: prior=1.5.",
+        "Expected `prior` frequencies in [0, 1]. Received: prior=1.5. Pass prior=y_train, or each label's share of the training samples.",
         id="prior-binary-range",
     ),
     pytest.param(
         ("multilabel", 3, {"prior": [0.1, 0.2, 1.5]}),
         HeadConfigError,
-        "Expected `prior` frequencies in [0, 1]. Received: prior[2]=1.5.",
+        "Expected `prior` frequencies in [0, 1]. Received: prior[2]=1.5. Pass prior=y_train, or each label's share of the training samples.",
         id="prior-vector-range",  # was read as labels: "a continuous (regression) target"
     ),
     pytest.param(
         ("multiclass", 3, {"prior": [-0.1, 0.6, 0.5]}),
         HeadConfigError,
-        "Expected `prior` frequencies in [0, 1]. Received: prior[0]=-0.1.",
+        "Expected `prior` frequencies in [0, 1]. Received: prior[0]=-0.1. Pass prior=y_train, or each label's share of the training samples.",
         id="prior-vector-negative",
     ),
     pytest.param(
@@ -895,7 +895,7 @@ HEAD_ERRORS = [
     pytest.param(
         ("binary", None, {"prior": float("nan")}),
         HeadConfigError,
-        "Expected `prior` frequencies in [0, 1]. Received: prior=nan.",
+        "Expected `prior` frequencies in [0, 1]. Received: prior=nan. Pass prior=y_train, or each label's share of the training samples.",
         id="prior-binary-nan",
     ),
     pytest.param(
@@ -961,14 +961,14 @@ HEAD_ERRORS = [
         ("multilabel", 3, {"prior": [0.2, 0.3]}),
         HeadConfigError,
         "Expected `prior` to be training labels or one frequency per label (3 values) for "
-        "task='multilabel'. Received: prior=[0.2, 0.3], 2 frequencies.",
+        "task='multilabel'. Received: prior=[0.2, 0.3], 2 frequencies. Pass prior=y_train.",
         id="prior-frequencies-one-short",
     ),
     pytest.param(
         ("binary", None, {"prior": [0.2, 0.3, 0.1]}),
         HeadConfigError,
         "Expected `prior` to be the positive rate (one number) or the training labels for "
-        "task='binary'. Received: prior=[0.2, 0.3, 0.1], 3 frequencies.",
+        "task='binary'. Received: prior=[0.2, 0.3, 0.1], 3 frequencies. Pass prior=y_train.",
         id="prior-binary-three-frequencies",
     ),
     pytest.param(
@@ -990,20 +990,20 @@ HEAD_ERRORS = [
         ("multiclass", 3, {"prior": [0, 1, 2], "logit_adjustment": -0.5}),
         HeadConfigError,
         "Expected `logit_adjustment` >= 0 and finite (the tau in scores - tau * log(prior); 1 "
-        "is the Bayes-balanced value). Received: logit_adjustment=-0.5.",
+        "is the Bayes-balanced value). Received: logit_adjustment=-0.5. Pass a float >= 0, e.g. logit_adjustment=1.0, or leave it out.",
         id="tau-negative",
     ),
     pytest.param(
         ("multiclass", 3, {"prior": [0, 1, 2], "logit_adjustment": float("inf")}),
         HeadConfigError,
         "Expected `logit_adjustment` >= 0 and finite (the tau in scores - tau * log(prior); 1 "
-        "is the Bayes-balanced value). Received: logit_adjustment=inf.",
+        "is the Bayes-balanced value). Received: logit_adjustment=inf. Pass a float >= 0, e.g. logit_adjustment=1.0, or leave it out.",
         id="tau-inf",
     ),
     pytest.param(
         ("multiclass", 3, {"prior": [0, 1, 2], "logit_adjustment": "1"}),
         TypeError,
-        "Expected `logit_adjustment` to be a float or None. Received: logit_adjustment='1'.",
+        "Expected `logit_adjustment` to be a float or None. Received: logit_adjustment='1'. Pass logit_adjustment=1.0, a number.",
         id="tau-type",
     ),
     pytest.param(
@@ -1018,7 +1018,7 @@ HEAD_ERRORS = [
         ("multilabel", 3, {"pos_weight": "balance"}),
         HeadConfigError,
         "Expected `pos_weight` to be 'balanced', a float or one float per output. Received: "
-        "pos_weight='balance'.",
+        "pos_weight='balance'. Pass pos_weight='balanced' (with prior=y_train), a float such as 3.0, or a list of floats.",
         id="pw-unknown-str",
     ),
     pytest.param(
@@ -1031,59 +1031,59 @@ HEAD_ERRORS = [
     pytest.param(
         ("multilabel", 3, {"pos_weight": [1.0, 0.0, 2.0]}),
         HeadConfigError,
-        "Expected `pos_weight` > 0 and finite. Received: pos_weight[1]=0.0.",
+        "Expected `pos_weight` > 0 and finite. Received: pos_weight[1]=0.0. Pass a positive weight (1.0 leaves the positives as they are).",
         id="pw-zero",
     ),
     pytest.param(
         ("binary", None, {"pos_weight": float("inf")}),
         HeadConfigError,
-        "Expected `pos_weight` > 0 and finite. Received: pos_weight=inf.",
+        "Expected `pos_weight` > 0 and finite. Received: pos_weight=inf. Pass a positive weight (1.0 leaves the positives as they are).",
         id="pw-inf",
     ),
     pytest.param(
         ("multilabel", 3, {"pos_weight": [1.0, 2.0]}),
         HeadConfigError,
-        "Expected one `pos_weight` per output (3). Received: 2 weights.",
+        "Expected one `pos_weight` per output (3). Received: 2 weights. Pass 3 weights, or one float for every output.",
         id="pw-length",
     ),
     pytest.param(
         ("multilabel", 3, {"pos_weight": [1.0, None, 2.0]}),
         TypeError,
         "Expected `pos_weight` to be 'balanced', a float or a sequence of floats. Received: "
-        "pos_weight[1]=None.",
+        "pos_weight[1]=None. Pass 'balanced', a float or a sequence of floats.",
         id="pw-type",
     ),
     pytest.param(
         ("binary", None, {"focal_gamma": -1}),
         HeadConfigError,
         "Expected `focal_gamma` >= 0 and finite (0 turns focal loss off; 2 is the usual value). "
-        "Received: focal_gamma=-1.",
+        "Received: focal_gamma=-1. Pass a float >= 0, e.g. focal_gamma=2.0.",
         id="focal-negative",
     ),
     pytest.param(
         ("binary", None, {"focal_gamma": float("inf")}),
         HeadConfigError,
         "Expected `focal_gamma` >= 0 and finite (0 turns focal loss off; 2 is the usual value). "
-        "Received: focal_gamma=inf.",
+        "Received: focal_gamma=inf. Pass a float >= 0, e.g. focal_gamma=2.0.",
         id="focal-inf",
     ),
     pytest.param(
         ("binary", None, {"focal_gamma": None}),
         TypeError,
-        "Expected `focal_gamma` to be a float. Received: focal_gamma=None.",
+        "Expected `focal_gamma` to be a float. Received: focal_gamma=None. Pass a float.",
         id="focal-type",
     ),
     pytest.param(
         ("multiclass", 3, {"label_smoothing": 1.0}),
         HeadConfigError,
         "Expected `label_smoothing` in [0, 1) (0.1 is the usual value). Received: "
-        "label_smoothing=1.0.",
+        "label_smoothing=1.0. Pass a float in [0, 1), e.g. label_smoothing=0.1.",
         id="smoothing-range",
     ),
     pytest.param(
         ("multiclass", 3, {"label_smoothing": True}),
         TypeError,
-        "Expected `label_smoothing` to be a float. Received: label_smoothing=True of type bool.",
+        "Expected `label_smoothing` to be a float. Received: label_smoothing=True of type bool. Pass a float.",
         id="smoothing-type",
     ),
 ]
@@ -1100,12 +1100,12 @@ LAYER_ERRORS = [
     pytest.param(
         {"bias_initializer": "ones"},
         "Expected `bias_initializer` to be omitted with `prior`: the prior sets the bias. "
-        "Received: bias_initializer='ones'.",
+        "Received: bias_initializer='ones'. Leave `bias_initializer` out, or leave `prior` out to set the bias yourself.",
         id="prior-bias-initializer",
     ),
     pytest.param(
         {"use_bias": False},
-        "Expected use_bias=True with `prior`: the prior sets the bias. Received: use_bias=False.",
+        "Expected use_bias=True with `prior`: the prior sets the bias. Received: use_bias=False. Leave `use_bias` out, or leave `prior` out for an output without a bias.",
         id="prior-no-bias",
     ),
 ]
@@ -1125,19 +1125,19 @@ TUNE_ERRORS = [
     pytest.param(
         {"metric": 1},
         TypeError,
-        "Expected `metric` to be a str. Received: metric=1.",
+        "Expected `metric` to be a str. Received: metric=1. Pass one of 'f1', 'fbeta'.",
         id="metric-type",
     ),
     pytest.param(
         {"metric": "accuracy"},
         HeadConfigError,
-        "Expected `metric` to be one of 'f1', 'fbeta'. Received: metric='accuracy'.",
+        "Expected `metric` to be one of 'f1', 'fbeta'. Received: metric='accuracy'. Pass one of these.",
         id="metric-value",
     ),
     pytest.param(
         {"metric": "fbeta", "beta": "2"},
         TypeError,
-        "Expected `beta` to be a float. Received: beta='2'.",
+        "Expected `beta` to be a float. Received: beta='2'. Pass beta=2.0, a number.",
         id="beta-type",
     ),
     pytest.param(
@@ -1172,39 +1172,39 @@ TUNE_ERRORS = [
     pytest.param(
         {"min_support": 2.5},
         TypeError,
-        "Expected `min_support` to be an int or None. Received: min_support=2.5.",
+        "Expected `min_support` to be an int or None. Received: min_support=2.5. Pass a whole number >= 1.",
         id="min-support-type",
     ),
     pytest.param(
         {"min_support": 0},
         HeadConfigError,
         "Expected `min_support` >= 1, or None for no label-own thresholds. Received: "
-        "min_support=0.",
+        "min_support=0. Pass min_support=1 or more, or leave it out.",
         id="min-support-zero",
     ),
     pytest.param(
         {"average": None},
         TypeError,
-        "Expected `average` to be a str. Received: average=None.",
+        "Expected `average` to be a str. Received: average=None. Pass one of 'micro', 'macro', 'micro+macro'.",
         id="average-type",
     ),
     pytest.param(
         {"average": "weighted"},
         HeadConfigError,
         "Expected `average` to be one of 'micro', 'macro', 'micro+macro'. Received: "
-        "average='weighted'.",
+        "average='weighted'. Pass one of these.",
         id="average-value",
     ),
     pytest.param(
         {"prior_slope": "0.5"},
         TypeError,
-        "Expected `prior_slope` to be a float or None. Received: prior_slope='0.5'.",
+        "Expected `prior_slope` to be a float or None. Received: prior_slope='0.5'. Pass prior_slope=0.5, a number.",
         id="prior-slope-type",
     ),
     pytest.param(
         {"prior_slope": float("nan")},
         HeadConfigError,
-        "Expected a finite `prior_slope`. Received: prior_slope=nan.",
+        "Expected a finite `prior_slope`. Received: prior_slope=nan. Pass a finite float, or leave it out to tune it.",
         id="prior-slope-nan",
     ),
 ]
@@ -1304,19 +1304,19 @@ LOSS_ERRORS = [
     pytest.param(
         lambda: SoftmaxCrossentropy(sparse="yes"),
         TypeError,
-        "Expected `sparse` to be a bool. Received: sparse='yes'.",
+        "Expected `sparse` to be a bool. Received: sparse='yes'. Pass True or False.",
         id="sparse-type",
     ),
     pytest.param(
         lambda: SigmoidCrossentropy(from_logits=1),
         TypeError,
-        "Expected `from_logits` to be a bool. Received: from_logits=1.",
+        "Expected `from_logits` to be a bool. Received: from_logits=1. Pass from_logits=True.",
         id="from-logits-type",
     ),
     pytest.param(
         lambda: SigmoidCrossentropy(pos_weight=-2.0),
         HeadConfigError,
-        "Expected `pos_weight` > 0 and finite. Received: pos_weight=-2.0.",
+        "Expected `pos_weight` > 0 and finite. Received: pos_weight=-2.0. Pass a positive weight (1.0 leaves the positives as they are).",
         id="pos-weight",
     ),
     pytest.param(
@@ -1341,13 +1341,13 @@ LOSS_ERRORS = [
         ),
         HeadConfigError,
         "Expected one `pos_weight` per output (4). Received: 3 weights for outputs of shape "
-        "(2, 4).",
+        "(2, 4). Build the loss with 4 weights, or one float for every output.",
         id="pos-weight-length-vs-outputs",
     ),
     pytest.param(
         lambda: PriorBias([0.0, 1.0])((3,)),
         ValueError,
-        "Expected a bias of shape (2,). Received: shape=(3,).",
+        "Expected a bias of shape (2,). Received: shape=(3,). Use this initializer for the bias of the layer it was built for.",
         id="prior-bias-shape",
     ),
 ]
@@ -1515,19 +1515,19 @@ def test_losses_take_python_lists_as_keras_losses_do() -> None:
         pytest.param(
             [float("nan"), 0.0, 0.0],
             HeadConfigError,
-            "Expected `offsets` to be one finite float per class. Received: offsets[0]=nan.",
+            "Expected `offsets` to be one finite float per class. Received: offsets[0]=nan. Pass tau * log(prior) per class, as the head computes it.",
             id="nan",
         ),
         pytest.param(
             [],
             HeadConfigError,
-            "Expected `offsets` to be one finite float per class. Received: offsets=[].",
+            "Expected `offsets` to be one finite float per class. Received: offsets=[]. Pass tau * log(prior) per class, as the head computes it.",
             id="empty",
         ),
         pytest.param(
             ["a", 0.0],
             TypeError,
-            "Expected `offsets` to be a sequence of floats. Received: offsets[0]='a'.",
+            "Expected `offsets` to be a sequence of floats. Received: offsets[0]='a'. Pass a sequence of floats.",
             id="not-a-number",
         ),
     ],

@@ -502,14 +502,14 @@ MULTI_HOT_ERRORS = [
         "cat",
         {},
         LabelFormatError,
-        "Expected one list of labels per sample. Received: label_lists='cat'.",
+        "Expected one list of labels per sample. Received: label_lists='cat'. Pass a list of lists, e.g. [['news'], ['news', 'tech'], []].",
         id="bare-string",
     ),
     pytest.param(
         [],
         {},
         LabelFormatError,
-        "Expected at least one sample. Received: no label lists.",
+        "Expected at least one sample. Received: no label lists. Pass one list per sample ([] for a sample with no label).",
         id="empty",
     ),
     pytest.param(
@@ -551,12 +551,12 @@ def test_decode_multi_hot_round_trip() -> None:
     [
         pytest.param(
             np.zeros((2, 2)),
-            "Expected a 0/1 matrix of shape (N, 3) for the 3 names. Received: shape (2, 2).",
+            "Expected a 0/1 matrix of shape (N, 3) for the 3 names. Received: shape (2, 2). Pass one row per sample with one column per name, as head.decode or to_multi_hot returns them.",
             id="width",
         ),
         pytest.param(
             [1, 0, 1],
-            "Expected a 0/1 matrix of shape (N, 3) for the 3 names. Received: shape (3,).",
+            "Expected a 0/1 matrix of shape (N, 3) for the 3 names. Received: shape (3,). Pass one row per sample with one column per name, as head.decode or to_multi_hot returns them.",
             id="rank",
         ),
         pytest.param(

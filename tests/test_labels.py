@@ -562,7 +562,10 @@ def test_to_categorical_dtype(dtype: object) -> None:
 )
 def test_to_categorical_refuses_non_numeric_dtype(dtype: object) -> None:
     shown = repr(dtype) if isinstance(dtype, str) else f"{dtype!r} of type type"
-    message = f"Expected `dtype` to be a numeric dtype such as 'float32'. Received: dtype={shown}."
+    message = (
+        f"Expected `dtype` to be a numeric dtype such as 'float32'. Received: dtype={shown}. "
+        "Pass dtype='float32' (or an int dtype)."
+    )
     with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
         safeheads.to_categorical([0, 1], 2, dtype)
 
@@ -629,14 +632,14 @@ TO_CATEGORICAL_ERRORS = [
         [0, 1],
         2.0,
         TypeError,
-        "Expected `num_classes` to be an int. Received: num_classes=2.0.",
+        "Expected `num_classes` to be an int. Received: num_classes=2.0. Pass num_classes=2.",
         id="float-n",
     ),
     pytest.param(
         [0, 1],
         0,
         LabelFormatError,
-        "Expected `num_classes` >= 1. Received: num_classes=0.",
+        "Expected `num_classes` >= 1. Received: num_classes=0. Pass num_classes=1 or more.",
         id="zero-n",
     ),
     pytest.param(
@@ -693,12 +696,12 @@ def test_to_sparse() -> None:
         pytest.param(
             [0, 2, 1],
             "Expected one-hot rows of shape (N, n). Received: sparse labels (3 values, n=3). They "
-            "are class ids already.",
+            "are class ids already: pass them as they are.",
             id="sparse",
         ),
         pytest.param(
             [[0], [1, 2]],
-            "Expected one-hot rows of shape (N, n). Received: label-lists labels (2 lists).",
+            "Expected one-hot rows of shape (N, n). Received: label-lists labels (2 lists). Pass one row per sample with exactly one 1.",
             id="lists",
         ),
     ],
@@ -813,7 +816,7 @@ def test_to_multi_hot() -> None:
             [],
             3,
             LabelFormatError,
-            "Expected at least one sample. Received: no label lists.",
+            "Expected at least one sample. Received: no label lists. Pass one list per sample ([] for a sample with no label).",
             id="empty",
         ),
         pytest.param(
@@ -833,7 +836,11 @@ def test_to_multi_hot() -> None:
             id="nested-list",
         ),
         pytest.param(
-            [[0]], "3", TypeError, "Expected `n` to be an int. Received: n='3'.", id="n-str"
+            [[0]],
+            "3",
+            TypeError,
+            "Expected `n` to be an int. Received: n='3'. Pass n=3.",
+            id="n-str",
         ),
     ],
 )

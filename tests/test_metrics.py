@@ -155,31 +155,31 @@ def test_config_round_trip(metric: keras.metrics.Metric) -> None:
         pytest.param(
             lambda: ThresholdF1(0),
             HeadConfigError,
-            "Expected `num_labels` >= 1. Received: num_labels=0.",
+            "Expected `num_labels` >= 1. Received: num_labels=0. Pass num_labels=1 or more.",
             id="num-labels-0",
         ),
         pytest.param(
             lambda: ThresholdF1(2.5),
             TypeError,
-            "Expected `num_labels` to be an int. Received: num_labels=2.5.",
+            "Expected `num_labels` to be an int. Received: num_labels=2.5. Pass a whole number >= 1.",
             id="num-labels-float",
         ),
         pytest.param(
             lambda: ThresholdF1(3, average="weighted"),
             HeadConfigError,
-            "Expected `average` to be one of 'micro', 'macro'. Received: average='weighted'.",
+            "Expected `average` to be one of 'micro', 'macro'. Received: average='weighted'. Pass one of these.",
             id="average",
         ),
         pytest.param(
             lambda: ThresholdF1(3, average=None),
             TypeError,
-            "Expected `average` to be a str. Received: average=None.",
+            "Expected `average` to be a str. Received: average=None. Pass one of 'micro', 'macro'.",
             id="average-none",
         ),
         pytest.param(
             lambda: ThresholdRecall(3, (0.5, 0.5)),
             HeadConfigError,
-            "Expected one `threshold` per output (3). Received: 2 thresholds.",
+            "Expected one `threshold` per output (3). Received: 2 thresholds. Pass 3 thresholds, or one float for every output.",
             id="threshold-count",
         ),
         pytest.param(
@@ -194,7 +194,7 @@ def test_config_round_trip(metric: keras.metrics.Metric) -> None:
             lambda: ThresholdAccuracy(None),
             TypeError,
             "Expected `threshold` to be a float in (0, 1) or a sequence of them. Received: "
-            "threshold=None.",
+            "threshold=None. Pass a float in (0, 1) or a sequence of them.",
             id="threshold-none",
         ),
         pytest.param(
@@ -208,25 +208,25 @@ def test_config_round_trip(metric: keras.metrics.Metric) -> None:
         pytest.param(
             lambda: ThresholdAccuracy(from_logits="False"),
             TypeError,
-            "Expected `from_logits` to be a bool. Received: from_logits='False'.",
+            "Expected `from_logits` to be a bool. Received: from_logits='False'. Pass from_logits=False.",
             id="from-logits-str",  # was bool("False"): True, and every prediction flipped
         ),
         pytest.param(
             lambda: safeheads.RocAUC(from_logits="no"),
             TypeError,
-            "Expected `from_logits` to be a bool. Received: from_logits='no'.",
+            "Expected `from_logits` to be a bool. Received: from_logits='no'. Pass True or False.",
             id="auc-from-logits-str",
         ),
         pytest.param(
             lambda: safeheads.TopKAccuracy(sparse="one_hot"),
             TypeError,
-            "Expected `sparse` to be a bool. Received: sparse='one_hot'.",
+            "Expected `sparse` to be a bool. Received: sparse='one_hot'. Pass True or False.",
             id="top-k-sparse-str",
         ),
         pytest.param(
             lambda: safeheads.LogitAdjustedAccuracy([0.0, 0.0], from_logits=1),
             TypeError,
-            "Expected `from_logits` to be a bool. Received: from_logits=1.",
+            "Expected `from_logits` to be a bool. Received: from_logits=1. Pass from_logits=True.",
             id="logit-adjusted-from-logits-int",
         ),
         pytest.param(

@@ -78,7 +78,7 @@ def test_plot_history_panels(
             [0.1, 0.2],
             TypeError,
             "Expected `history` to be the History that model.fit returns, or its .history "
-            "dict. Received: history=[0.1, 0.2] of type list.",
+            "dict. Received: history=[0.1, 0.2] of type list. Pass history = model.fit(...).",
         ),
         (
             {},
@@ -146,8 +146,18 @@ def test_plot_history_with_validation_freq() -> None:
 @pytest.mark.parametrize(
     ("history", "metrics", "message"),
     [
-        ({"loss": [1.0]}, [], "metrics=[] with logged names ['loss']"),
-        ({"val_loss": [1.0]}, None, "metrics=None with logged names ['val_loss']"),
+        (
+            {"loss": [1.0]},
+            [],
+            "metrics=[] with logged names ['loss']. Leave `metrics` out to plot every "
+            "logged quantity.",
+        ),
+        (
+            {"val_loss": [1.0]},
+            None,
+            "metrics=None with logged names ['val_loss']. Pass the History of a fit() "
+            "that ran at least one epoch.",
+        ),
     ],
     ids=["empty-metrics", "validation-only"],
 )
@@ -157,8 +167,7 @@ def test_plot_history_needs_a_training_quantity(
     with pytest.raises(ValueError) as caught:
         safeheads.plot_history(history, metrics=metrics)
     assert (
-        str(caught.value)
-        == f"Expected at least one training quantity to plot. Received: {message}."
+        str(caught.value) == f"Expected at least one training quantity to plot. Received: {message}"
     )
 
 
@@ -177,7 +186,7 @@ def test_plot_history_unknown_metric() -> None:
     with pytest.raises(ValueError) as caught:
         safeheads.plot_history(LOGS, metrics=["auc"])
     assert str(caught.value) == (
-        "Expected `metrics` among the logged names ['loss', 'accuracy']. Received: unknown ['auc']."
+        "Expected `metrics` among the logged names ['loss', 'accuracy']. Received: unknown ['auc']. Pass names from that list, or leave `metrics` out for all of them."
     )
 
 
@@ -248,7 +257,7 @@ def test_plot_confusion_normalized_names_and_decode(tmp_path: pathlib.Path) -> N
             [0, 1],
             [0, 1, 1],
             {},
-            "Expected `y_true` and `y_pred` to have the same number of samples. Received: 2 and 3.",
+            "Expected `y_true` and `y_pred` to have the same number of samples. Received: 2 and 3. Pass the labels and the decisions of the same samples.",
         ),
         (
             ["a", "b"],
@@ -256,7 +265,12 @@ def test_plot_confusion_normalized_names_and_decode(tmp_path: pathlib.Path) -> N
             {"class_names": ["a", "b"]},
             "Expected every class in `y_pred` to be one of class_names ['a', 'b']. Received: 'c'.",
         ),
-        ([], [], {}, "Expected at least one sample. Received: empty `y_true` and `y_pred`."),
+        (
+            [],
+            [],
+            {},
+            "Expected at least one sample. Received: empty `y_true` and `y_pred`. Pass the labels and decisions of at least one sample.",
+        ),
         (
             np.array([0.0, np.nan, np.nan]),
             np.array([0.0, 1.0, 1.0]),
@@ -335,7 +349,10 @@ def test_plot_confusion_normalize_must_be_a_bool() -> None:
     # normalize="pred" (scikit-learn's column normalisation) used to normalise rows.
     with pytest.raises(TypeError) as caught:
         safeheads.plot_confusion([0, 1], [0, 1], normalize="pred")  # type: ignore[arg-type]
-    assert str(caught.value) == "Expected `normalize` to be a bool. Received: normalize='pred'."
+    assert (
+        str(caught.value)
+        == "Expected `normalize` to be a bool. Received: normalize='pred'. Pass True or False."
+    )
 
 
 def test_plot_label_f1_matches_scikit_learn(tmp_path: pathlib.Path) -> None:
@@ -363,7 +380,7 @@ def test_plot_label_f1_matches_scikit_learn(tmp_path: pathlib.Path) -> None:
             np.zeros((3, 3)),
             {},
             "Expected `y_true` and `y_pred` to be 0/1 matrices of one shape (N, n). Received: "
-            "shapes (3, 2) and (3, 3).",
+            "shapes (3, 2) and (3, 3). Pass multi-hot labels and head.decode(scores) of the same samples.",
         ),
         (
             np.zeros((2, 2)),
@@ -376,9 +393,14 @@ def test_plot_label_f1_matches_scikit_learn(tmp_path: pathlib.Path) -> None:
             np.zeros((2, 2)),
             np.zeros((2, 2)),
             {"class_names": ["a"]},
-            "Expected 2 `class_names`, one per label. Received: 1 names.",
+            "Expected 2 `class_names`, one per label. Received: 1 names. Pass 2 names, the name of label i at position i.",
         ),
-        (np.eye(2), np.eye(2), {"top": 0}, "Expected `top` >= 1. Received: top=0."),
+        (
+            np.eye(2),
+            np.eye(2),
+            {"top": 0},
+            "Expected `top` >= 1. Received: top=0. Pass top=1 or more.",
+        ),
         (
             [["a"], ["a", "b"]],
             [["a"], []],
@@ -391,13 +413,13 @@ def test_plot_label_f1_matches_scikit_learn(tmp_path: pathlib.Path) -> None:
             np.zeros((3, 0)),
             np.zeros((3, 0)),
             {},
-            "Expected at least one sample and one label. Received: shape (3, 0).",
+            "Expected at least one sample and one label. Received: shape (3, 0). Pass the multi-hot labels of at least one sample.",
         ),
         (
             np.zeros((0, 3)),
             np.zeros((0, 3)),
             {},
-            "Expected at least one sample and one label. Received: shape (0, 3).",
+            "Expected at least one sample and one label. Received: shape (0, 3). Pass the multi-hot labels of at least one sample.",
         ),
     ],
     ids=[

@@ -177,38 +177,38 @@ ERRORS = [
     pytest.param(
         lambda: TopKAccuracy(0),
         HeadConfigError,
-        "Expected `k` >= 1. Received: k=0.",
+        "Expected `k` >= 1. Received: k=0. Pass k=1 or more.",
         id="top-k-accuracy-k0",
     ),
     pytest.param(
         lambda: TopKAccuracy("5"),
         TypeError,
-        "Expected `k` to be an int. Received: k='5'.",
+        "Expected `k` to be an int. Received: k='5'. Pass k=5.",
         id="top-k-accuracy-k-str",
     ),
     pytest.param(
         lambda: PrecisionAtK(0),
         HeadConfigError,
-        "Expected `k` >= 1. Received: k=0.",
+        "Expected `k` >= 1. Received: k=0. Pass k=1 or more.",
         id="k0",
     ),
     pytest.param(
         lambda: RecallAtK(2.0),
         TypeError,
-        "Expected `k` to be an int. Received: k=2.0.",
+        "Expected `k` to be an int. Received: k=2.0. Pass k=2.",
         id="k-float",
     ),
     pytest.param(
         lambda: PrecisionAtK(True),
         TypeError,
-        "Expected `k` to be an int. Received: k=True of type bool.",
+        "Expected `k` to be an int. Received: k=True of type bool. Pass a whole number >= 1.",
         id="k-bool",
     ),
     pytest.param(
         lambda: PrecisionAtK(4).update_state(np.zeros((2, 3)), np.zeros((2, 3))),
         ValueError,
         "Expected outputs with at least k=4 labels for precision_at_4. Received: y_pred of "
-        "shape (2, 3).",
+        "shape (2, 3). Build the metric with k <= 3.",
         id="k-above-width",
     ),
     pytest.param(
@@ -295,19 +295,19 @@ HEAD_ERRORS = [
     pytest.param(
         ("multilabel", 4, {"top_k": 5}),
         HeadConfigError,
-        "Expected `top_k` <= n=4, the number of labels. Received: top_k=5.",
+        "Expected `top_k` <= n=4, the number of labels. Received: top_k=5. Pass top_k=4 or less.",
         id="above-n",
     ),
     pytest.param(
         ("multilabel", 4, {"top_k": 0}),
         HeadConfigError,
-        "Expected `top_k` >= 1. Received: top_k=0.",
+        "Expected `top_k` >= 1. Received: top_k=0. Pass top_k=1 or more.",
         id="zero",
     ),
     pytest.param(
         ("multilabel", 4, {"top_k": "5"}),
         TypeError,
-        "Expected `top_k` to be an int. Received: top_k='5'.",
+        "Expected `top_k` to be an int. Received: top_k='5'. Pass top_k=5.",
         id="str",
     ),
     pytest.param(
@@ -322,7 +322,7 @@ HEAD_ERRORS = [
         ("binary", None, {"top_k": 1}),
         HeadConfigError,
         "Expected `top_k` to be omitted for task='binary': precision@k and recall@k rank the "
-        "labels of a multilabel head. Received: top_k=1.",
+        "labels of a multilabel head. Received: top_k=1. Leave `top_k` out.",
         id="binary",
     ),
 ]

@@ -2088,12 +2088,14 @@ def inspect_model(
     if class_weight is not None and not isinstance(class_weight, collections.abc.Mapping):
         raise TypeError(
             "Expected `class_weight` to be a dict {class id: weight}, as fit() takes it. "
-            f"Received: class_weight of type {type(class_weight).__name__}."
+            f"Received: class_weight of type {type(class_weight).__name__}. Pass a dict, e.g. "
+            "safeheads.class_weight(y_train, n)."
         )
     if not isinstance(model, keras.Model):
         raise TypeError(
             "Expected `model` to be a keras.Model (Sequential, functional or loaded with "
-            f"keras.models.load_model). Received: model of type {type(model).__name__}."
+            f"keras.models.load_model). Received: model of type {type(model).__name__}. Pass "
+            "the compiled Keras model."
         )
     parsed_task = parse_task(task) if task is not None else None
     backend = backend or keras.backend.backend()

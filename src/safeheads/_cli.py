@@ -18,10 +18,15 @@ def _at_least(minimum: int, below: int | None = None) -> Callable[[str], int]:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"Expected an int. Received: {text!r}.") from None
+            raise argparse.ArgumentTypeError(
+                f"Expected an int. Received: {text!r}. Pass a whole number, e.g. {minimum}."
+            ) from None
         if value < minimum or (below is not None and value >= below):
             bound = f">= {minimum}" if below is None else f"in [{minimum}, {below})"
-            raise argparse.ArgumentTypeError(f"Expected an int {bound}. Received: {value}.")
+            raise argparse.ArgumentTypeError(
+                f"Expected an int {bound}. Received: {value}. Pass {minimum}"
+                + (" or more." if below is None else f" to {below - 1}.")
+            )
         return value
 
     return parse

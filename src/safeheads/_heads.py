@@ -125,7 +125,8 @@ def _build_metrics(layer: HeadLayer) -> list[keras.metrics.Metric]:
     if cells * n >= 2**31:
         raise HeadConfigError(
             f"Expected `n` <= {(2**31 - 1) // cells} for task='multilabel': its auc metric "
-            f"keeps {cells} counts per label, fewer than 2**31 in all. Received: n={n}."
+            f"keeps {cells} counts per label, fewer than 2**31 in all. Received: n={n}. Map "
+            "the rarest labels out, e.g. keep the most frequent ones with safeheads.LabelMap."
         )
     metrics = [
         ExactMatch(threshold, from_logits=from_logits, name="exact_match"),
@@ -513,7 +514,8 @@ class Head:
         if len(truth) != len(values):
             raise ValueError(
                 f"Expected one row of scores per label. Received: {len(truth)} labels and "
-                f"{len(values)} rows of scores."
+                f"{len(values)} rows of scores. Pass the labels and model.predict(x) of the same "
+                "samples."
             )
         if self.task is not Task.MULTICLASS and not truth.any():
             raise LabelFormatError(
@@ -657,7 +659,8 @@ def _check_outputs(outputs: Any, units: int, *, probabilities: bool) -> np.ndarr
         scores = np.asarray(tensor_to_numpy(outputs))
     except ValueError:  # numpy: "inhomogeneous shape" for ragged rows
         raise ValueError(
-            f"Expected model outputs of shape (N, {units}). Received: rows of different lengths."
+            f"Expected model outputs of shape (N, {units}). Received: rows of different lengths. "
+            "Pass model.predict(x), one row per sample."
         ) from None
     if scores.dtype.kind in "USO":  # strings or objects (bfloat16 is kind "V")
         raise ValueError(
@@ -668,7 +671,8 @@ def _check_outputs(outputs: Any, units: int, *, probabilities: bool) -> np.ndarr
         scores = scores.reshape(-1, 1)
     if scores.ndim != 2 or scores.shape[1] != units:
         raise ValueError(
-            f"Expected model outputs of shape (N, {units}). Received: shape {scores.shape}."
+            f"Expected model outputs of shape (N, {units}). Received: shape {scores.shape}. "
+            "Pass model.predict(x) of a model with this head's layer as its output."
         )
     finite = np.isfinite(scores)
     if not finite.all():
@@ -799,7 +803,7 @@ def classification_head(
     if name is not None and not isinstance(name, str):
         raise TypeError(
             f"Expected `name` to be a str or None. Received: name={name!r} of type "
-            f"{type(name).__name__}."
+            f"{type(name).__name__}. Pass a layer name such as name='head', or leave it out."
         )
     layer = HeadLayer(
         task,

@@ -557,11 +557,15 @@ class LabelMap:
         if isinstance(label_lists, (str, bytes)) or not isinstance(label_lists, Iterable):
             raise LabelFormatError(
                 "Expected one list of labels per sample. Received: "
-                f"label_lists={describe_value(label_lists)}."
+                f"label_lists={describe_value(label_lists)}. Pass a list of lists, e.g. "
+                "[['news'], ['news', 'tech'], []]."
             )
         rows = _rows(_native(list(label_lists)))
         if not rows:
-            raise LabelFormatError("Expected at least one sample. Received: no label lists.")
+            raise LabelFormatError(
+                "Expected at least one sample. Received: no label lists. Pass one list per "
+                "sample ([] for a sample with no label)."
+            )
         lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
         out = np.zeros((len(rows), self.n), dtype=np.float32)
         items = list(itertools.chain.from_iterable(rows))
@@ -681,7 +685,8 @@ class LabelMap:
         if array.ndim != 2 or array.shape[1] != self.n:
             raise LabelFormatError(
                 f"Expected a 0/1 matrix of shape (N, {self.n}) for the {self.n} names. "
-                f"Received: shape {array.shape}."
+                f"Received: shape {array.shape}. Pass one row per sample with one column per "
+                "name, as head.decode or to_multi_hot returns them."
             )
         if not array.shape[0]:
             return []  # no samples, as decode([]) gives no names

@@ -349,7 +349,8 @@ def parse_labels(y: Any, *, lists_fix: str = _LISTS_FIX) -> _Parsed:
         array = array.astype(np.float32)  # ml_dtypes floats (TensorFlow, JAX): exact
     if array.size == 0:
         raise LabelFormatError(
-            f"Expected at least one label. Received: an empty array of shape {array.shape}."
+            f"Expected at least one label. Received: an empty array of shape {array.shape}. "
+            "Pass the labels of at least one sample."
         )
     if array.ndim == 0:
         raise LabelFormatError(
@@ -1212,7 +1213,7 @@ def _check_dtype(dtype: Any) -> np.dtype[Any]:
     if resolved.kind not in "biuf":
         raise TypeError(
             "Expected `dtype` to be a numeric dtype such as 'float32'. "
-            f"Received: dtype={describe_value(dtype)}."
+            f"Received: dtype={describe_value(dtype)}. Pass dtype='float32' (or an int dtype)."
         )
     return resolved
 
@@ -1251,7 +1252,11 @@ def to_sparse(y: Any) -> np.ndarray:
     raise LabelFormatError(
         f"Expected one-hot rows of shape (N, n). Received: {parsed.format} labels "
         f"({_shape_text(parsed)})."
-        + (" They are class ids already." if parsed.format in ("sparse", "binary-column") else "")
+        + (
+            " They are class ids already: pass them as they are."
+            if parsed.format in ("sparse", "binary-column")
+            else " Pass one row per sample with exactly one 1."
+        )
     )
 
 
@@ -1314,7 +1319,10 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
                 "Wrap single labels in a list, e.g. [3] or [] for no label."
             )
     if not rows:
-        raise LabelFormatError("Expected at least one sample. Received: no label lists.")
+        raise LabelFormatError(
+            "Expected at least one sample. Received: no label lists. Pass one list per sample "
+            "([] for a sample with no label)."
+        )
     lengths = np.fromiter((len(row) for row in rows), dtype=np.int64, count=len(rows))
     flat = list(itertools.chain.from_iterable(rows))
     out = np.zeros((len(rows), n), dtype=np.float32)

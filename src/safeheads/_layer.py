@@ -15,7 +15,7 @@ from safeheads._losses import (
     check_label_smoothing,
     check_pos_weight_values,
 )
-from safeheads._messages import check_bool, describe_value
+from safeheads._messages import check_bool, describe_value, int_fix
 from safeheads._ranking import check_k
 from safeheads._tasks import Task, parse_task
 from safeheads._thresholds import Threshold, check_threshold
@@ -35,7 +35,9 @@ _LABELS = ("sparse", "one_hot")
 
 def _check_n(task: Task, n: object) -> int:
     if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer))):
-        raise TypeError(f"Expected `n` to be an int. Received: n={describe_value(n)}.")
+        raise TypeError(
+            f"Expected `n` to be an int. Received: n={describe_value(n)}. {int_fix(n, 'n')}"
+        )
     if task is Task.BINARY:
         if n not in (None, 1, 2):
             hint = (
@@ -77,7 +79,8 @@ def _check_labels(task: Task, labels: object) -> str | None:
         return "sparse" if task is Task.MULTICLASS else None
     if not isinstance(labels, str):
         raise TypeError(
-            f"Expected `labels` to be a str or None. Received: labels={describe_value(labels)}."
+            f"Expected `labels` to be a str or None. Received: labels={describe_value(labels)}. "
+            "Pass labels='sparse' for class ids or labels='one_hot' for one-hot rows."
         )
     if task is not Task.MULTICLASS:
         natural = (
@@ -88,14 +91,14 @@ def _check_labels(task: Task, labels: object) -> str | None:
         raise HeadConfigError(
             f"Expected `labels` to be omitted for task={task.value!r}: it chooses the format "
             f"of multiclass targets only. Received: labels={labels!r}. A {task.value} head "
-            f"always takes {natural}."
+            f"always takes {natural}: leave `labels` out."
         )
     if labels not in _LABELS:
         allowed = ", ".join(repr(value) for value in _LABELS)
         hint = (
             " Did you mean labels='one_hot'?"
             if labels in ("one-hot", "onehot", "categorical")
-            else ""
+            else " Pass labels='sparse' for class ids or labels='one_hot' for one-hot rows."
         )
         raise HeadConfigError(
             f"Expected `labels` to be one of {allowed}. Received: labels={labels!r}.{hint}"
@@ -110,14 +113,16 @@ def check_class_names(class_names: object, n: int | None) -> tuple[str | int, ..
     if isinstance(class_names, str) or not isinstance(class_names, (Sequence, np.ndarray)):
         raise TypeError(
             "Expected `class_names` to be a sequence of str or int. Received: "
-            f"class_names={describe_value(class_names)}."
+            f"class_names={describe_value(class_names)}. Pass one name per class, in class-id "
+            "order, e.g. class_names=['neg', 'pos']."
         )
     names = tuple(name.item() if isinstance(name, np.generic) else name for name in class_names)
     for i, name in enumerate(names):
         if isinstance(name, bool) or not isinstance(name, (str, int)):
             raise TypeError(
                 "Expected `class_names` to hold str or int (they are saved in the .keras "
-                f"file). Received: class_names[{i}]={describe_value(name)}."
+                f"file). Received: class_names[{i}]={describe_value(name)}. Convert every name "
+                "to str."
             )
     mixed = [i for i, name in enumerate(names) if type(name) is not type(names[0])]
     if mixed:
@@ -129,12 +134,13 @@ def check_class_names(class_names: object, n: int | None) -> tuple[str | int, ..
     if n is not None and len(names) != n:
         raise HeadConfigError(
             f"Expected {n} `class_names`, one per class. Received: {len(names)} names "
-            f"{list(names)[:10]}."
+            f"{list(names)[:10]}. Pass {n} names, the name of class id i at position i."
         )
     if len(set(names)) != len(names):
         duplicates = sorted({str(name) for name in names if names.count(name) > 1})
         raise HeadConfigError(
-            f"Expected distinct `class_names`. Received: duplicates {duplicates}."
+            f"Expected distinct `class_names`. Received: duplicates {duplicates}. Give every "
+            "class its own name."
         )
     return names
 
@@ -174,7 +180,8 @@ def _check_pos_weight(
         if pos_weight != "balanced":
             raise HeadConfigError(
                 "Expected `pos_weight` to be 'balanced', a float or one float per output. "
-                f"Received: pos_weight={pos_weight!r}."
+                f"Received: pos_weight={pos_weight!r}. Pass pos_weight='balanced' (with "
+                "prior=y_train), a float such as 3.0, or a list of floats."
             )
         if prior is None:
             raise HeadConfigError(
@@ -192,7 +199,7 @@ def _check_top_k(task: Task, top_k: object, n: int) -> int | None:
         hint = (
             " A multiclass head with n >= 10 already reports top_5_accuracy."
             if task is Task.MULTICLASS
-            else ""
+            else " Leave `top_k` out."
         )
         raise HeadConfigError(
             f"Expected `top_k` to be omitted for task={task.value!r}: precision@k and "
@@ -292,12 +299,14 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
             if kwargs.get("bias_initializer") is not None:
                 raise HeadConfigError(
                     "Expected `bias_initializer` to be omitted with `prior`: the prior sets "
-                    f"the bias. Received: bias_initializer={kwargs['bias_initializer']!r}."
+                    f"the bias. Received: bias_initializer={kwargs['bias_initializer']!r}. "
+                    "Leave `bias_initializer` out, or leave `prior` out to set the bias yourself."
                 )
             if kwargs.get("use_bias", True) is False:
                 raise HeadConfigError(
                     "Expected use_bias=True with `prior`: the prior sets the bias. "
-                    "Received: use_bias=False."
+                    "Received: use_bias=False. Leave `use_bias` out, or leave `prior` out for "
+                    "an output without a bias."
                 )
             kwargs["bias_initializer"] = PriorBias(prior_bias(frequencies, task).tolist())
         if from_logits:
@@ -314,7 +323,8 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
                 f"Expected no `units` or `activation` for a HeadLayer: task={task.value!r} "
                 f"with n={n} and from_logits={from_logits} needs {units} units and "
                 f"activation={activation!r}. Received: units={given_units!r}, "
-                f"activation={given!r}. For a linear output pass from_logits=True."
+                f"activation={given!r}. Leave both out; for a linear output pass "
+                "from_logits=True."
             )
         given_dtype = kwargs.pop("dtype", None)
         if given_dtype is not None and keras.dtype_policies.get(given_dtype).name != "float32":

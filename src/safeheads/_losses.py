@@ -60,7 +60,8 @@ def check_focal_gamma(focal_gamma: object) -> float:
     if not (math.isfinite(gamma) and gamma >= 0.0):
         raise HeadConfigError(
             f"Expected `focal_gamma` >= 0 and finite (0 turns focal loss off; 2 is the usual "
-            f"value). Received: focal_gamma={describe_value(focal_gamma)}."
+            f"value). Received: focal_gamma={describe_value(focal_gamma)}. Pass a float >= 0, "
+            "e.g. focal_gamma=2.0."
         )
     return gamma
 
@@ -71,7 +72,7 @@ def check_label_smoothing(label_smoothing: object) -> float:
     if not 0.0 <= smoothing < 1.0:
         raise HeadConfigError(
             "Expected `label_smoothing` in [0, 1) (0.1 is the usual value). Received: "
-            f"label_smoothing={smoothing!r}."
+            f"label_smoothing={smoothing!r}. Pass a float in [0, 1), e.g. label_smoothing=0.1."
         )
     return smoothing
 
@@ -114,7 +115,8 @@ def check_pos_weight_values(
             )
         if units is not None and len(values) != units:
             raise HeadConfigError(
-                f"Expected one `pos_weight` per output ({units}). Received: {len(values)} weights."
+                f"Expected one `pos_weight` per output ({units}). Received: {len(values)} weights. "
+                f"Pass {units} weights, or one float for every output."
             )
         return values
     return _check_weight(pos_weight, "pos_weight", expected)
@@ -127,7 +129,8 @@ def _check_weight(value: object, where: str, expected: str) -> float:
     number = check_number(value, "pos_weight", expected=expected, where=where)
     if not (math.isfinite(number) and number > 0.0):
         raise HeadConfigError(
-            f"Expected `pos_weight` > 0 and finite. Received: {where}={number!r}."
+            f"Expected `pos_weight` > 0 and finite. Received: {where}={number!r}. Pass a "
+            "positive weight (1.0 leaves the positives as they are)."
         )
     return number
 
@@ -293,7 +296,8 @@ class SigmoidCrossentropy(keras.losses.Loss):  # type: ignore[misc]
             if isinstance(self.pos_weight, tuple) and units not in (None, len(self.pos_weight)):
                 raise HeadConfigError(
                     f"Expected one `pos_weight` per output ({units}). Received: "
-                    f"{len(self.pos_weight)} weights for outputs of shape {tuple(y_pred.shape)}."
+                    f"{len(self.pos_weight)} weights for outputs of shape {tuple(y_pred.shape)}. "
+                    f"Build the loss with {units} weights, or one float for every output."
                 )
             positive = positive * ops.convert_to_tensor(
                 np.asarray(self.pos_weight), dtype=y_pred.dtype

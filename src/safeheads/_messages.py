@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
+
 import numpy as np
 
 from safeheads.errors import HeadConfigError
 
 __all__ = [
+    "check_bool",
     "check_choice",
     "check_int",
     "check_number",
     "check_output_rank",
     "describe_value",
+    "int_fix",
     "is_number",
 ]
 
@@ -26,36 +30,72 @@ def describe_value(value: object) -> str:
     return f"{text} of type {type(value).__name__}"
 
 
+def _number_in(value: object) -> float | None:
+    """The number a str such as ``"3"`` or a one-element array holds, else None."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+        return float(value.reshape(()))
+    return None
+
+
+def int_fix(value: object, name: str, minimum: int = 1) -> str:
+    """The fix for a non-int ``value``: ``Pass k=3.`` for 3.0 or ``"3"``, else the bound."""
+    number = float(value) if is_number(value) else _number_in(value)  # type: ignore[arg-type]
+    if number is not None and number.is_integer() and number >= minimum:
+        return f"Pass {name}={int(number)}."
+    return f"Pass a whole number >= {minimum}."
+
+
 def check_int(
     value: object, name: str, *, minimum: int = 1, error: type[ValueError] = HeadConfigError
 ) -> int:
     """An int (not a bool) >= ``minimum``: TypeError for other types, ``error`` below it."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(
-            f"Expected `{name}` to be an int. Received: {name}={describe_value(value)}."
+            f"Expected `{name}` to be an int. Received: {name}={describe_value(value)}. "
+            + int_fix(value, name, minimum)
         )
     if value < minimum:
-        raise error(f"Expected `{name}` >= {minimum}. Received: {name}={int(value)}.")
+        raise error(
+            f"Expected `{name}` >= {minimum}. Received: {name}={int(value)}. "
+            f"Pass {name}={minimum} or more."
+        )
     return int(value)
 
 
 def check_bool(value: object, name: str) -> bool:
     """A Python or numpy bool, as ``bool`` (not 0/1, not a string): TypeError otherwise."""
     if not isinstance(value, (bool, np.bool_)):
+        spelled = {"true": True, "false": False}.get(str(value).lower())
+        if spelled is None and is_number(value) and value in (0, 1):
+            spelled = bool(value)
+        fix = f"Pass {name}={spelled}." if spelled is not None else "Pass True or False."
         raise TypeError(
-            f"Expected `{name}` to be a bool. Received: {name}={describe_value(value)}."
+            f"Expected `{name}` to be a bool. Received: {name}={describe_value(value)}. {fix}"
         )
     return bool(value)
 
 
 def check_choice(value: object, name: str, allowed: tuple[str, ...]) -> str:
-    """One of the strings ``allowed``: TypeError for other types, HeadConfigError otherwise."""
+    """One of the strings ``allowed``: TypeError for other types, HeadConfigError otherwise.
+
+    The fix names the closest choice when there is one (``"logits"`` for ``"logit"``).
+    """
+    choices = ", ".join(repr(choice) for choice in allowed)
     if not isinstance(value, str):
-        raise TypeError(f"Expected `{name}` to be a str. Received: {name}={describe_value(value)}.")
+        raise TypeError(
+            f"Expected `{name}` to be a str. Received: {name}={describe_value(value)}. "
+            f"Pass one of {choices}."
+        )
     if value not in allowed:
-        choices = ", ".join(repr(choice) for choice in allowed)
+        close = difflib.get_close_matches(value.lower(), allowed, n=1, cutoff=0.6)
+        fix = f"Did you mean {name}={close[0]!r}?" if close else "Pass one of these."
         raise HeadConfigError(
-            f"Expected `{name}` to be one of {choices}. Received: {name}={value!r}."
+            f"Expected `{name}` to be one of {choices}. Received: {name}={value!r}. {fix}"
         )
     return value
 
@@ -74,9 +114,15 @@ def check_number(
     ``threshold[2]`` of a sequence.
     """
     if not is_number(value):
+        number = _number_in(value)
+        fix = (
+            f"Pass {where or name}={number!r}, a number."
+            if number is not None
+            else f"Pass {expected}."
+        )
         raise TypeError(
             f"Expected `{name}` to be {expected}. "
-            f"Received: {where or name}={describe_value(value)}."
+            f"Received: {where or name}={describe_value(value)}. {fix}"
         )
     return float(value)  # type: ignore[arg-type]
 

@@ -61,7 +61,7 @@ def _history_dict(history: Any) -> dict[str, list[float]]:
     if not isinstance(logs, Mapping):
         raise TypeError(
             "Expected `history` to be the History that model.fit returns, or its .history "
-            f"dict. Received: history={describe_value(history)}."
+            f"dict. Received: history={describe_value(history)}. Pass history = model.fit(...)."
         )
     curves: dict[str, list[float]] = {}
     for key, values in logs.items():
@@ -139,7 +139,8 @@ def plot_history(
         unknown = [name for name in metrics if name not in curves]
         if unknown:
             raise ValueError(
-                f"Expected `metrics` among the logged names {names}. Received: unknown {unknown}."
+                f"Expected `metrics` among the logged names {names}. Received: unknown {unknown}. "
+                "Pass names from that list, or leave `metrics` out for all of them."
             )
         names = list(metrics)
     elif "loss" in names:
@@ -148,7 +149,12 @@ def plot_history(
     if not names:
         raise ValueError(
             f"Expected at least one training quantity to plot. Received: metrics="
-            f"{None if metrics is None else list(metrics)} with logged names {list(curves)}."
+            f"{None if metrics is None else list(metrics)} with logged names {list(curves)}. "
+            + (
+                "Pass the History of a fit() that ran at least one epoch."
+                if metrics is None
+                else "Leave `metrics` out to plot every logged quantity."
+            )
         )
     fig = _figure("plot_history", 1.0, 1.0)  # fails with the hint without matplotlib
     from matplotlib.ticker import MaxNLocator
@@ -237,7 +243,8 @@ def _check_lengths(y_true: np.ndarray, y_pred: np.ndarray) -> None:
     if len(y_true) != len(y_pred):
         raise ValueError(
             "Expected `y_true` and `y_pred` to have the same number of samples. Received: "
-            f"{len(y_true)} and {len(y_pred)}."
+            f"{len(y_true)} and {len(y_pred)}. Pass the labels and the decisions of the same "
+            "samples."
         )
 
 
@@ -288,7 +295,10 @@ def plot_confusion(
     normalize = check_bool(normalize, "normalize")
     _check_lengths(true, pred)
     if not len(true):
-        raise ValueError("Expected at least one sample. Received: empty `y_true` and `y_pred`.")
+        raise ValueError(
+            "Expected at least one sample. Received: empty `y_true` and `y_pred`. Pass the "
+            "labels and decisions of at least one sample."
+        )
     if class_names is None:
         if true.dtype.kind in "iub" and pred.dtype.kind in "iub":
             if min(true.min(), pred.min()) < 0:
@@ -419,11 +429,13 @@ def plot_label_f1(
     if true.ndim != 2 or true.shape != pred.shape:
         raise ValueError(
             "Expected `y_true` and `y_pred` to be 0/1 matrices of one shape (N, n). Received: "
-            f"shapes {true.shape} and {pred.shape}."
+            f"shapes {true.shape} and {pred.shape}. Pass multi-hot labels and "
+            "head.decode(scores) of the same samples."
         )
     if not true.size:
         raise ValueError(
-            f"Expected at least one sample and one label. Received: shape {true.shape}."
+            f"Expected at least one sample and one label. Received: shape {true.shape}. Pass "
+            "the multi-hot labels of at least one sample."
         )
     for array, label in ((true, "y_true"), (pred, "y_pred")):
         bad = ~np.isin(array, (0, 1))
@@ -439,7 +451,8 @@ def plot_label_f1(
     names = [str(i) for i in range(n)] if class_names is None else [str(c) for c in class_names]
     if len(names) != n:
         raise ValueError(
-            f"Expected {n} `class_names`, one per label. Received: {len(names)} names."
+            f"Expected {n} `class_names`, one per label. Received: {len(names)} names. Pass "
+            f"{n} names, the name of label i at position i."
         )
     true, pred = true.astype(bool), pred.astype(bool)
     tp = (true & pred).sum(axis=0)

@@ -36,7 +36,8 @@ def check_k(k: object, name: str = "k", n: int | None = None) -> int:
     k = check_int(k, name)
     if n is not None and k > n:
         raise HeadConfigError(
-            f"Expected `{name}` <= n={n}, the number of labels. Received: {name}={int(k)}."
+            f"Expected `{name}` <= n={n}, the number of labels. Received: {name}={int(k)}. "
+            f"Pass {name}={n} or less."
         )
     return k
 
@@ -169,7 +170,8 @@ class _AtK(keras.metrics.Metric):  # type: ignore[misc]
         if width is not None and width < self.k:
             raise ValueError(
                 f"Expected outputs with at least k={self.k} labels for {self.name}. "
-                f"Received: y_pred of shape {tuple(y_pred.shape)}."
+                f"Received: y_pred of shape {tuple(y_pred.shape)}. Build the metric with "
+                f"k <= {width}."
             )
         if keras.backend.backend() == "torch":  # torch.topk orders ties arbitrarily
             top = ops.argsort(-y_pred, axis=-1)[..., : self.k]  # stable: lower index first

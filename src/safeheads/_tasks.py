@@ -57,14 +57,15 @@ def parse_task(task: object) -> Task:
         return task
     if not isinstance(task, str):
         raise TypeError(
-            f"Expected `task` to be a str or safeheads.Task. Received: task={describe_value(task)}."
+            f"Expected `task` to be a str or safeheads.Task. Received: task={describe_value(task)}. "
+            "Pass task='binary', 'multiclass' or 'multilabel'."
         )
     try:
         return Task(task)
     except ValueError:
         allowed = ", ".join(repr(t.value) for t in Task)
         guess = _ALIASES.get(task.strip().lower().replace("_", "").replace("-", ""))
-        hint = f" Did you mean task={guess!r}?" if guess else ""
+        hint = f" Did you mean task={guess!r}?" if guess else " Pass one of these."
         raise HeadConfigError(
             f"Expected `task` to be one of {allowed}. Received: task={task!r}.{hint}"
         ) from None

@@ -50,7 +50,8 @@ def check_threshold(threshold: object, units: int | None = None) -> float | tupl
         if units is not None and len(values) != units:
             raise HeadConfigError(
                 f"Expected one `threshold` per output ({units}). "
-                f"Received: {len(values)} thresholds."
+                f"Received: {len(values)} thresholds. Pass {units} thresholds, or one float "
+                "for every output."
             )
         return values
     return _check_one(threshold, "threshold")

@@ -25,7 +25,14 @@ import numpy as np
 from keras import ops
 
 from safeheads._labels import _to_numpy, encode_labels
-from safeheads._messages import check_bool, check_choice, check_number, describe_value, is_number
+from safeheads._messages import (
+    check_bool,
+    check_choice,
+    check_number,
+    describe_value,
+    int_fix,
+    is_number,
+)
 from safeheads._ranking import TopKAccuracy
 from safeheads._tasks import Task
 from safeheads._thresholds import cut_points
@@ -125,7 +132,8 @@ def resolve_prior(
             noun = "class" if task is Task.MULTICLASS else "label"
             raise HeadConfigError(
                 f"Expected `prior` to be training labels or one frequency per {noun} "
-                f"({n} values) for task={task.value!r}. Received: prior={float(prior)!r}."
+                f"({n} values) for task={task.value!r}. Received: prior={float(prior)!r}. Pass "
+                "prior=y_train."
             )
         values = np.asarray([float(prior)], dtype=np.float64)
     else:
@@ -162,7 +170,8 @@ def resolve_prior(
             shown = str([round(float(v), 6) for v in vector[:6]])[:-1]
             raise HeadConfigError(
                 f"Expected `prior` to be {expected} for task={task.value!r}. Received: prior="
-                f"{shown}{', ...]' if vector.size > 6 else ']'}, {vector.size} frequencies."
+                f"{shown}{', ...]' if vector.size > 6 else ']'}, {vector.size} frequencies. "
+                "Pass prior=y_train."
             )
         if found is None:
             try:
@@ -180,7 +189,8 @@ def resolve_prior(
         bad = int(np.flatnonzero(~(np.isfinite(values) & (values >= 0) & (values <= 1)))[0])
         where = "prior" if values.size == 1 and task is Task.BINARY else f"prior[{bad}]"
         raise HeadConfigError(
-            f"Expected `prior` frequencies in [0, 1]. Received: {where}={float(values[bad])!r}."
+            f"Expected `prior` frequencies in [0, 1]. Received: {where}={float(values[bad])!r}. "
+            "Pass prior=y_train, or each label's share of the training samples."
         )
     if task is Task.MULTICLASS:
         total = float(values.sum())
@@ -274,7 +284,8 @@ class PriorBias(keras.initializers.Initializer):  # type: ignore[misc]
         values = np.asarray(self.values, dtype="float32")
         if tuple(shape) != values.shape:
             raise ValueError(
-                f"Expected a bias of shape {values.shape}. Received: shape={tuple(shape)}."
+                f"Expected a bias of shape {values.shape}. Received: shape={tuple(shape)}. Use "
+                "this initializer for the bias of the layer it was built for."
             )
         return ops.convert_to_tensor(values, dtype=dtype or "float32")
 
@@ -292,7 +303,8 @@ def check_logit_adjustment(value: object) -> float:
         raise HeadConfigError(
             "Expected `logit_adjustment` >= 0 and finite (the tau in scores - tau * "
             "log(prior); 1 is the Bayes-balanced value). Received: "
-            f"logit_adjustment={describe_value(value)}."
+            f"logit_adjustment={describe_value(value)}. Pass a float >= 0, e.g. "
+            "logit_adjustment=1.0, or leave it out."
         )
     return tau
 
@@ -371,7 +383,8 @@ class LogitAdjustedAccuracy(TopKAccuracy):
         if not self.offsets or bad:
             received = f"offsets[{bad[0]}]={self.offsets[bad[0]]!r}" if bad else "offsets=[]"
             raise HeadConfigError(
-                f"Expected `offsets` to be one finite float per class. Received: {received}."
+                f"Expected `offsets` to be one finite float per class. Received: {received}. "
+                "Pass tau * log(prior) per class, as the head computes it."
             )
         self.from_logits = check_bool(from_logits, "from_logits")
 
@@ -428,12 +441,12 @@ def check_tuning_args(
     ):
         raise TypeError(
             "Expected `min_support` to be an int or None. Received: "
-            f"min_support={describe_value(min_support)}."
+            f"min_support={describe_value(min_support)}. {int_fix(min_support, 'min_support')}"
         )
     if min_support is not None and min_support < 1:
         raise HeadConfigError(
             f"Expected `min_support` >= 1, or None for no label-own thresholds. Received: "
-            f"min_support={int(min_support)}."
+            f"min_support={int(min_support)}. Pass min_support=1 or more, or leave it out."
         )
     average = check_choice(average, "average", AVERAGES)
     slope = None
@@ -441,7 +454,8 @@ def check_tuning_args(
         slope = check_number(prior_slope, "prior_slope", expected="a float or None")
         if not math.isfinite(slope):
             raise HeadConfigError(
-                f"Expected a finite `prior_slope`. Received: prior_slope={slope!r}."
+                f"Expected a finite `prior_slope`. Received: prior_slope={slope!r}. Pass a "
+                "finite float, or leave it out to tune it."
             )
     return (
         beta_value**2,
