@@ -152,16 +152,16 @@ CONFIG_ERRORS = [
         ("binary", None, {"threshold": 1.0}),
         HeadConfigError,
         "Expected `threshold` in the open interval (0, 1), a probability. Received: "
-        "threshold=1.0. With from_logits=True the threshold is still a probability; safeheads "
-        "converts it to a logit.",
+        "threshold=1.0. Pass a probability such as 0.5; with from_logits=True the "
+        "threshold is still a probability (safeheads converts it to a logit).",
         id="threshold-1",
     ),
     pytest.param(
         ("multilabel", 3, {"threshold": [0.5, 0.0, 0.5]}),
         HeadConfigError,
         "Expected `threshold` in the open interval (0, 1), a probability. Received: "
-        "threshold[1]=0.0. With from_logits=True the threshold is still a probability; "
-        "safeheads converts it to a logit.",
+        "threshold[1]=0.0. Pass a probability such as 0.5; with from_logits=True the "
+        "threshold is still a probability (safeheads converts it to a logit).",
         id="threshold-item-0",
     ),
     pytest.param(

@@ -186,8 +186,8 @@ def test_config_round_trip(metric: keras.metrics.Metric) -> None:
             lambda: ExactMatch(-0.1),
             HeadConfigError,
             "Expected `threshold` in the open interval (0, 1), a probability. Received: "
-            "threshold=-0.1. With from_logits=True the threshold is still a probability; "
-            "safeheads converts it to a logit.",
+            "threshold=-0.1. Pass a probability such as 0.5; with from_logits=True the "
+            "threshold is still a probability (safeheads converts it to a logit).",
             id="threshold-negative",
         ),
         pytest.param(
@@ -201,8 +201,8 @@ def test_config_round_trip(metric: keras.metrics.Metric) -> None:
             lambda: ThresholdF1(3, 1.5, average="weighted"),
             HeadConfigError,
             "Expected `threshold` in the open interval (0, 1), a probability. Received: "
-            "threshold=1.5. With from_logits=True the threshold is still a probability; "
-            "safeheads converts it to a logit.",
+            "threshold=1.5. Pass a probability such as 0.5; with from_logits=True the "
+            "threshold is still a probability (safeheads converts it to a logit).",
             id="threshold-before-average",  # the declared order
         ),
         pytest.param(

@@ -263,7 +263,8 @@ def test_plot_confusion_normalized_names_and_decode(tmp_path: pathlib.Path) -> N
             ["a", "b"],
             ["a", "c"],
             {"class_names": ["a", "b"]},
-            "Expected every class in `y_pred` to be one of class_names ['a', 'b']. Received: 'c'.",
+            "Expected every class in `y_pred` to be one of class_names ['a', 'b']. Received: 'c' "
+            "(add it to class_names, or pass the labels and decisions as names).",
         ),
         (
             [],

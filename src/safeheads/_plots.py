@@ -354,7 +354,7 @@ def plot_confusion(
             elif array.dtype.kind in "bf":
                 hint = f" ({array.dtype} values: pass class ids as ints, or names)"
             else:
-                hint = ""
+                hint = " (add it to class_names, or pass the labels and decisions as names)"
             raise ValueError(
                 f"Expected every class in `{label}` to be one of class_names {names}. "
                 f"Received: {error.args[0]!r}{hint}."

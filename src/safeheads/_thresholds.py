@@ -23,8 +23,9 @@ def _check_one(value: object, where: str) -> float:
     if not 0.0 < number < 1.0:
         raise HeadConfigError(
             f"Expected `threshold` in the open interval (0, 1), a probability. "
-            f"Received: {where}={number!r}. With from_logits=True the threshold is still a "
-            f"probability; safeheads converts it to a logit."
+            f"Received: {where}={number!r}. Pass a probability such as 0.5; with "
+            "from_logits=True the threshold is still a probability (safeheads converts it to "
+            "a logit)."
         )
     return number
 
