@@ -118,6 +118,15 @@ INVALID_LABELS = [
         id="empty",
     ),
     pytest.param(
+        Invalid(  # each label wrapped in a list: numpy's "object too deep" before
+            [[[0], [1]], [[2]]],
+            "Expected labels (ids or names) in each sample's list. Received: y[0][0]=[0] of type "
+            "list, a list inside the list. Give each sample one flat list, e.g. [0, 1] rather "
+            "than [[0], [1]].",
+        ),
+        id="every-label-wrapped",
+    ),
+    pytest.param(
         Invalid(
             7,
             "Expected labels of shape (N,), (N, 1) or (N, n). Received: a scalar y=7. "

@@ -56,6 +56,8 @@ NAMED = [
     pytest.param("binary", None, ["yes", "no"], ["yes", "no", "no"], id="binary-names"),
     pytest.param("multiclass", 3, [30, 10, 20], [10, 10, 20, 30], id="int-names"),
     pytest.param("multiclass", 3, ["dog", "cat", "bird"], [2, 1, 1, 0], id="ids"),
+    # Refused as negative class ids before, with a fix that then failed too.
+    pytest.param("binary", None, [-1, 1], [-1, 1, 1], id="negative-int-names"),
 ]
 
 
@@ -313,6 +315,29 @@ def test_label_pos_weight_follows_the_heads_class_names() -> None:
     np.testing.assert_allclose(balanced.loss.pos_weight, weights, rtol=1e-6)
 
 
+LISTS_READ_AS_ENCODE = [
+    # Refused before: one label per sample read as class ids, negative ids, no label at all.
+    pytest.param(["a", "b"], [["a"], ["b"], ["a"]], [0.5, 2.0], id="one-name-per-sample"),
+    pytest.param([-1, 0, 5], [[-1, 5], [0], []], [2.0, 2.0, 2.0], id="negative-int-names"),
+]
+
+
+@pytest.mark.parametrize(("names", "y", "expected"), LISTS_READ_AS_ENCODE)
+def test_label_pos_weight_reads_labels_as_the_heads_encode(
+    names: list[Any], y: list[Any], expected: list[float]
+) -> None:
+    head = safeheads.classification_head("multilabel", len(names), class_names=names)
+    weights = safeheads.label_pos_weight(y, class_names=head.class_names)
+    np.testing.assert_allclose(weights, expected, rtol=1e-12)
+    np.testing.assert_array_equal(weights, safeheads.label_pos_weight(head.encode(y)))
+
+
+def test_label_pos_weight_of_empty_lists_with_class_names_warns() -> None:
+    with pytest.warns(SafeheadsWarning, match="^Of 2 labels, 2 have no positive example"):
+        weights = safeheads.label_pos_weight([[], []], class_names=["a", "b"])
+    np.testing.assert_array_equal(weights, [1.0, 1.0])
+
+
 def test_label_pos_weight_refuses_names_without_class_names() -> None:
     with raises(
         LabelFormatError,
@@ -392,7 +417,8 @@ def test_label_pos_weight_refuses_single_labels(y: Any, what: str) -> None:
     with raises(
         LabelFormatError,
         "Expected multilabel labels (a multi-hot matrix or one list of labels per sample) for "
-        f"label_pos_weight. Received: {what}. For binary and multiclass labels use "
+        f"label_pos_weight. Received: {what}. For label lists of one id each pass "
+        "label_pos_weight(safeheads.to_multi_hot(y, n)); for binary and multiclass labels use "
         "safeheads.class_weight(y) with fit(class_weight=...).",
     ):
         safeheads.label_pos_weight(y)

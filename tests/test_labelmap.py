@@ -516,7 +516,8 @@ MULTI_HOT_ERRORS = [
         [["cat"]],
         {"unknown": "drop"},
         LabelFormatError,
-        "Expected `unknown` to be one of 'error', 'ignore'. Received: unknown='drop'.",
+        "Expected `unknown` to be one of 'error', 'ignore'. Received: unknown='drop'. Pass "
+        "unknown='ignore' to skip names not in the map, or leave it out to refuse them.",
         id="bad-unknown-option",
     ),
     pytest.param(
@@ -525,6 +526,23 @@ MULTI_HOT_ERRORS = [
         TypeError,
         "Expected hashable labels. Received: y[1][1]=['dog'] of type list.",
         id="nested-lists",
+    ),
+    pytest.param(
+        {("cat",), ("dog",), ("bird",)},
+        {},
+        LabelFormatError,
+        "Expected one list of labels per sample. Received: a set of 3 rows, which has no "
+        "order: the rows would not line up with the samples. Pass a list.",
+        id="set-of-rows",  # rows came back in hash order
+    ),
+    pytest.param(
+        np.array("cat"),
+        {},
+        LabelFormatError,
+        "Expected one list of labels per sample. Received: label_lists=array('cat', "
+        "dtype='<U3') of type ndarray. Pass a list of lists, e.g. [['news'], ['news', 'tech'], "
+        "[]].",
+        id="0-d-array",
     ),
 ]
 
@@ -736,6 +754,13 @@ def test_construction_errors(class_names: Any, error: type[Exception], message: 
             "LabelMap.from_labels. Received: an array of shape (2, 1, 2). Pass one row of labels "
             "per sample.",
             id="3-d",
+        ),
+        pytest.param(
+            {"main": ["cat", "dog"], "aux": ["x", "y"]},
+            LabelFormatError,
+            "Expected a sequence of labels, one per sample, for LabelMap.from_labels. Received: "
+            "a dict with keys ['main', 'aux']. Pass one output's labels, y[key].",
+            id="dict-of-outputs",  # built a map of the keys before
         ),
     ],
 )

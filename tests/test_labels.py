@@ -831,9 +831,43 @@ def test_to_multi_hot() -> None:
             [[0, [1]], [2]],
             3,
             LabelFormatError,
-            "Expected label ids (ints). Received: y[0][1]=[1] of type list. Give each sample one "
-            "flat list of ids.",
+            "Expected labels (ids or names) in each sample's list. Received: y[0][1]=[1] of type "
+            "list, a list inside the list. Give each sample one flat list, e.g. [0, 1] rather "
+            "than [[0], [1]].",
             id="nested-list",
+        ),
+        pytest.param(
+            [[[0], [1]], [[2]]],
+            3,
+            LabelFormatError,
+            "Expected labels (ids or names) in each sample's list. Received: y[0][0]=[0] of type "
+            "list, a list inside the list. Give each sample one flat list, e.g. [0, 1] rather "
+            "than [[0], [1]].",
+            id="every-label-wrapped",  # numpy made a (3, 1) matrix: all-ones rows before
+        ),
+        pytest.param(
+            {(0,), (9,), (3,)},
+            10,
+            LabelFormatError,
+            "Expected one list of label ids per sample. Received: a set of 3 rows, which has no "
+            "order: the rows would not line up with the samples. Pass a list.",
+            id="set-of-rows",
+        ),
+        pytest.param(
+            {"main": [[0]]},
+            3,
+            LabelFormatError,
+            "Expected one list of label ids per sample. Received: a dict with keys ['main']. "
+            "Pass one output's labels, y[key].",
+            id="dict",
+        ),
+        pytest.param(
+            np.array(0),
+            3,
+            LabelFormatError,
+            "Expected one list of label ids per sample. Received: y=array(0). Pass a list of "
+            "lists, e.g. [[0, 2], [], [1]].",
+            id="0-d-array",
         ),
         pytest.param(
             [[0]],

@@ -17,6 +17,7 @@ from safeheads._labels import (
     _utf8_error,
     _value,
     native_items,
+    unordered_error,
 )
 from safeheads._messages import describe_value, is_number
 from safeheads.errors import LabelFormatError
@@ -328,6 +329,10 @@ class LabelMap:
                     "Expected a sequence of labels, one per sample, for LabelMap.from_labels. "
                     f"Received: y={describe_value(y)}. Wrap a single label in a list: [y]."
                 )
+            if isinstance(y, Mapping):
+                raise unordered_error(
+                    y, "Expected a sequence of labels, one per sample, for LabelMap.from_labels."
+                )
             rows = _native(list(y))
             if any(issubclass(kind, _ROW_TYPES) for kind in set(map(type, rows))):
                 lengths = np.fromiter(map(len, _rows(rows)), dtype=np.int64, count=len(rows))
@@ -551,15 +556,22 @@ class LabelMap:
         if unknown not in _UNKNOWN:
             raise LabelFormatError(
                 f"Expected `unknown` to be one of {', '.join(map(repr, _UNKNOWN))}. Received: "
-                f"unknown={describe_value(unknown)}."
+                f"unknown={describe_value(unknown)}. Pass unknown='ignore' to skip names not in "
+                "the map, or leave it out to refuse them."
             )
         label_lists = _to_numpy(label_lists)
-        if isinstance(label_lists, (str, bytes)) or not isinstance(label_lists, Iterable):
+        if (
+            isinstance(label_lists, (str, bytes))
+            or not isinstance(label_lists, Iterable)
+            or (isinstance(label_lists, np.ndarray) and label_lists.ndim == 0)
+        ):
             raise LabelFormatError(
                 "Expected one list of labels per sample. Received: "
                 f"label_lists={describe_value(label_lists)}. Pass a list of lists, e.g. "
                 "[['news'], ['news', 'tech'], []]."
             )
+        if isinstance(label_lists, (set, frozenset, Mapping)):
+            raise unordered_error(label_lists, "Expected one list of labels per sample.")
         rows = _rows(_native(list(label_lists)))
         if not rows:
             raise LabelFormatError(

@@ -650,7 +650,12 @@ def _parse_label_lists(rows: Sequence[Any]) -> _Parsed:
             f"Expected at least one label in some sample. Received: {len(rows)} empty label "
             "lists. Pass n to safeheads.to_multi_hot(y, n) to build an all-zero matrix."
         )
-    array = np.asarray(flat)
+    try:
+        array = np.asarray(flat)
+    except ValueError:  # rows nested unevenly: no array shape
+        array = None
+    if array is None or array.ndim != 1:
+        raise _nested_error(flat, lengths)
     # names, a mix that numpy would turn into strings, or bools it would read as ids
     if array.dtype.kind in "USO" or _has_bool(flat):
         array = np.empty(len(flat), dtype=object)
@@ -679,6 +684,30 @@ def _parse_label_lists(rows: Sequence[Any]) -> _Parsed:
         raise LabelFormatError(_in_lists(str(err), lengths)) from None
     return _Parsed(
         "label-lists", Task.MULTILABEL, max(int(ids.max()) + 1, 2), len(rows), ids, None, lengths
+    )
+
+
+def _nested_error(flat: list[Any], lengths: np.ndarray) -> LabelFormatError:
+    """The error for a list (or array) inside a sample's list of labels."""
+    first = next(i for i, v in enumerate(flat) if not np.isscalar(v) and not _is_0d(v))
+    received = _in_lists(f"y[{first}]=" + describe_value(flat[first]), lengths)
+    return LabelFormatError(
+        f"Expected labels (ids or names) in each sample's list. Received: {received}, a "
+        "list inside the list. Give each sample one flat list, e.g. [0, 1] rather than "
+        "[[0], [1]]."
+    )
+
+
+def unordered_error(y: Any, expected: str) -> LabelFormatError:
+    """The error for label lists given as a set or a dict, which have no sample order."""
+    if isinstance(y, Mapping):
+        return LabelFormatError(
+            f"{expected} Received: a dict with keys {list(y)[:5]}. Pass one output's labels, "
+            "y[key]."
+        )
+    return LabelFormatError(
+        f"{expected} Received: a {type(y).__name__} of {len(y)} rows, which has no order: "
+        "the rows would not line up with the samples. Pass a list."
     )
 
 
@@ -1302,11 +1331,17 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
             f"{label_lists.shape}, which already is a multi-hot matrix (its columns are the "
             "labels). Use it as it is, as float32: y.astype('float32')."
         )
-    if not isinstance(label_lists, Iterable) or isinstance(label_lists, (str, bytes)):
+    if (
+        not isinstance(label_lists, Iterable)
+        or isinstance(label_lists, (str, bytes))
+        or _is_0d(label_lists)
+    ):
         raise LabelFormatError(
             "Expected one list of label ids per sample. Received: y="
             f"{_value(label_lists)}. Pass a list of lists, e.g. [[0, 2], [], [1]]."
         )
+    if isinstance(label_lists, (set, frozenset, Mapping)):
+        raise unordered_error(label_lists, "Expected one list of label ids per sample.")
     rows = list(label_lists)
     for i, row in enumerate(rows):
         if not isinstance(row, _LIST_TYPES):
@@ -1331,13 +1366,9 @@ def to_multi_hot(label_lists: Iterable[Collection[int]], n: int) -> np.ndarray:
     try:
         values = np.asarray(flat)
     except ValueError:  # a nested list inside a row: no array shape
-        nested = [i for i, v in enumerate(flat) if isinstance(v, _LIST_TYPES)]
-        first = nested[0] if nested else next(i for i, v in enumerate(flat) if not np.isscalar(v))
-        received = _in_lists(f"y[{first}]=" + describe_value(flat[first]), lengths)
-        raise LabelFormatError(
-            f"Expected label ids (ints). Received: {received}. Give each sample one flat "
-            "list of ids."
-        ) from None
+        raise _nested_error(flat, lengths) from None
+    if values.ndim != 1:  # [[[0], [1]], ...]: numpy made a matrix of the nested lists
+        raise _nested_error(flat, lengths)
     if values.dtype.kind == "b":
         received = _in_lists("y[0]=" + _value(flat[0]), lengths)
         raise LabelFormatError(

@@ -26,24 +26,26 @@ def _ids_shown(ids: np.ndarray) -> str:
     return ", ".join(str(int(i)) for i in ids[:10]) + (", ..." if ids.size > 10 else "")
 
 
-def _names_in_order(
-    parsed: _Parsed, class_names: object, caller: str
-) -> tuple[Hashable, ...] | None:
-    """The validated ``class_names``; refuse labels given as names without them.
+def _refuse_names(parsed: _Parsed, caller: str) -> None:
+    """Refuse labels given as names without ``class_names``.
 
     A head numbers its classes in the order of its own ``class_names``; numbering
     names in any other order (sorted, say) would put each weight on another class.
     """
+    if parsed.class_names is not None:
+        shown = list(parsed.class_names)[:10]
+        per = "class id" if caller == "class_weight" else "label"
+        raise LabelFormatError(
+            f"Expected `class_names` for labels given as names: {caller} returns one weight "
+            f"per {per}, and a head numbers its classes in the order of its own "
+            f"class_names. Received: class names {shown} and class_names=None. Pass "
+            f"{caller}(y, class_names=head.class_names)."
+        )
+
+
+def _checked_names(class_names: object, caller: str) -> tuple[Hashable, ...] | None:
+    """The validated ``class_names`` (at least 2), or None."""
     if class_names is None:
-        if parsed.class_names is not None:
-            shown = list(parsed.class_names)[:10]
-            per = "class id" if caller == "class_weight" else "label"
-            raise LabelFormatError(
-                f"Expected `class_names` for labels given as names: {caller} returns one weight "
-                f"per {per}, and a head numbers its classes in the order of its own "
-                f"class_names. Received: class names {shown} and class_names=None. Pass "
-                f"{caller}(y, class_names=head.class_names)."
-            )
         return None
     names = check_class_names(class_names, None)
     assert names is not None
@@ -109,26 +111,27 @@ def class_weight(y: Any, *, class_names: Sequence[Hashable] | None = None) -> di
         ...                        class_names=head.class_names)
         {0: 0.6666666666666666, 1: 2.0, 2: 1.0}
     """
-    parsed = parse_labels(y)
-    if parsed.task is Task.MULTILABEL:
-        raise LabelFormatError(
-            "Expected binary or multiclass labels for class_weight. Received: "
-            f"{parsed.format} labels ({_shape_text(parsed)}). Keras' fit(class_weight=...) "
-            "would weight each multi-hot row by the class of its argmax only, silently. For a "
-            "multilabel head weight each label's positives in the loss instead: "
-            'classification_head("multilabel", n, prior=y, pos_weight="balanced"), or '
-            "pos_weight=safeheads.label_pos_weight(y)."
-        )
-    names = _names_in_order(parsed, class_names, "class_weight")
+    names = _checked_names(class_names, "class_weight")
     if names is None:
+        parsed = parse_labels(y)
+        _refuse_multilabel(parsed)
+        _refuse_names(parsed, "class_weight")
         check_class_count(parsed, "class_weight", "lists a weight for every id in [0, n)")
         counts = _class_counts(parsed)
-    else:
-        ids = encode_labels(y, Task.MULTICLASS, len(names), class_names=names)
+    else:  # read as the head's encode reads it (negative int names included)
+        try:
+            ids = encode_labels(y, Task.MULTICLASS, len(names), class_names=names)
+        except LabelFormatError as error:
+            try:
+                sniffed = parse_labels(y)
+            except LabelFormatError:
+                raise error from None
+            _refuse_multilabel(sniffed)
+            raise
         counts = np.bincount(ids, minlength=len(names))
     present = counts > 0
     weights = np.zeros(counts.size, dtype=np.float64)
-    weights[present] = parsed.n_samples / (int(present.sum()) * counts[present])
+    weights[present] = int(counts.sum()) / (int(present.sum()) * counts[present])
     if not present.all():
         empty = np.flatnonzero(~present)
         kept = int(present.sum())
@@ -145,6 +148,18 @@ def class_weight(y: Any, *, class_names: Sequence[Hashable] | None = None) -> di
             stacklevel=2,
         )
     return {i: float(weight) for i, weight in enumerate(weights.tolist())}
+
+
+def _refuse_multilabel(parsed: _Parsed) -> None:
+    if parsed.task is Task.MULTILABEL:
+        raise LabelFormatError(
+            "Expected binary or multiclass labels for class_weight. Received: "
+            f"{parsed.format} labels ({_shape_text(parsed)}). Keras' fit(class_weight=...) "
+            "would weight each multi-hot row by the class of its argmax only, silently. For a "
+            "multilabel head weight each label's positives in the loss instead: "
+            'classification_head("multilabel", n, prior=y, pos_weight="balanced"), or '
+            "pos_weight=safeheads.label_pos_weight(y)."
+        )
 
 
 def _class_counts(parsed: _Parsed) -> np.ndarray:
@@ -183,7 +198,8 @@ def label_pos_weight(y: Any, *, class_names: Sequence[Hashable] | None = None) -
 
     Raises:
         TypeError: If ``class_names`` is not a sequence of str or int.
-        LabelFormatError: For one label per sample (use `class_weight`), label
+        LabelFormatError: Without ``class_names``, for one label per sample (use
+            `class_weight`, or `to_multi_hot` for lists of one id); for label
             ids of 2**24 or more, label lists of names without ``class_names``,
             fewer than 2 ``class_names``, labels that are not among them, and
             for any malformed label array.
@@ -197,33 +213,14 @@ def label_pos_weight(y: Any, *, class_names: Sequence[Hashable] | None = None) -
         >>> safeheads.label_pos_weight([[1, 0, 1], [0, 0, 1], [0, 1, 0], [0, 0, 0]])
         array([3., 3., 1.])
     """
-    parsed = parse_labels(y)
-    if parsed.format not in ("one-hot", "multi-hot", "label-lists"):
-        raise LabelFormatError(
-            "Expected multilabel labels (a multi-hot matrix or one list of labels per sample) "
-            f"for label_pos_weight. Received: {parsed.format} labels ({_shape_text(parsed)}). "
-            "For binary and multiclass labels use safeheads.class_weight(y) with "
-            "fit(class_weight=...)."
-        )
-    names = _names_in_order(parsed, class_names, "label_pos_weight")
-    if names is not None:
+    names = _checked_names(class_names, "label_pos_weight")
+    if names is not None:  # read as the head's encode reads it
         encoded = encode_labels(y, Task.MULTILABEL, len(names), class_names=names)
         positives = encoded.sum(axis=0, dtype=np.int64)
-    elif parsed.format == "label-lists":
-        assert parsed.lengths is not None
-        check_class_count(parsed, "label_pos_weight", "returns a weight for every id in [0, n)")
-        # One weight per name, or per id up to the largest (one label: n = 1, not 2).
-        n = (
-            len(parsed.class_names)
-            if parsed.class_names is not None
-            else int(parsed.values.max()) + 1
-        )
-        sample = np.repeat(np.arange(parsed.n_samples, dtype=np.int64), parsed.lengths)
-        pairs = np.unique(sample * n + parsed.values)  # a label listed twice counts once
-        positives = np.bincount(pairs % n, minlength=n)
+        n_samples = len(encoded)
     else:
-        positives = parsed.values.sum(axis=0, dtype=np.int64)
-    negatives = parsed.n_samples - positives
+        positives, n_samples = _positives(y)
+    negatives = n_samples - positives
     weights = np.ones(positives.size, dtype=np.float64)
     usable = (positives > 0) & (negatives > 0)
     weights[usable] = negatives[usable] / positives[usable]
@@ -243,3 +240,31 @@ def label_pos_weight(y: Any, *, class_names: Sequence[Hashable] | None = None) -
             stacklevel=2,
         )
     return weights
+
+
+def _positives(y: Any) -> tuple[np.ndarray, int]:
+    """Positives per label and the number of samples, for labels without class names."""
+    parsed = parse_labels(y)
+    if parsed.format not in ("one-hot", "multi-hot", "label-lists"):
+        raise LabelFormatError(
+            "Expected multilabel labels (a multi-hot matrix or one list of labels per sample) "
+            f"for label_pos_weight. Received: {parsed.format} labels ({_shape_text(parsed)}). "
+            "For label lists of one id each pass label_pos_weight(safeheads.to_multi_hot(y, n)); "
+            "for binary and multiclass labels use safeheads.class_weight(y) with fit(class_weight=...)."
+        )
+    _refuse_names(parsed, "label_pos_weight")
+    if parsed.format == "label-lists":
+        assert parsed.lengths is not None
+        check_class_count(parsed, "label_pos_weight", "returns a weight for every id in [0, n)")
+        # One weight per name, or per id up to the largest (one label: n = 1, not 2).
+        n = (
+            len(parsed.class_names)
+            if parsed.class_names is not None
+            else int(parsed.values.max()) + 1
+        )
+        sample = np.repeat(np.arange(parsed.n_samples, dtype=np.int64), parsed.lengths)
+        pairs = np.unique(sample * n + parsed.values)  # a label listed twice counts once
+        positives = np.bincount(pairs % n, minlength=n)
+    else:
+        positives = parsed.values.sum(axis=0, dtype=np.int64)
+    return positives, parsed.n_samples
