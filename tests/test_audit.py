@@ -526,6 +526,83 @@ def test_dict_outputs_are_paired_by_key_not_layer_name() -> None:
         model.fit(np.zeros((10, 4)), y, epochs=1, verbose=0, callbacks=[safeheads.HeadGuard()])
 
 
+class TwoKeyed(keras.Model):  # type: ignore[misc]
+    """A subclassed model returning a dict, its keys out of sorted order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = keras.layers.Dense(8, activation="relu")
+        self.topic = keras.layers.Dense(3, activation="softmax")
+        self.spam = keras.layers.Dense(1, activation="sigmoid")
+
+    def call(self, x: Any) -> Any:
+        h = self.body(x)
+        return {"topic": self.topic(h), "spam": self.spam(h)}
+
+
+def test_subclassed_dict_outputs_pair_list_losses_in_sorted_key_order() -> None:
+    # Keras pairs a list of losses with the dict's values by sorted key (spam, topic):
+    # SH204, SH205 and SH402 were reported in the dict's own order before.
+    model = TwoKeyed()
+    model.compile(
+        "adam",
+        loss=["binary_crossentropy", "sparse_categorical_crossentropy"],
+        metrics=[["accuracy"], ["accuracy"]],
+    )
+    x = np.random.default_rng(0).random((12, 4)).astype("float32")
+    y = {"topic": np.arange(12) % 3, "spam": np.arange(12) % 2}
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[safeheads.HeadGuard()])
+    report = safeheads.check(model, y)
+    assert report.codes == ()
+    outputs = [line.split(":")[0] for line in report.inspected if line.startswith("output")]
+    assert outputs == ["output 'spam'", "output 'topic'"]
+
+
+def test_subclassed_dict_output_left_out_of_the_loss_dict_is_sh209() -> None:
+    # A dict output without a loss trains (SH209); SH208 ("outputs are a list") was wrong.
+    model = TwoKeyed()
+    model.compile("adam", loss={"spam": "binary_crossentropy"}, metrics={"spam": ["accuracy"]})
+    model(np.zeros((2, 4), "float32"))
+    assert safeheads.check(model).codes == ("SH209",)
+
+
+def test_unbuilt_sequential_per_step_labels_are_left_unchecked() -> None:
+    # Without an Input the output's rank is unknown: check() notes labels that only a
+    # per-timestep or per-pixel output takes; HeadGuard reads the rank off fit's x.
+    tokens = np.random.default_rng(0).integers(1, 50, (16, 6))
+    steps = keras.Sequential([
+        keras.layers.Embedding(50, 4),
+        keras.layers.LSTM(4, return_sequences=True),
+        keras.layers.Dense(3, activation="softmax"),
+    ])  # fmt: skip
+    steps.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    report = safeheads.check(steps, tokens % 3)
+    assert report.codes == ()
+    assert (
+        f"output {steps.layers[-1].name!r} has no known rank (the model is not built) and labels "
+        "of shape (16, 6), which fit per-timestep or per-pixel scores: they were not checked. "
+        "Build the model (e.g. with keras.Input) to check them."
+    ) in report.notes
+    steps.fit(tokens, tokens % 3, epochs=1, verbose=0, callbacks=[safeheads.HeadGuard()])
+    pixels = keras.Sequential([keras.layers.Conv2D(1, 1, activation="sigmoid")])
+    pixels.compile("adam", "binary_crossentropy")
+    masks = (np.random.default_rng(1).random((4, 5, 5, 1)) > 0.5).astype("float32")
+    assert safeheads.check(pixels, masks).codes == ()
+    pixels.fit(np.zeros((4, 5, 5, 2)), masks, verbose=0, callbacks=[safeheads.HeadGuard()])
+    flat = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])  # a real mistake
+    flat.compile("adam", "binary_crossentropy")
+    with pytest.raises(safeheads.HeadMismatchError, match="SH404"):
+        flat.fit(np.zeros((4, 3)), np.eye(4), verbose=0, callbacks=[safeheads.HeadGuard()])
+
+
+def test_poisson_regression_is_not_checked_as_a_classifier() -> None:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="exponential")])
+    model.compile("adam", "poisson", metrics=["mae"])
+    report = safeheads.check(model, np.array([0.0, 3.0, 1.0, 5.0]))
+    assert report.codes == ()
+    assert "trained with the regression loss 'poisson'" in report.notes[-1]
+
+
 _B, _S = "binary_crossentropy", "sparse_categorical_crossentropy"
 
 

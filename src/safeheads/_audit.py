@@ -324,6 +324,7 @@ class _Output:
     units: int | None
     rank: int | None
     low_precision: tuple[tuple[str, str, str], ...]  # (layer name, compute dtype, policy)
+    keyed: bool = False  # one value of the dict a subclassed model's call() returns
 
     @property
     def head(self) -> HeadLayer | None:
@@ -541,7 +542,17 @@ def _outputs_of(model: Any, input_shape: tuple[int | None, ...] | None = None) -
     if isinstance(model, keras.Sequential):
         if not model.layers:
             return []
-        return [_walk_layers(model.layers, model.layers[-1].name)]
+        output = _walk_layers(model.layers, model.layers[-1].name)
+        if output.rank is None and input_shape is not None:  # not built: the data's shape
+            try:
+                shape = model.compute_output_shape((None, *tuple(input_shape)[1:]))
+            except Exception:  # a layer that cannot tell without running: rank unknown
+                shape = None
+            if isinstance(shape, (tuple, list)) and shape:
+                last = shape[-1]
+                units = output.units if output.units is not None or last is None else int(last)
+                output = dataclasses.replace(output, rank=len(shape), units=units)
+        return [output]
     outputs = None
     try:
         outputs = model.outputs
@@ -581,8 +592,10 @@ def _trace_subclassed(model: Any, input_shape: tuple[int | None, ...] | None) ->
             traced = model.call(inputs, training=True) if training else model.call(inputs)
         except Exception:  # any failure (shapes, values, custom code): cannot trace
             traced = None
-    if isinstance(traced, collections.abc.Mapping):
-        named = [(str(key), tensor) for key, tensor in traced.items()]
+    keyed = isinstance(traced, collections.abc.Mapping)
+    if keyed:
+        # Keras pairs list losses and metrics with a dict's values in sorted key order.
+        named = [(str(key), traced[key]) for key in keras.tree.flatten({k: k for k in traced})]
     elif isinstance(traced, (list, tuple)):
         named = [(f"output_{i}", tensor) for i, tensor in enumerate(traced)]
     else:
@@ -590,8 +603,8 @@ def _trace_subclassed(model: Any, input_shape: tuple[int | None, ...] | None) ->
     if not all(isinstance(tensor, keras.KerasTensor) for _, tensor in named):
         untraced = _UNTRACED if model.built or shape is not None else _UNBUILT
         return [_Output(str(model.name), None, None, untraced, None, None, ())]
-    outputs = [_walk_tensor(tensor, name) for name, tensor in named]
-    if len(outputs) == 1 and outputs[0].layer is not None:  # named after its layer
+    outputs = [dataclasses.replace(_walk_tensor(t, name), keyed=keyed) for name, t in named]
+    if len(outputs) == 1 and outputs[0].layer is not None and not keyed:  # named after its layer
         outputs = [dataclasses.replace(outputs[0], name=outputs[0].layer.name)]
     return outputs
 
@@ -654,9 +667,9 @@ def _name_of(obj: Any) -> str:
 #: (and no sigmoid or softmax) is not a classification output, and is not checked.
 _REGRESSION_LOSSES = frozenset({
     "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
-    "mean_squared_logarithmic_error", "huber", "log_cosh", "cosine_similarity",
+    "mean_squared_logarithmic_error", "huber", "log_cosh", "cosine_similarity", "poisson",
     "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
-    "MeanSquaredLogarithmicError", "Huber", "LogCosh", "CosineSimilarity",
+    "MeanSquaredLogarithmicError", "Huber", "LogCosh", "CosineSimilarity", "Poisson",
 })  # fmt: skip
 
 
@@ -1954,6 +1967,15 @@ def _probs_loss(family: str | None) -> str:
 # ----------------------------------------------------------------------------- structure
 
 
+def _per_step_labels(shape: Sequence[int | None], loss: _Loss | None) -> bool:
+    """Labels that only an output of rank 3 or more takes: of rank 3 or more, or several
+    class ids per sample under a sparse loss (a rank-2 output takes one)."""
+    if len(shape) >= 3:
+        return True
+    columns = shape[-1] if len(shape) == 2 else None
+    return loss is not None and loss.family == "scce" and columns is not None and columns > 1
+
+
 def _flat_outputs(struct: Any, outputs: list[_Output]) -> bool:
     """Whether the outputs are known and flat (one tensor, a list or a dict of tensors):
     the only structures `_structure_findings` pairs losses with. Nested outputs, and
@@ -2116,7 +2138,8 @@ def inspect_model(
     ys, label_notes = _split_labels(y, outputs, note_unknown_keys=keys_finding is None)
     findings: list[Finding] = [] if keys_finding is None else [keys_finding]
     if compiled and _flat_outputs(struct, outputs):
-        dict_outputs = isinstance(struct, dict)
+        # a subclassed model's traced dict counts as a dict (struct is None for it)
+        dict_outputs = isinstance(struct, dict) or (struct is None and outputs[0].keyed)
         findings.extend(_structure_findings(loss, metrics, weighted, outputs, dict_outputs))
     inspected: list[str] = []
     notes: list[str] = []
@@ -2137,6 +2160,13 @@ def inspect_model(
         output_loss = _resolve_loss(identifier) if identifier is not None else None
         label_columns = None
         shape = _shape(y_out) if y_out is not None else None
+        if output.rank is None and shape and _per_step_labels(shape, output_loss):
+            notes.append(
+                f"output {output.name!r} has no known rank (the model is not built) and labels "
+                f"of shape {tuple(shape)}, which fit per-timestep or per-pixel scores: they were "
+                "not checked. Build the model (e.g. with keras.Input) to check them."
+            )
+            y_out, shape = None, None
         if shape:  # Keras' rule: labels of a lower rank than the output are class ids
             below = output.rank is not None and len(shape) < output.rank
             label_columns = 1 if len(shape) == 1 or below else int(shape[-1])
