@@ -90,13 +90,26 @@ def test_demo_data_not_a_folder(tmp_path: pathlib.Path, capsys: pytest.CaptureFi
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--epochs", "0"], "argument --epochs: Expected an int >= 1. Received: 0."),
-        (["--limit", "1"], "argument --limit: Expected an int >= 2. Received: 1."),
-        (["--limit", "x"], "argument --limit: Expected an int. Received: 'x'."),
-        (["--seed=-1"], "argument --seed: Expected an int in [0, 4294967296). Received: -1."),
+        (
+            ["--epochs", "0"],
+            "argument --epochs: Expected an int >= 1. Received: 0. Pass 1 or more.",
+        ),
+        (["--limit", "1"], "argument --limit: Expected an int >= 2. Received: 1. Pass 2 or more."),
+        (
+            ["--limit", "x"],
+            "argument --limit: Expected an int. Received: 'x'. Pass a whole number, e.g. 2.",
+        ),
+        (
+            ["--seed=-1"],
+            (
+                "argument --seed: Expected an int in [0, 4294967296). Received: -1. Pass 0 to "
+                "4294967295."
+            ),
+        ),
         (
             ["--seed", str(2**32)],
-            "argument --seed: Expected an int in [0, 4294967296). Received: 4294967296.",
+            "argument --seed: Expected an int in [0, 4294967296). Received: 4294967296. Pass 0 "
+            "to 4294967295.",
         ),
     ],
     ids=["epochs-0", "limit-1", "limit-not-int", "seed-negative", "seed-too-large"],

@@ -1548,3 +1548,47 @@ def test_logit_adjusted_accuracy_refuses_outputs_of_another_width() -> None:
     )
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         metric.update_state(np.array([2, 1]), np.array([[0.5, 0.3, 0.2], [0.2, 0.5, 0.3]]))
+
+
+def test_multiclass_prior_comes_back_from_its_config_unchanged() -> None:
+    # from_config divided the saved frequencies by their sum again: one ulp off for
+    # about a fifth of random priors (0.022334159585999398 came back ...9994).
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        frequencies = rng.random(25)
+        frequencies = (frequencies / frequencies.sum()).tolist()
+        layer = safeheads.HeadLayer("multiclass", 25, prior=frequencies, logit_adjustment=1.0)
+        again = safeheads.HeadLayer.from_config(layer.get_config())
+        assert again.prior == layer.prior
+
+
+def test_a_frequency_prior_with_nan_is_a_prior_error() -> None:
+    # It was read as labels: "Expected finite labels. Received: y[2]=nan".
+    message = (
+        "Expected `prior` frequencies in [0, 1]. Received: prior[2]=nan. Pass prior=y_train, "
+        "or each label's share of the training samples."
+    )
+    with pytest.raises(HeadConfigError, match=f"^{re.escape(message)}$"):
+        safeheads.classification_head("multiclass", 3, prior=[0.2, 0.3, float("nan")])
+
+
+def test_tuned_logit_thresholds_above_23_score_only_reachable_decisions() -> None:
+    # The search chose a cut between 30.0 and 30.0001 (F1 1.0) that no probability
+    # threshold reproduces; the stored one then decided [0, 0, 0, 1] (F1 0.667).
+    head = safeheads.classification_head("binary", from_logits=True)
+    y = np.array([0, 1, 0, 1])
+    scores = np.array([30.0, 30.0001, -5.0, 31.0], dtype="float32")
+    tuned = head.tune_thresholds(y, scores)
+    assert tuned.decode(scores).ravel().tolist() == [1, 1, 0, 1]  # F1 0.8, the best reachable
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        scores = rng.uniform(28.0, 35.0, 16).astype("float32")
+        y = (rng.random(16) < 0.5).astype(int)
+        y[0] = 1
+        decided = head.tune_thresholds(y, scores).decode(scores).ravel()
+        # every decision a threshold can make: cuts just at or above each score, and below all
+        probabilities = 1.0 / (1.0 + np.exp(-scores.astype(np.float64)))
+        candidates = np.concatenate([probabilities, np.nextafter(probabilities, 1.0), [0.5]])
+        reachable = [scores > safeheads._thresholds.cut_points(t, True) for t in candidates]
+        best = max(f1_score(y, r.astype(int), zero_division=0) for r in reachable)
+        assert f1_score(y, decided, zero_division=0) == pytest.approx(best, abs=1e-12)

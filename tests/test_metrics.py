@@ -292,3 +292,44 @@ def test_per_output_threshold_message_names_the_shape_given() -> None:
     )
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         metric.update_state(np.array([1.0, 0.0]), np.array([0.3, 0.7]))
+
+
+@pytest.mark.parametrize(
+    ("metric", "width"),
+    [
+        pytest.param(ThresholdF1(3, average="macro"), 4, id="f1-3-on-4"),
+        pytest.param(ThresholdPrecision(), 4, id="precision-1-on-4"),
+        pytest.param(ThresholdRecall(2), 1, id="recall-2-on-1"),
+    ],
+)
+def test_confusion_metrics_refuse_another_output_width(metric: Any, width: int) -> None:
+    # A backend's "Incompatible shapes" (or a variable-shape error) before.
+    message = (
+        f"Expected outputs of width num_labels={metric.num_labels} for the metric {metric.name}. "
+        f"Received: y_pred of shape (2, {width}). Build it with num_labels={width}."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        metric.update_state(np.ones((2, width)), np.full((2, width), 0.7))
+
+
+@pytest.mark.parametrize(
+    ("metric", "labels", "outputs", "expected"),
+    [
+        pytest.param(
+            ThresholdPrecision(), np.eye(2)[[0, 1, 1, 0]], (4, 1), (4, 1), id="one-hot-on-binary"
+        ),
+        pytest.param(ExactMatch(), np.array([0, 2, 1, 0]), (4, 3), (4, 3), id="ids-on-multilabel"),
+        pytest.param(ThresholdF1(3), np.ones((3, 4)), (4, 3), (4, 3), id="transposed"),
+    ],
+)
+def test_threshold_metrics_refuse_labels_of_another_shape(
+    metric: Any, labels: np.ndarray, outputs: tuple[int, int], expected: tuple[int, int]
+) -> None:
+    # A raw reshape error on JAX and PyTorch before, and transposed labels of the same
+    # size were reshaped and scored silently.
+    message = (
+        f"Expected labels of shape {expected} for the metric {metric.name}. Received: labels of "
+        f"shape {labels.shape}. Pass the labels as head.encode(y) returns them."
+    )
+    with pytest.raises(safeheads.LabelFormatError, match=f"^{re.escape(message)}$"):
+        metric.update_state(labels, np.full(outputs, 0.7))

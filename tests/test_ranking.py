@@ -352,3 +352,25 @@ def test_head_metric_values_in_fit_and_keras_round_trip(tmp_path: pathlib.Path) 
     again = loaded.evaluate(x, y, batch_size=16, return_dict=True, verbose=0)
     assert again["precision_at_3"] == pytest.approx(logs["precision_at_3"])
     assert again["recall_at_3"] == pytest.approx(logs["recall_at_3"])
+
+
+@pytest.mark.parametrize(
+    ("metric", "labels", "expected"),
+    [
+        pytest.param(TopKAccuracy(2), np.eye(3)[[0, 1, 2, 0]], (4, 1), id="sparse-given-one-hot"),
+        pytest.param(
+            TopKAccuracy(2, sparse=False), np.array([0, 1, 2, 0]), (4, 3), id="one-hot-given-ids"
+        ),
+        pytest.param(PrecisionAtK(2), np.array([0, 1, 2, 0]), (4, 3), id="at-k-given-ids"),
+    ],
+)
+def test_ranking_metrics_refuse_labels_of_another_shape(
+    metric: keras.metrics.Metric, labels: np.ndarray, expected: tuple[int, int]
+) -> None:
+    # A broadcast error from inside the metric on JAX and PyTorch before.
+    message = (
+        f"Expected labels of shape {expected} for the metric {metric.name}. Received: labels of "
+        f"shape {labels.shape}. Pass the labels as head.encode(y) returns them."
+    )
+    with pytest.raises(safeheads.LabelFormatError, match=f"^{re.escape(message)}$"):
+        metric.update_state(labels, np.full((4, 3), 0.3))

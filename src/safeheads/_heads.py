@@ -419,7 +419,9 @@ class Head:
         scores, exactly the decisions that were scored (with ``from_logits=True``,
         logits above about 36.7 are positive and at or below about -744.4
         negative at every probability threshold, and the tuning scores them
-        so; see ``docs/imbalance.md``). A label-own threshold
+        so; above about 23, where consecutive thresholds cut more than a
+        float32 step apart, logits between two such cuts are scored as one;
+        see ``docs/imbalance.md``). A label-own threshold
         whose best F-beta is 0 is not used; a head whose scores are all equal
         (or that no threshold can decide differently) keeps its threshold. Cost: for each slope, a sort of all validation
         cells (plus one pass per label for the macro objectives): measured

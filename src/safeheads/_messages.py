@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 import numpy as np
 
-from safeheads.errors import HeadConfigError
+from safeheads.errors import HeadConfigError, LabelFormatError
 
 __all__ = [
     "check_bool",
     "check_choice",
     "check_int",
+    "check_label_shape",
     "check_number",
     "check_output_rank",
     "describe_value",
@@ -137,4 +139,22 @@ def check_output_rank(y_pred: object, name: str) -> None:
             f"shape {shape}, one score per step or pixel. Pool over the steps before the head "
             "(e.g. keras.layers.GlobalMaxPooling1D()), or use Keras' own metrics, which read "
             "the mask of padded steps."
+        )
+
+
+def check_label_shape(y_true: Any, expected: tuple[int | None, ...], name: str) -> None:
+    """Refuse labels whose static shape differs from ``expected`` (None: any size; a
+    rank-1 ``(N,)`` also fits ``(N, 1)``): a reshape or broadcast would pair labels with
+    other samples' outputs, or stop with a backend's shape error."""
+    given = tuple(getattr(y_true, "shape", None) or np.shape(y_true))
+    shape = given
+    if len(shape) == 1 and len(expected) == 2 and expected[1] in (1, None):
+        shape = (shape[0], 1)  # (N,) labels of a one-column output
+    if len(shape) != len(expected) or any(
+        a is not None and b is not None and a != b for a, b in zip(shape, expected, strict=True)
+    ):
+        shown = tuple("N" if size is None else size for size in expected)
+        raise LabelFormatError(
+            f"Expected labels of shape {shown} for the metric {name}. Received: labels of shape "
+            f"{given}. Pass the labels as head.encode(y) returns them."
         )

@@ -15,7 +15,13 @@ from typing import Any
 import keras
 from keras import ops
 
-from safeheads._messages import check_bool, check_choice, check_int, check_output_rank
+from safeheads._messages import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_label_shape,
+    check_output_rank,
+)
 from safeheads._ranking import row_weights
 from safeheads._thresholds import Threshold, check_threshold, cut_points
 
@@ -62,7 +68,9 @@ class _ThresholdMetric(keras.metrics.Metric):  # type: ignore[misc]
                 f"metric {self.name}. Received: y_pred of shape {given}. Pass one threshold "
                 "per output, or a single threshold."
             )
-        y_true = ops.reshape(ops.cast(ops.convert_to_tensor(y_true), "float32"), ops.shape(y_pred))
+        y_true = ops.convert_to_tensor(y_true)
+        check_label_shape(y_true, (y_pred.shape[0], width), self.name)
+        y_true = ops.reshape(ops.cast(y_true, "float32"), ops.shape(y_pred))
         predicted = ops.cast(ops.greater(y_pred, self._cut), "float32")
         if sample_weight is None:
             return y_true, predicted, None
@@ -234,6 +242,15 @@ class _ConfusionMetric(_ThresholdMetric):
         )
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        y_pred = ops.convert_to_tensor(y_pred)
+        shape = tuple(y_pred.shape)
+        width = shape[-1] if len(shape) == 2 else 1
+        if width is not None and width != self.num_labels:
+            raise ValueError(
+                f"Expected outputs of width num_labels={self.num_labels} for the metric "
+                f"{self.name}. Received: y_pred of shape {shape}. Build it with "
+                f"num_labels={width}."
+            )
         y_true, predicted, weight = self._binarize(y_true, y_pred, sample_weight)
         weighted_pred, weighted_true = predicted, y_true
         if weight is not None:

@@ -19,7 +19,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from safeheads._messages import check_bool, check_int, check_output_rank
+from safeheads._messages import check_bool, check_int, check_label_shape, check_output_rank
 from safeheads.errors import HeadConfigError
 
 __all__ = [
@@ -133,6 +133,10 @@ class TopKAccuracy(keras.metrics.Metric):  # type: ignore[misc]
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         check_output_rank(y_pred, self.name)
         y_true = ops.convert_to_tensor(y_true)
+        y_pred = ops.convert_to_tensor(y_pred)
+        if len(y_pred.shape) == 2:
+            rows, width = tuple(y_pred.shape)
+            check_label_shape(y_true, (rows, 1) if self.sparse else (rows, width), self.name)
         ids = y_true if self.sparse else ops.argmax(y_true, axis=-1)
         hit = top_k_hits(ids, self._scores(y_pred), self.k)
         if sample_weight is None:
@@ -165,7 +169,9 @@ class _AtK(keras.metrics.Metric):  # type: ignore[misc]
         """Return (hits in the top k, positives, weight), each of shape (N,)."""
         y_pred = ops.cast(ops.convert_to_tensor(y_pred), "float32")
         check_output_rank(y_pred, self.name)
-        y_true = ops.cast(ops.convert_to_tensor(y_true), "float32")
+        y_true = ops.convert_to_tensor(y_true)
+        check_label_shape(y_true, tuple(y_pred.shape), self.name)
+        y_true = ops.cast(y_true, "float32")
         width = y_pred.shape[-1]
         if width is not None and width < self.k:
             raise ValueError(

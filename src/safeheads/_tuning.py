@@ -150,10 +150,9 @@ def resolve_prior(
             found is None
             and vector is not None
             and vector.size == units
-            and np.isfinite(vector).all()
             and ((vector > 0.0) & (vector < 1.0)).any()
         ):
-            found = vector  # a fraction in (0, 1): frequencies, with one out of range
+            found = vector  # a fraction in (0, 1): frequencies, one out of range or NaN
         if (
             found is None
             and vector is not None
@@ -192,7 +191,7 @@ def resolve_prior(
             f"Expected `prior` frequencies in [0, 1]. Received: {where}={float(values[bad])!r}. "
             "Pass prior=y_train, or each label's share of the training samples."
         )
-    if task is Task.MULTICLASS:
+    if task is Task.MULTICLASS and not isinstance(prior, Frequencies):  # saved: kept as is
         total = float(values.sum())
         if abs(total - 1.0) > 1e-3:
             raise HeadConfigError(
@@ -517,11 +516,54 @@ def _adjusted(logits: np.ndarray, offsets: np.ndarray, fixed: np.ndarray) -> np.
     return np.where(fixed > 0, _ALWAYS, np.where(fixed < 0, -_ALWAYS, values))
 
 
+#: Above this logit, float64 probability thresholds give cuts coarser than float32 steps.
+_COARSE_LOGIT = 23.0
+
+
+def _logit_cut(t: np.ndarray) -> np.ndarray:
+    """`cut_points` of float64 probability thresholds ``t`` with ``from_logits=True``."""
+    return np.asarray((np.log(t) - np.log1p(-t)).astype(np.float32), dtype=np.float64)
+
+
+def _reachable(logits: np.ndarray) -> np.ndarray:
+    """Each logit raised to the lowest cut a probability threshold can give at or above it.
+
+    Above about logit 23 consecutive float64 probabilities give cuts more than one
+    float32 step apart (about 1e-3 apart at 30), so two logits between two such cuts
+    are decided alike by every threshold. Raised to that cut they become equal, and
+    the search scores only decisions a threshold can make (``x > c`` and the raised
+    ``x > c`` agree for every such cut ``c``).
+    """
+    coarse = (logits > _COARSE_LOGIT) & (logits < _ALWAYS)
+    if not coarse.any():
+        return logits
+    x = logits[coarse]
+    t = 1.0 / (1.0 + np.exp(-x))
+    cut = _logit_cut(t)
+    for _ in range(64):  # up to the first threshold whose cut is at or above x
+        low = cut < x
+        if not low.any():
+            break
+        t[low] = np.nextafter(t[low], 1.0)
+        cut[low] = _logit_cut(t[low])
+    for _ in range(64):  # down while the threshold below still cuts at or above x
+        below = np.nextafter(t, 0.0)
+        lower = _logit_cut(below)
+        down = lower >= x
+        if not down.any():
+            break
+        t[down], cut[down] = below[down], lower[down]
+    raised: np.ndarray = logits.copy()
+    raised[coarse] = cut
+    return raised
+
+
 def _logit_space(scores: np.ndarray, from_logits: bool) -> np.ndarray:
-    """float32 outputs as float64 logits (probabilities through log-odds, kept finite)."""
+    """float32 outputs as float64 logits (probabilities through log-odds, kept finite);
+    logits raised to the cuts thresholds can reach (`_reachable`)."""
     values = scores.astype(np.float64)
     if from_logits:
-        return values
+        return _reachable(values)
     with np.errstate(divide="ignore"):
         logits = np.log(values) - np.log1p(-values)
     return np.asarray(np.clip(logits, -1e4, 1e4))
