@@ -649,6 +649,32 @@ CASES = [
         expected=("SH306",),
     ),
     _case("top-1-accuracy-on-1-unit", 1, "sigmoid", "bce", (TOP_1,), "binary", expected=("SH306",)),
+    # Keras' own: top-5 on 3 classes is always 1.0, an argmax of one unit is always class 0.
+    _case(
+        "keras-top-5-on-3",
+        3,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        ("sparse_top_k_categorical_accuracy",),
+        "sparse3",
+        expected=("SH306",),
+    ),
+    _case(
+        "keras-sparse-accuracy-on-1-unit",
+        1,
+        "sigmoid",
+        "bce",
+        ("sparse_categorical_accuracy",),
+        "binary",
+        expected=("SH306",),
+    ),
+    _case(
+        "keras-top-5-on-10",
+        10,
+        "softmax",
+        "sparse_categorical_crossentropy",
+        ("sparse_top_k_categorical_accuracy",),
+    ),
     _case(
         "one-hot-top-1-with-ids",
         3,
@@ -698,7 +724,7 @@ CASES = [
         3,
         "softmax",
         "sparse_categorical_crossentropy",
-        ("sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy"),
+        ("sparse_categorical_accuracy",),  # a top-5 on 3 classes is SH306
         "sparse3",
     ),
     # ---- SH4xx: labels

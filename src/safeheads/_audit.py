@@ -40,8 +40,8 @@ SH304    warning   ``F1Score``/``FBetaScore`` with ``threshold=None`` on a
                    multilabel output
 SH305    warning   ``keras.metrics.Accuracy()``, which compares labels with the
                    raw scores for equality
-SH306    error     a safeheads metric built for another output width (e.g. the
-                   metrics of another output's head)
+SH306    error     a metric built for another output width (e.g. the metrics of
+                   another output's head, or Keras' top-5 accuracy on 5 classes)
 SH307    error     a metric that reads one label column per output, given class ids
 SH401    error     malformed labels (`safeheads.LabelFormatError`)
 SH402    error     binary crossentropy with labels outside {0, 1}
@@ -117,7 +117,7 @@ CODES: dict[str, tuple[str, str]] = {
     "SH303": ("warning", "metric reads logits as probabilities or the reverse"),
     "SH304": ("warning", "F1Score(threshold=None) on a multilabel output"),
     "SH305": ("warning", "keras.metrics.Accuracy(), label == raw score, on a classifier"),
-    "SH306": ("error", "a safeheads metric built for another output width"),
+    "SH306": ("error", "a metric built for another output width"),
     "SH307": ("error", "a metric that reads one label column per output, given class ids"),
     "SH401": ("error", "malformed labels"),
     "SH402": ("error", "binary crossentropy with labels outside {0, 1}"),
@@ -791,6 +791,41 @@ _COLUMN_METRICS = frozenset({
     "KLDivergence", "kl_divergence", "LogCoshError", "log_cosh",
 })  # fmt: skip
 
+_KERAS_TOP_K = (
+    "TopKCategoricalAccuracy",
+    "SparseTopKCategoricalAccuracy",
+    "top_k_categorical_accuracy",
+    "sparse_top_k_categorical_accuracy",
+)
+
+
+def _keras_width_mismatch(resolved: str, obj: Any, units: int) -> tuple[str, str, str] | None:
+    """Keras' argmax and top-k accuracies on an output they cannot score: (what they are
+    built for, what happens, the fix), or None."""
+    if units == 1 and resolved in _ARGMAX_METRICS:
+        happens = (
+            "the share of label 0, not an accuracy"
+            if "parse" in resolved
+            else "a number that is not an accuracy (1.0 for labels of shape (N, 1))"
+        )
+        return (
+            "a multiclass output (one unit per class)",
+            f"and the argmax of one unit is always class 0: it reports {happens}",
+            "Use 'accuracy' (binary accuracy at 0.5 on one sigmoid unit) or the metrics of "
+            f"`{_head_call(Task.BINARY, 1)}`.",
+        )
+    k = getattr(obj, "k", 5)
+    if resolved in _KERAS_TOP_K and isinstance(k, int) and 1 < units <= k:
+        sparse = "Sparse" if "parse" in resolved else ""
+        return (
+            f"the top k={k} of more than {k} classes",
+            f"and among {units} classes every one is in the top {k}: it is always 1.0",
+            f"Drop it, or pass a k below {units}: "
+            f"`keras.metrics.{sparse}TopKCategoricalAccuracy(k={units - 1})`.",
+        )
+    return None
+
+
 _ARGMAX_METRICS = (
     "CategoricalAccuracy",
     "SparseCategoricalAccuracy",
@@ -1424,6 +1459,20 @@ class _OutputCheck:
                     "Give each output the metrics of its own head (`head.metrics` of the "
                     "head whose layer it is); with several outputs, pass metrics as a dict "
                     "keyed by output name so that no list is paired with another output.",
+                )
+                continue
+            keras_mismatch = (
+                None
+                if self.units is None or multilabel
+                else _keras_width_mismatch(resolved, obj, self.units)
+            )
+            if keras_mismatch is not None:
+                what, happens, fix = keras_mismatch
+                self.add(
+                    "SH306",
+                    f"The metric {metric.name} ({resolved}) is built for {what}, but this output "
+                    f"has {self.units} unit{'s' * (self.units != 1)}, {happens}.",
+                    fix,
                 )
                 continue
             if multilabel and resolved in _ARGMAX_METRICS:
