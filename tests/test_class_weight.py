@@ -248,6 +248,9 @@ MULTILABEL_MESSAGE = (
 def test_class_weight_refuses_multilabel(y: Any, what: str) -> None:
     with raises(LabelFormatError, MULTILABEL_MESSAGE.format(what=what)):
         safeheads.class_weight(y)
+    if what.startswith("multi-hot"):  # with class_names too (read through encode first)
+        with raises(LabelFormatError, MULTILABEL_MESSAGE.format(what=what)):
+            safeheads.class_weight(y, class_names=[f"c{i}" for i in range(len(y[0]))])
 
 
 @pytest.mark.parametrize(
