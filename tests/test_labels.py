@@ -888,6 +888,17 @@ def test_to_multi_hot_reads_tensor_rows_as_lists_of_ids() -> None:
     np.testing.assert_array_equal(multi_hot, [[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
 
 
+def test_tensor_rows_are_read_wherever_they_are_in_the_list() -> None:
+    # Only a tensor in y[0] was recognised: [[0, 1], tf.constant([2])] was refused with
+    # "y[1] ... while y[0] is a list", and a 0-d array after y[0] read as a label list.
+    head = safeheads.classification_head("multilabel", 3)
+    np.testing.assert_array_equal(
+        head.encode([[0, 1], tf.constant([2])]), [[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    )
+    ids = safeheads.classification_head("multiclass", 3).encode([0, np.array(1), tf.constant(2)])
+    np.testing.assert_array_equal(ids, [0, 1, 2])
+
+
 def test_string_tensor_labels_read_as_names() -> None:
     y = tf.constant(["cat", "dog", "cat"])
     head = safeheads.Head.from_labels(y)

@@ -227,6 +227,14 @@ def native_items(items: Iterable[Any]) -> list[Any]:
     return [item[()] if _is_0d(item) else item for item in converted]
 
 
+def _has_tensor_items(y: Sequence[Any]) -> bool:
+    """Whether a list of labels (or of rows) holds a tensor or a 0-d array anywhere."""
+    kinds = set(map(type, y))
+    if any(not issubclass(kind, _PLAIN_ROWS) for kind in kinds):
+        return True
+    return np.ndarray in kinds and any(_is_0d(item) for item in y if type(item) is np.ndarray)
+
+
 def _is_label_lists(y: Any) -> bool:
     if isinstance(y, np.ndarray):
         return y.dtype == object and y.ndim == 1 and y.size > 0 and isinstance(y[0], _LIST_TYPES)
@@ -319,7 +327,7 @@ def parse_labels(y: Any, *, lists_fix: str = _LISTS_FIX) -> _Parsed:
         )
     if not isinstance(y, (list, tuple, np.ndarray)) and hasattr(y, "__array__"):
         y = np.asarray(y)  # e.g. a pandas Series, whose items may be label lists
-    elif isinstance(y, (list, tuple)) and y and (not isinstance(y[0], _PLAIN_ROWS) or _is_0d(y[0])):
+    elif isinstance(y, (list, tuple)) and _has_tensor_items(y):
         y = native_items(y)  # rows given as tensors; scalars unwrapped
     if _is_label_lists(y):
         return _parse_label_lists(y)
@@ -1055,7 +1063,7 @@ def encode_labels(
     mapped_lists = False
     if task is Task.MULTILABEL:
         y = _to_numpy(y)  # once: parse_labels keeps numpy arrays as they are
-        if isinstance(y, (list, tuple)) and y and not isinstance(y[0], _PLAIN_ROWS):
+        if isinstance(y, (list, tuple)) and _has_tensor_items(y):
             y = native_items(y)  # rows given as tensors
         if class_names is not None:
             lists = _map_negative_int_lists(y, class_names)
