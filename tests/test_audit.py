@@ -591,6 +591,12 @@ def test_unbuilt_sequential_per_step_labels_are_left_unchecked() -> None:
     pixels.fit(np.zeros((4, 5, 5, 2)), masks, verbose=0, callbacks=[safeheads.HeadGuard()])
     flat = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])  # a real mistake
     flat.compile("adam", "binary_crossentropy")
+    (finding,) = safeheads.check(flat, np.eye(4)).findings  # rank unknown: 2-D could be steps
+    assert (finding.code, finding.fix[-101:]) == (
+        "SH404",
+        "If the output scores each timestep, build the model with keras.Input so that the "
+        "check sees its rank.",
+    )
     with pytest.raises(safeheads.HeadMismatchError, match="SH404"):
         flat.fit(np.zeros((4, 3)), np.eye(4), verbose=0, callbacks=[safeheads.HeadGuard()])
 

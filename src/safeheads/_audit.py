@@ -1835,6 +1835,11 @@ class _OutputCheck:
             fix = f"Fix the labels, or build the output with {n} units; " + _replace_with(
                 task, n, **self.options(task)
             )
+        if self.out.rank is None:  # not built: per-timestep scores would take such labels
+            fix += (
+                " If the output scores each timestep, build the model with keras.Input so "
+                "that the check sees its rank."
+            )
         self.add(
             "SH404",
             f"The labels have {labels} but the output has {units} unit{'s' * (units != 1)}, so "
