@@ -601,6 +601,75 @@ def test_unbuilt_sequential_per_step_labels_are_left_unchecked() -> None:
         flat.fit(np.zeros((4, 3)), np.eye(4), verbose=0, callbacks=[safeheads.HeadGuard()])
 
 
+def test_unbuilt_sequential_one_hot_rows_under_a_sparse_loss_are_still_sh407() -> None:
+    # One-hot rows as wide as the output are the sparse loss's classic mistake, not steps.
+    model = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(5, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    assert safeheads.check(model, np.eye(5)[np.arange(10) % 5]).codes == ("SH407",)
+
+
+class DoubledLayer(keras.layers.Layer):  # type: ignore[misc]
+    """A custom layer with call() only: compute_output_shape raises."""
+
+    def call(self, x: Any) -> Any:
+        return x * 2.0
+
+
+def test_guard_checks_labels_when_the_output_rank_cannot_be_computed() -> None:
+    # compute_output_shape fails on the custom layer: the guard judges the labels as for a
+    # rank-2 output (several ids per sample under a sparse loss) instead of skipping them.
+    model = keras.Sequential([keras.layers.Dense(4), DoubledLayer(), keras.layers.Dense(5, "softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    with pytest.raises(safeheads.HeadMismatchError, match="SH401"):
+        model.fit(np.zeros((8, 3)), np.arange(24).reshape(8, 3) % 5, verbose=0,
+                  callbacks=[safeheads.HeadGuard()])  # fmt: skip
+
+
+class IntKeyedOutputs(keras.Model):  # type: ignore[misc]
+    def __init__(self) -> None:
+        super().__init__()
+        self.flag = keras.layers.Dense(1, activation="sigmoid")
+        self.topic = keras.layers.Dense(4, activation="softmax")
+
+    def call(self, x: Any) -> Any:
+        return {1: self.flag(x), 0: self.topic(x)}
+
+
+def test_int_keyed_losses_and_metrics_match_int_keyed_outputs() -> None:
+    # Keys 0 and 1 were compared with the outputs' names '0' and '1': SH208 on a model
+    # that trains (subclassed and functional alike).
+    inputs = keras.Input((3,))
+    functional = keras.Model(
+        inputs,
+        {0: keras.layers.Dense(4, "softmax")(inputs), 1: keras.layers.Dense(1, "sigmoid")(inputs)},
+    )
+    x = np.zeros((8, 3), "float32")
+    y = {0: np.arange(8) % 4, 1: np.arange(8) % 2}
+    for model in (IntKeyedOutputs(), functional):
+        model.compile(
+            "adam",
+            loss={0: "sparse_categorical_crossentropy", 1: "binary_crossentropy"},
+            metrics={0: ["accuracy"], 1: ["accuracy"]},
+        )
+        model.fit(x, y, verbose=0, callbacks=[safeheads.HeadGuard()])
+        assert safeheads.check(model, y).codes == ()
+
+
+def test_top_k_from_sorted_ids_is_not_sh306() -> None:
+    # With from_sorted_ids=True the output holds the top ids: k equal to its width is right.
+    inputs = keras.Input((4,))
+    scores = keras.layers.Dense(20, activation="softmax", name="scores")(inputs)
+    top = keras.layers.Lambda(lambda s: keras.ops.top_k(s, 5)[1], name="top_ids")(scores)
+    model = keras.Model(inputs, {"scores": scores, "top_ids": top})
+    recall = keras.metrics.SparseTopKCategoricalAccuracy(k=5, from_sorted_ids=True)
+    model.compile(
+        "adam",
+        loss={"scores": "sparse_categorical_crossentropy", "top_ids": None},
+        metrics={"top_ids": [recall]},
+    )
+    assert "SH306" not in safeheads.check(model).codes
+
+
 def test_poisson_regression_is_not_checked_as_a_classifier() -> None:
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="exponential")])
     model.compile("adam", "poisson", metrics=["mae"])

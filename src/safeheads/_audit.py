@@ -720,6 +720,14 @@ def _resolve_loss(identifier: Any) -> _Loss:
     )
 
 
+def _str_keys(value: Any) -> Any:
+    """A dict keyed as the doctor names outputs (``str(key)``: an int key 0 is output '0');
+    anything else as it is."""
+    if isinstance(value, collections.abc.Mapping):
+        return {str(key): item for key, item in value.items()}
+    return value
+
+
 def _loss_for(loss: Any, index: int, output_name: str, n_outputs: int) -> Any:
     if isinstance(loss, collections.abc.Mapping):
         return loss.get(output_name)
@@ -815,6 +823,8 @@ def _keras_width_mismatch(resolved: str, obj: Any, units: int) -> tuple[str, str
             f"`{_head_call(Task.BINARY, 1)}`.",
         )
     k = getattr(obj, "k", 5)
+    if getattr(obj, "from_sorted_ids", False):  # the output holds the top ids, not scores
+        return None
     if resolved in _KERAS_TOP_K and isinstance(k, int) and 1 < units <= k:
         sparse = "Sparse" if "parse" in resolved else ""
         return (
@@ -2021,13 +2031,28 @@ def _probs_loss(family: str | None) -> str:
 # ----------------------------------------------------------------------------- structure
 
 
-def _per_step_labels(shape: Sequence[int | None], loss: _Loss | None) -> bool:
+def _per_step_labels(
+    y: Any, shape: Sequence[int | None], units: int | None, loss: _Loss | None
+) -> bool:
     """Labels that only an output of rank 3 or more takes: of rank 3 or more, or several
-    class ids per sample under a sparse loss (a rank-2 output takes one)."""
+    class ids per sample under a sparse loss (a rank-2 output takes one), unless they are
+    one-hot rows as wide as the output (the sparse loss's classic mistake, SH407)."""
     if len(shape) >= 3:
         return True
     columns = shape[-1] if len(shape) == 2 else None
-    return loss is not None and loss.family == "scce" and columns is not None and columns > 1
+    if loss is None or loss.family != "scce" or columns is None or columns < 2:
+        return False
+    try:
+        rows = np.asarray(y)
+    except Exception:  # labels numpy cannot read: leave them to the checks
+        return True
+    one_hot = (
+        columns == units
+        and rows.dtype.kind in "biuf"
+        and bool(np.isin(rows, (0, 1)).all())
+        and bool((rows.sum(axis=1) == 1).all())
+    )
+    return not one_hot
 
 
 def _flat_outputs(struct: Any, outputs: list[_Output]) -> bool:
@@ -2182,8 +2207,9 @@ def inspect_model(
             "layers. Add the layers (or call the model on an input) before checking it."
         )
     compiled = bool(getattr(model, "compiled", False))
-    loss = getattr(model, "loss", None) if compiled else None
+    loss = _str_keys(getattr(model, "loss", None)) if compiled else None
     metrics, weighted = _compiled_metrics(model) if compiled else (None, None)
+    metrics, weighted = _str_keys(metrics), _str_keys(weighted)
     struct = getattr(model, "_outputs_struct", None)
     # outputs Keras names as the doctor does (a functional model's flat outputs); those of
     # Sequential and subclassed models, which may return a dict of their own, are left to Keras
@@ -2214,7 +2240,12 @@ def inspect_model(
         output_loss = _resolve_loss(identifier) if identifier is not None else None
         label_columns = None
         shape = _shape(y_out) if y_out is not None else None
-        if output.rank is None and shape and _per_step_labels(shape, output_loss):
+        if (
+            output.rank is None
+            and input_shape is None  # HeadGuard: the rank came from fit's x where it could
+            and shape
+            and _per_step_labels(y_out, shape, output.units, output_loss)
+        ):
             notes.append(
                 f"output {output.name!r} has no known rank (the model is not built) and labels "
                 f"of shape {tuple(shape)}, which fit per-timestep or per-pixel scores: they were "
