@@ -618,7 +618,9 @@ class DoubledLayer(keras.layers.Layer):  # type: ignore[misc]
 def test_guard_checks_labels_when_the_output_rank_cannot_be_computed() -> None:
     # compute_output_shape fails on the custom layer: the guard judges the labels as for a
     # rank-2 output (several ids per sample under a sparse loss) instead of skipping them.
-    model = keras.Sequential([keras.layers.Dense(4), DoubledLayer(), keras.layers.Dense(5, "softmax")])
+    model = keras.Sequential(
+        [keras.layers.Dense(4), DoubledLayer(), keras.layers.Dense(5, "softmax")]
+    )
     model.compile("adam", "sparse_categorical_crossentropy")
     with pytest.raises(safeheads.HeadMismatchError, match="SH401"):
         model.fit(np.zeros((8, 3)), np.arange(24).reshape(8, 3) % 5, verbose=0,
