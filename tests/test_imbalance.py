@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import pathlib
 import re
+import warnings
 from typing import Any
 
 import keras
@@ -1592,3 +1593,13 @@ def test_tuned_logit_thresholds_above_23_score_only_reachable_decisions() -> Non
         reachable = [scores > safeheads._thresholds.cut_points(t, True) for t in candidates]
         best = max(f1_score(y, r.astype(int), zero_division=0) for r in reachable)
         assert f1_score(y, decided, zero_division=0) == pytest.approx(best, abs=1e-12)
+
+
+def test_tuning_logits_above_36_raises_no_numpy_warning() -> None:
+    # _reachable took log1p(-1.0) for logits whose probability rounds to 1.0.
+    head = safeheads.classification_head("binary", from_logits=True)
+    scores = np.array([-3.0, -1.0, 40.0, 2.0, -2.0, 50.0], dtype="float32")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tuned = head.tune_thresholds(np.array([0, 0, 1, 1, 0, 1]), scores)
+    assert tuned.decode(scores).ravel().tolist() == [0, 0, 1, 1, 0, 1]

@@ -333,3 +333,21 @@ def test_threshold_metrics_refuse_labels_of_another_shape(
     )
     with pytest.raises(safeheads.LabelFormatError, match=f"^{re.escape(message)}$"):
         metric.update_state(labels, np.full(outputs, 0.7))
+
+
+def test_label_shape_check_lets_through_labels_of_unknown_rank_and_one_sample() -> None:
+    # A graph tensor of unknown rank made the check fail ("Cannot iterate over a shape
+    # with unknown rank"); one sample given as one row of labels was refused.
+    import tensorflow as tf
+
+    metric = ThresholdF1()
+
+    @tf.function(input_signature=[tf.TensorSpec(None, tf.float32), tf.TensorSpec((None, 1))])
+    def step(y: Any, p: Any) -> None:
+        metric.update_state(y, p)
+
+    step(tf.constant([1.0, 0.0, 1.0]), tf.constant([[0.9], [0.2], [0.4]]))
+    assert float(metric.result()) == pytest.approx(2 / 3)
+    exact = ExactMatch()
+    exact.update_state(np.array([0, 1, 0, 1]), np.array([[0.1, 0.8, 0.1, 0.9]]))
+    assert float(exact.result()) == 1.0

@@ -374,3 +374,9 @@ def test_ranking_metrics_refuse_labels_of_another_shape(
     )
     with pytest.raises(safeheads.LabelFormatError, match=f"^{re.escape(message)}$"):
         metric.update_state(labels, np.full((4, 3), 0.3))
+
+
+def test_one_sample_with_a_scalar_class_id() -> None:
+    metric = TopKAccuracy(1)
+    metric.update_state(1, np.array([[0.1, 0.8, 0.1]]))
+    assert float(metric.result()) == 1.0

@@ -146,10 +146,15 @@ def check_label_shape(y_true: Any, expected: tuple[int | None, ...], name: str) 
     """Refuse labels whose static shape differs from ``expected`` (None: any size; a
     rank-1 ``(N,)`` also fits ``(N, 1)``): a reshape or broadcast would pair labels with
     other samples' outputs, or stop with a backend's shape error."""
-    given = tuple(getattr(y_true, "shape", None) or np.shape(y_true))
+    static = getattr(y_true, "shape", None)
+    if static is not None and getattr(static, "rank", 0) is None:
+        return  # a graph tensor of unknown rank: nothing to compare before it runs
+    given = tuple(np.shape(y_true) if static is None else static)
     shape = given
     if len(shape) == 1 and len(expected) == 2 and expected[1] in (1, None):
         shape = (shape[0], 1)  # (N,) labels of a one-column output
+    elif len(expected) == 2 and expected[0] == 1 and len(shape) <= 1:
+        shape = (1, *shape) if shape else (1, 1)  # one sample: a scalar id or one row
     if len(shape) != len(expected) or any(
         a is not None and b is not None and a != b for a, b in zip(shape, expected, strict=True)
     ):
