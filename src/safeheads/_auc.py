@@ -22,7 +22,13 @@ import numpy as np
 from keras import ops
 
 from safeheads._losses import kept_logits
-from safeheads._messages import check_bool, check_choice, check_int, check_output_rank
+from safeheads._messages import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_num_labels,
+    check_output_rank,
+)
 from safeheads.errors import HeadConfigError
 
 __all__ = ["RocAUC"]
@@ -217,13 +223,7 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         check_output_rank(y_pred, self.name)
         labels, steps = self.num_labels, self.num_thresholds - 1
-        shape = tuple(getattr(y_pred, "shape", None) or np.shape(y_pred))
-        width = shape[-1] if len(shape) == 2 else 1
-        if width is not None and width != labels:
-            raise ValueError(
-                f"Expected outputs of width num_labels={labels} for the metric {self.name}. "
-                f"Received: y_pred of shape {shape}. Build it with num_labels={width}."
-            )
+        check_num_labels(y_pred, labels, self.name)
         to_logit = self.spacing == "logit" and not self.from_logits
         kept = kept_logits(y_pred, "Sigmoid") if to_logit else None
         scores = y_pred if kept is None else kept

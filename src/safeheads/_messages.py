@@ -14,6 +14,7 @@ __all__ = [
     "check_choice",
     "check_int",
     "check_label_shape",
+    "check_num_labels",
     "check_number",
     "check_output_rank",
     "describe_value",
@@ -162,4 +163,16 @@ def check_label_shape(y_true: Any, expected: tuple[int | None, ...], name: str) 
         raise LabelFormatError(
             f"Expected labels of shape {shown} for the metric {name}. Received: labels of shape "
             f"{given}. Pass the labels as head.encode(y) returns them."
+        )
+
+
+def check_num_labels(y_pred: Any, num_labels: int, name: str) -> None:
+    """Refuse outputs whose width (1 for rank 1) is not the ``num_labels`` a metric keeps
+    one count per output for: its state would not fit them."""
+    shape = tuple(getattr(y_pred, "shape", None) or np.shape(y_pred))
+    width = shape[-1] if len(shape) == 2 else 1
+    if width is not None and width != num_labels:
+        raise ValueError(
+            f"Expected outputs of width num_labels={num_labels} for the metric {name}. "
+            f"Received: y_pred of shape {shape}. Build it with num_labels={width}."
         )

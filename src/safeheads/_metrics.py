@@ -20,6 +20,7 @@ from safeheads._messages import (
     check_choice,
     check_int,
     check_label_shape,
+    check_num_labels,
     check_output_rank,
 )
 from safeheads._ranking import row_weights
@@ -242,15 +243,7 @@ class _ConfusionMetric(_ThresholdMetric):
         )
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        y_pred = ops.convert_to_tensor(y_pred)
-        shape = tuple(y_pred.shape)
-        width = shape[-1] if len(shape) == 2 else 1
-        if width is not None and width != self.num_labels:
-            raise ValueError(
-                f"Expected outputs of width num_labels={self.num_labels} for the metric "
-                f"{self.name}. Received: y_pred of shape {shape}. Build it with "
-                f"num_labels={width}."
-            )
+        check_num_labels(ops.convert_to_tensor(y_pred), self.num_labels, self.name)
         y_true, predicted, weight = self._binarize(y_true, y_pred, sample_weight)
         weighted_pred, weighted_true = predicted, y_true
         if weight is not None:
