@@ -1262,6 +1262,17 @@ def test_not_a_model_is_a_type_error() -> None:
     )
 
 
+def test_class_weight_not_a_dict_is_a_type_error() -> None:
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, "sigmoid")])
+    message = (
+        "Expected `class_weight` to be a dict {class id: weight}, as fit() takes it. Received: "
+        "class_weight of type list. Pass a dict, e.g. safeheads.class_weight(y_train)."
+    )
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        safeheads.check(model, class_weight=[1.0, 2.0])  # type: ignore[arg-type]
+    assert safeheads.class_weight([0, 0, 1]) == {0: 0.75, 1: 1.5}  # the fix runs as written
+
+
 def test_empty_model_is_a_value_error() -> None:
     with pytest.raises(ValueError) as info:
         safeheads.check(keras.Sequential(name="empty"))

@@ -2190,7 +2190,7 @@ def inspect_model(
         raise TypeError(
             "Expected `class_weight` to be a dict {class id: weight}, as fit() takes it. "
             f"Received: class_weight of type {type(class_weight).__name__}. Pass a dict, e.g. "
-            "safeheads.class_weight(y_train, n)."
+            "safeheads.class_weight(y_train)."
         )
     if not isinstance(model, keras.Model):
         raise TypeError(
@@ -2219,7 +2219,9 @@ def inspect_model(
     findings: list[Finding] = [] if keys_finding is None else [keys_finding]
     if compiled and _flat_outputs(struct, outputs):
         # a subclassed model's traced dict counts as a dict (struct is None for it)
-        dict_outputs = isinstance(struct, dict) or (struct is None and outputs[0].keyed)
+        dict_outputs = isinstance(struct, dict) or (
+            struct is None and any(o.keyed for o in outputs)
+        )
         findings.extend(_structure_findings(loss, metrics, weighted, outputs, dict_outputs))
     inspected: list[str] = []
     notes: list[str] = []

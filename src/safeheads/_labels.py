@@ -697,7 +697,7 @@ def _parse_label_lists(rows: Sequence[Any]) -> _Parsed:
 
 def _nested_error(flat: list[Any], lengths: np.ndarray) -> LabelFormatError:
     """The error for a list (or array) inside a sample's list of labels."""
-    first = next(i for i, v in enumerate(flat) if not np.isscalar(v) and not _is_0d(v))
+    first = next((i for i, v in enumerate(flat) if not np.isscalar(v) and not _is_0d(v)), 0)
     received = _in_lists(f"y[{first}]=" + describe_value(flat[first]), lengths)
     return LabelFormatError(
         f"Expected labels (ids or names) in each sample's list. Received: {received}, a "
