@@ -121,10 +121,18 @@ INVALID_LABELS = [
         Invalid(  # each label wrapped in a list: numpy's "object too deep" before
             [[[0], [1]], [[2]]],
             "Expected labels (ids or names) in each sample's list. Received: y[0][0]=[0] of type "
-            "list, a list inside the list. Give each sample one flat list, e.g. [0, 1] rather "
-            "than [[0], [1]].",
+            "list, a list inside the list. Give each sample one flat list of its labels, e.g. "
+            "[0, 1], not [[0], [1]] or [[0, 1]].",
         ),
         id="every-label-wrapped",
+    ),
+    pytest.param(
+        Invalid(  # tuples are no nested lists: the message names what labels can be
+            [[("x", 1)], [("y", 2), ("z", 3)]],
+            "Expected class ids (ints) or class names (strings). Received: y[0][0]=('x', 1) of "
+            "type tuple. Map your labels to ints or strings first.",
+        ),
+        id="tuple-labels-in-lists",
     ),
     pytest.param(
         Invalid(

@@ -417,11 +417,15 @@ def test_label_pos_weight_degenerate_labels_get_one_and_warn(
     ],
 )
 def test_label_pos_weight_refuses_single_labels(y: Any, what: str) -> None:
+    fix = (
+        "For label lists of one name each pass label_pos_weight(y, class_names=head.class_names)"
+        if what.startswith("class-names")
+        else "For label lists of one id each pass label_pos_weight(safeheads.to_multi_hot(y, n))"
+    )
     with raises(
         LabelFormatError,
         "Expected multilabel labels (a multi-hot matrix or one list of labels per sample) for "
-        f"label_pos_weight. Received: {what}. For label lists of one id each pass "
-        "label_pos_weight(safeheads.to_multi_hot(y, n)); for binary and multiclass labels use "
+        f"label_pos_weight. Received: {what}. {fix}; for binary and multiclass labels use "
         "safeheads.class_weight(y) with fit(class_weight=...).",
     ):
         safeheads.label_pos_weight(y)

@@ -115,10 +115,42 @@ CONFIG_ERRORS = [
         "Expected `n` to be an int. Received: n=2.0. Pass n=2.",
         id="n-float",
     ),
+    # The fix names a value only where the head takes it (1.0 classes, 3.0 binary outputs).
+    pytest.param(
+        ("multiclass", 1.0, {}),
+        TypeError,
+        "Expected `n` to be an int. Received: n=1.0. Pass a whole number from 2 to 16777216.",
+        id="n-float-below-2",
+    ),
+    pytest.param(
+        ("binary", 3.0, {}),
+        TypeError,
+        "Expected `n` to be an int. Received: n=3.0. Pass a whole number from 1 to 2.",
+        id="binary-n-float-3",
+    ),
+    pytest.param(
+        ("binary", None, {"focal_gamma": "-1"}),
+        TypeError,
+        "Expected `focal_gamma` to be a float. Received: focal_gamma='-1'. Pass a float.",
+        id="focal-gamma-str-negative",  # it suggested focal_gamma=-1.0, refused next
+    ),
+    pytest.param(
+        ("binary", None, {"threshold": "2"}),
+        TypeError,
+        "Expected `threshold` to be a float in (0, 1) or a sequence of them. Received: "
+        "threshold='2'. Pass a float in (0, 1) or a sequence of them.",
+        id="threshold-str-out-of-range",
+    ),
+    pytest.param(
+        ("multilabel", 5, {"top_k": 10.0}),
+        TypeError,
+        "Expected `top_k` to be an int. Received: top_k=10.0. Pass a whole number from 1 to 5.",
+        id="top-k-float-above-n",
+    ),
     pytest.param(
         ("multiclass", True, {}),
         TypeError,
-        "Expected `n` to be an int. Received: n=True of type bool. Pass a whole number >= 1.",
+        "Expected `n` to be an int. Received: n=True of type bool. Pass a whole number from 2 to 16777216.",
         id="n-bool",
     ),
     pytest.param(

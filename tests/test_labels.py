@@ -832,8 +832,8 @@ def test_to_multi_hot() -> None:
             3,
             LabelFormatError,
             "Expected labels (ids or names) in each sample's list. Received: y[0][1]=[1] of type "
-            "list, a list inside the list. Give each sample one flat list, e.g. [0, 1] rather "
-            "than [[0], [1]].",
+            "list, a list inside the list. Give each sample one flat list of its labels, e.g. "
+            "[0, 1], not [[0], [1]] or [[0, 1]].",
             id="nested-list",
         ),
         pytest.param(
@@ -841,8 +841,8 @@ def test_to_multi_hot() -> None:
             3,
             LabelFormatError,
             "Expected labels (ids or names) in each sample's list. Received: y[0][0]=[0] of type "
-            "list, a list inside the list. Give each sample one flat list, e.g. [0, 1] rather "
-            "than [[0], [1]].",
+            "list, a list inside the list. Give each sample one flat list of its labels, e.g. "
+            "[0, 1], not [[0], [1]] or [[0, 1]].",
             id="every-label-wrapped",  # numpy made a (3, 1) matrix: all-ones rows before
         ),
         pytest.param(

@@ -264,6 +264,13 @@ def test_plot_confusion_normalized_names_and_decode(tmp_path: pathlib.Path) -> N
             ["a", "c"],
             {"class_names": ["a", "b"]},
             "Expected every class in `y_pred` to be one of class_names ['a', 'b']. Received: 'c' "
+            "(add it to class_names).",  # names already: "or pass them as names" was no fix
+        ),
+        (
+            [0, 5],
+            [0, 1],
+            {"class_names": ["a", "b"]},
+            "Expected every class in `y_true` to be one of class_names ['a', 'b']. Received: 5 "
             "(add it to class_names, or pass the labels and decisions as names).",
         ),
         (
@@ -328,6 +335,7 @@ def test_plot_confusion_normalized_names_and_decode(tmp_path: pathlib.Path) -> N
         "binary-scores",
         "lengths",
         "unknown-name",
+        "unknown-id",
         "empty",
         "nan",
         "repeated-names",

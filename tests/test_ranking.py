@@ -307,7 +307,7 @@ HEAD_ERRORS = [
     pytest.param(
         ("multilabel", 4, {"top_k": "5"}),
         TypeError,
-        "Expected `top_k` to be an int. Received: top_k='5'. Pass top_k=5.",
+        "Expected `top_k` to be an int. Received: top_k='5'. Pass a whole number from 1 to 4.",
         id="str",
     ),
     pytest.param(

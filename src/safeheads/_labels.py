@@ -169,7 +169,7 @@ def check_class_count(parsed: _Parsed, caller: str, why: str) -> None:
 
 def check_width(value: object, name: str) -> int:
     """Validate a number of columns to lay out: an int in [1, `MAX_CLASSES`]."""
-    width = check_int(value, name, error=LabelFormatError)
+    width = check_int(value, name, maximum=MAX_CLASSES, error=LabelFormatError)
     if width > MAX_CLASSES:
         raise LabelFormatError(
             f"Expected `{name}` <= {MAX_CLASSES}, a number of classes (one column each). "
@@ -663,7 +663,10 @@ def _parse_label_lists(rows: Sequence[Any]) -> _Parsed:
     except ValueError:  # rows nested unevenly: no array shape
         array = None
     if array is None or array.ndim != 1:
-        raise _nested_error(flat, lengths)
+        if any(isinstance(value, (list, np.ndarray)) for value in flat):
+            raise _nested_error(flat, lengths)
+        array = np.empty(len(flat), dtype=object)  # e.g. tuples: judged as labels below
+        array[:] = flat
     # names, a mix that numpy would turn into strings, or bools it would read as ids
     if array.dtype.kind in "USO" or _has_bool(flat):
         array = np.empty(len(flat), dtype=object)
@@ -701,8 +704,8 @@ def _nested_error(flat: list[Any], lengths: np.ndarray) -> LabelFormatError:
     received = _in_lists(f"y[{first}]=" + describe_value(flat[first]), lengths)
     return LabelFormatError(
         f"Expected labels (ids or names) in each sample's list. Received: {received}, a "
-        "list inside the list. Give each sample one flat list, e.g. [0, 1] rather than "
-        "[[0], [1]]."
+        "list inside the list. Give each sample one flat list of its labels, e.g. [0, 1], "
+        "not [[0], [1]] or [[0, 1]]."
     )
 
 

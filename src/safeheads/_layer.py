@@ -36,7 +36,8 @@ _LABELS = ("sparse", "one_hot")
 def _check_n(task: Task, n: object) -> int:
     if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer))):
         raise TypeError(
-            f"Expected `n` to be an int. Received: n={describe_value(n)}. {int_fix(n, 'n')}"
+            f"Expected `n` to be an int. Received: n={describe_value(n)}. "
+            + (int_fix(n, "n", 1, 2) if task is Task.BINARY else int_fix(n, "n", 2, MAX_CLASSES))
         )
     if task is Task.BINARY:
         if n not in (None, 1, 2):

@@ -56,7 +56,7 @@ def kept_logits(y_pred: Any, activation: str) -> Any:
 
 def check_focal_gamma(focal_gamma: object) -> float:
     """Validate ``focal_gamma``: a finite float >= 0 (0 turns the focal factor off)."""
-    gamma = check_number(focal_gamma, "focal_gamma")
+    gamma = check_number(focal_gamma, "focal_gamma", accept=lambda g: g >= 0.0)
     if not (math.isfinite(gamma) and gamma >= 0.0):
         raise HeadConfigError(
             f"Expected `focal_gamma` >= 0 and finite (0 turns focal loss off; 2 is the usual "
@@ -68,7 +68,7 @@ def check_focal_gamma(focal_gamma: object) -> float:
 
 def check_label_smoothing(label_smoothing: object) -> float:
     """Validate ``label_smoothing``: a float in [0, 1)."""
-    smoothing = check_number(label_smoothing, "label_smoothing")
+    smoothing = check_number(label_smoothing, "label_smoothing", accept=lambda s: 0.0 <= s < 1.0)
     if not 0.0 <= smoothing < 1.0:
         raise HeadConfigError(
             "Expected `label_smoothing` in [0, 1) (0.1 is the usual value). Received: "
@@ -126,7 +126,9 @@ _HEAD_POS_WEIGHT = "'balanced', a float or a sequence of floats"
 
 
 def _check_weight(value: object, where: str, expected: str) -> float:
-    number = check_number(value, "pos_weight", expected=expected, where=where)
+    number = check_number(
+        value, "pos_weight", expected=expected, where=where, accept=lambda w: w > 0.0
+    )
     if not (math.isfinite(number) and number > 0.0):
         raise HeadConfigError(
             f"Expected `pos_weight` > 0 and finite. Received: {where}={number!r}. Pass a "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -45,22 +47,32 @@ def _number_in(value: object) -> float | None:
     return None
 
 
-def int_fix(value: object, name: str, minimum: int = 1) -> str:
-    """The fix for a non-int ``value``: ``Pass k=3.`` for 3.0 or ``"3"``, else the bound."""
+def int_fix(value: object, name: str, minimum: int = 1, maximum: int | None = None) -> str:
+    """The fix for a non-int ``value``: ``Pass k=3.`` for 3.0 or ``"3"`` where that int is
+    accepted (in ``[minimum, maximum]``), else the range."""
     number = float(value) if is_number(value) else _number_in(value)  # type: ignore[arg-type]
-    if number is not None and number.is_integer() and number >= minimum:
+    top = 2**31 - 1 if maximum is None else maximum
+    if number is not None and number.is_integer() and minimum <= number <= top:
         return f"Pass {name}={int(number)}."
-    return f"Pass a whole number >= {minimum}."
+    if maximum is None:
+        return f"Pass a whole number >= {minimum}."
+    return f"Pass a whole number from {minimum} to {maximum}."
 
 
 def check_int(
-    value: object, name: str, *, minimum: int = 1, error: type[ValueError] = HeadConfigError
+    value: object,
+    name: str,
+    *,
+    minimum: int = 1,
+    maximum: int | None = None,
+    error: type[ValueError] = HeadConfigError,
 ) -> int:
-    """An int (not a bool) >= ``minimum``: TypeError for other types, ``error`` below it."""
+    """An int (not a bool) >= ``minimum``: TypeError for other types, ``error`` below it.
+    ``maximum`` (checked by the caller) only bounds the value the fix suggests."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(
             f"Expected `{name}` to be an int. Received: {name}={describe_value(value)}. "
-            + int_fix(value, name, minimum)
+            + int_fix(value, name, minimum, maximum)
         )
     if value < minimum:
         raise error(
@@ -109,18 +121,24 @@ def is_number(value: object) -> bool:
 
 
 def check_number(
-    value: object, name: str, *, expected: str = "a float", where: str | None = None
+    value: object,
+    name: str,
+    *,
+    expected: str = "a float",
+    where: str | None = None,
+    accept: Callable[[float], bool] = math.isfinite,
 ) -> float:
     """A real number as float: TypeError ("Expected `name` to be <expected>") otherwise.
 
     ``where`` names the value received when it is not ``name`` itself, e.g. an item
-    ``threshold[2]`` of a sequence.
+    ``threshold[2]`` of a sequence. The fix names the number a string such as ``"0.5"``
+    holds only where ``accept`` (the caller's range) takes it.
     """
     if not is_number(value):
         number = _number_in(value)
         fix = (
             f"Pass {where or name}={number!r}, a number."
-            if number is not None
+            if number is not None and math.isfinite(number) and accept(number)
             else f"Pass {expected}."
         )
         raise TypeError(

@@ -353,8 +353,10 @@ def plot_confusion(
                 hint = " (integer class names: pass names, e.g. head.decode(..., names=True))"
             elif array.dtype.kind in "bf":
                 hint = f" ({array.dtype} values: pass class ids as ints, or names)"
-            else:
+            elif array.dtype.kind in "iu":
                 hint = " (add it to class_names, or pass the labels and decisions as names)"
+            else:
+                hint = " (add it to class_names)"
             raise ValueError(
                 f"Expected every class in `{label}` to be one of class_names {names}. "
                 f"Received: {error.args[0]!r}{hint}."

@@ -33,7 +33,7 @@ __all__ = [
 
 def check_k(k: object, name: str = "k", n: int | None = None) -> int:
     """Validate a top-k size: an int >= 1, and <= ``n`` when ``n`` is known."""
-    k = check_int(k, name)
+    k = check_int(k, name, maximum=n)
     if n is not None and k > n:
         raise HeadConfigError(
             f"Expected `{name}` <= n={n}, the number of labels. Received: {name}={int(k)}. "

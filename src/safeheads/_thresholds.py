@@ -18,7 +18,11 @@ Threshold: TypeAlias = float | Sequence[float]
 
 def _check_one(value: object, where: str) -> float:
     number = check_number(
-        value, "threshold", expected="a float in (0, 1) or a sequence of them", where=where
+        value,
+        "threshold",
+        expected="a float in (0, 1) or a sequence of them",
+        where=where,
+        accept=lambda t: 0.0 < t < 1.0,
     )
     if not 0.0 < number < 1.0:
         raise HeadConfigError(

@@ -297,7 +297,9 @@ class PriorBias(keras.initializers.Initializer):  # type: ignore[misc]
 
 def check_logit_adjustment(value: object) -> float:
     """Validate ``logit_adjustment`` (tau): a finite float >= 0."""
-    tau = check_number(value, "logit_adjustment", expected="a float or None")
+    tau = check_number(
+        value, "logit_adjustment", expected="a float or None", accept=lambda t: t >= 0.0
+    )
     if not (math.isfinite(tau) and tau >= 0.0):
         raise HeadConfigError(
             "Expected `logit_adjustment` >= 0 and finite (the tau in scores - tau * "
@@ -418,7 +420,7 @@ def check_tuning_args(
         ``(beta ** 2, min_support, average, prior_slope)``.
     """
     check_choice(metric, "metric", METRICS)
-    beta_value = check_number(beta, "beta")
+    beta_value = check_number(beta, "beta", accept=lambda b: b > 0.0)
     if not (math.isfinite(beta_value) and beta_value > 0.0):
         weigh = "to weigh recall twice as much as precision, or beta=0.5 for the reverse."
         fix = (

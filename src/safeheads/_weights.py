@@ -249,8 +249,15 @@ def _positives(y: Any) -> tuple[np.ndarray, int]:
         raise LabelFormatError(
             "Expected multilabel labels (a multi-hot matrix or one list of labels per sample) "
             f"for label_pos_weight. Received: {parsed.format} labels ({_shape_text(parsed)}). "
-            "For label lists of one id each pass label_pos_weight(safeheads.to_multi_hot(y, n)); "
-            "for binary and multiclass labels use safeheads.class_weight(y) with fit(class_weight=...)."
+            + (
+                "For label lists of one name each pass label_pos_weight(y, "
+                "class_names=head.class_names)"
+                if parsed.class_names is not None
+                else "For label lists of one id each pass "
+                "label_pos_weight(safeheads.to_multi_hot(y, n))"
+            )
+            + "; for binary and multiclass labels use safeheads.class_weight(y) with "
+            "fit(class_weight=...)."
         )
     _refuse_names(parsed, "label_pos_weight")
     if parsed.format == "label-lists":
