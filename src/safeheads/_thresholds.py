@@ -62,14 +62,16 @@ def check_threshold(threshold: object, units: int | None = None) -> float | tupl
     return _check_one(threshold, "threshold")
 
 
-def cut_points(threshold: float | tuple[float, ...], from_logits: bool) -> np.ndarray:
+def cut_points(threshold: float | tuple[float, ...] | np.ndarray, from_logits: bool) -> np.ndarray:
     """The values that outputs are compared to (``output > cut``), as float32.
 
     For ``from_logits=True`` the probability threshold ``t`` becomes the logit
-    ``log(t / (1 - t))``, so that ``sigmoid(z) > t`` exactly when ``z > cut``.
+    ``log(t / (1 - t))``, so that ``sigmoid(z) > t`` exactly when ``z > cut``
+    (``t = 1.0`` gives ``inf``). A tuple or an array gives one cut per threshold.
     """
     values = np.atleast_1d(np.asarray(threshold, dtype=np.float64))
     if from_logits:
-        values = np.log(values) - np.log1p(-values)
+        with np.errstate(divide="ignore"):
+            values = np.log(values) - np.log1p(-values)
     cut = values.astype(np.float32)
-    return cut if isinstance(threshold, tuple) else cut.reshape(())
+    return cut if np.ndim(threshold) else cut.reshape(())

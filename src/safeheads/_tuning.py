@@ -523,9 +523,9 @@ _COARSE_LOGIT = 23.0
 
 
 def _logit_cut(t: np.ndarray) -> np.ndarray:
-    """`cut_points` of float64 probability thresholds ``t`` with ``from_logits=True``."""
-    with np.errstate(divide="ignore"):  # t = 1.0 (logits above about 36.7): cut inf
-        return np.asarray((np.log(t) - np.log1p(-t)).astype(np.float32), dtype=np.float64)
+    """`cut_points` of float64 probability thresholds ``t`` with ``from_logits=True``, as
+    float64 (``t = 1.0``, for logits above about 36.7, cuts at ``inf``)."""
+    return np.asarray(cut_points(t, True), dtype=np.float64)
 
 
 def _reachable(logits: np.ndarray) -> np.ndarray:
