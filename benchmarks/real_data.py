@@ -12,10 +12,11 @@ SST-5 (5 classes), three models on the same TF-IDF features:
 - the same MLP with the safeheads head and its recommended options:
   ``classification_head(task, n, from_logits=True, prior=y_train)``, then
   ``head.tune_thresholds(y_val, model.predict(x_val), ...)`` (multilabel:
-  prior-adjusted thresholds for the mean of micro- and macro-F1; multiclass:
-  the logit adjustment tau for macro-F1).
+  prior-adjusted thresholds for the mean of micro- and macro-F1, then
+  ``min_labels`` 0 or 1, whichever scores higher on the same validation outputs;
+  multiclass: the logit adjustment tau for macro-F1).
 
-Every choice (the epoch of both Keras models, thresholds, tau) is made on a
+Every choice (the epoch of both Keras models, thresholds, min_labels, tau) is made on a
 validation split: 10% carved from Reuters' training documents, GoEmotions' and
 SST's own dev splits. Two training recipes share that choice:
 
@@ -371,14 +372,23 @@ def run_multilabel(data: Dataset, schedule: dict[str, Any], recipe: str) -> list
         head = safeheads.classification_head("multilabel", n, from_logits=True, prior=y_prior)
         return mlp(width, head.layer), head.loss, head
 
-    ours = Contender(
-        build_head,
-        tune=lambda head, y, outputs: (
-            head.tune_thresholds(y, outputs, average="micro+macro").threshold
-        ),
-        decode=lambda head, outputs, kept: _set(head, threshold=kept).decode(outputs),
-        objective=lambda y, predicted: sum(f1s(y, predicted)) / 2,
-    )
+    def objective(y: np.ndarray, predicted: np.ndarray) -> float:
+        return sum(f1s(y, predicted)) / 2
+
+    def tune(head: Any, y: np.ndarray, outputs: np.ndarray) -> tuple[Any, int]:
+        """Thresholds for (micro + macro) / 2, then min_labels 0 or 1, the better one
+        on the same validation outputs (a tie keeps 0)."""
+        threshold = head.tune_thresholds(y, outputs, average="micro+macro").threshold
+        scored = [
+            objective(y, _set(head, threshold=threshold, min_labels=k).decode(outputs))
+            for k in (0, 1)
+        ]
+        return threshold, int(scored[1] > scored[0])
+
+    def decode(head: Any, outputs: np.ndarray, kept: tuple[Any, int]) -> np.ndarray:
+        return _set(head, threshold=kept[0], min_labels=kept[1]).decode(outputs)
+
+    ours = Contender(build_head, tune=tune, decode=decode, objective=objective)
 
     contenders = [
         ("Keras sigmoid + BCE, threshold 0.5", hand),
@@ -449,6 +459,8 @@ def keras_rows(
         predicted = contender.decode(fitted.head, outputs, fitted.kept)
         if fitted.head is not None and fitted.head.task == "multiclass":
             label += f" (tau={fitted.kept:.2f})"
+        elif fitted.head is not None:
+            label += f" (min_labels={fitted.kept[1]})"
         rows.append(_row(label, *test_scores(predicted), fitted.epoch, start))
         rows[-1].update(recipe=fitted.recipe, choice=choice)
     return rows

@@ -191,6 +191,7 @@ ACC_2_THRESHOLDS = obj(
     "ThresholdAccuracy([0.3, 0.5])", lambda: safeheads.ThresholdAccuracy([0.3, 0.5])
 )
 PRECISION_AT_5 = obj("PrecisionAtK(5)", lambda: safeheads.PrecisionAtK(5))
+AT_LEAST_2 = obj("ExactMatch(min_labels=2)", lambda: safeheads.ExactMatch(min_labels=2))
 TOP_5 = obj("TopKAccuracy(5)", lambda: safeheads.TopKAccuracy(5))
 TOP_1 = obj("TopKAccuracy(1)", lambda: safeheads.TopKAccuracy(1))
 TOP_1_ONE_HOT = obj(
@@ -615,6 +616,8 @@ CASES = [
     _case("ok-auc-of-the-width", 3, "sigmoid", "binary_crossentropy", (AUC_3, PRECISION_AT_3)),
     _case("auc-of-4-on-3", 3, "sigmoid", "binary_crossentropy", (AUC_4,), expected=("SH306",)),
     _case("f1-of-5-on-3", 3, "sigmoid", "binary_crossentropy", (F1_5,), expected=("SH306",)),
+    _case("ok-at-least-2-of-3", 3, "sigmoid", "binary_crossentropy", (AT_LEAST_2,)),
+    _case("at-least-2-of-1", 1, "sigmoid", "bce", (AT_LEAST_2,), "binary", expected=("SH306",)),
     _case(
         "two-thresholds-on-3",
         3,

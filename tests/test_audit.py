@@ -78,6 +78,7 @@ def _head_configs() -> list[dict[str, object]]:
         {"task": "multiclass", "n": 3, "label_smoothing": 0.1},
         {"task": "multiclass", "n": 3, "labels": "one_hot", "focal_gamma": 2.0},
         {"task": "multilabel", "n": 4, "top_k": 2},
+        {"task": "multilabel", "n": 4, "min_labels": 1, "from_logits": True},
     ]
     configs += [
         c for c in extras if set(c) - {"task", "n", "from_logits", "labels"} <= set(options)

@@ -781,6 +781,12 @@ ROUND_TRIPS = [
     pytest.param(
         "multilabel",
         4,
+        {"prior": MULTILABEL_Y, "threshold": [0.5, 0.3, 0.8, 0.6], "min_labels": 2},
+        id="ml-min-labels",
+    ),
+    pytest.param(
+        "multilabel",
+        4,
         {"focal_gamma": 2.0, "label_smoothing": 0.1, "from_logits": True},
         id="ml-focal-smoothing",
     ),
@@ -798,7 +804,15 @@ ROUND_TRIPS = [
     ),
 ]
 
-OPTIONS = ("prior", "logit_adjustment", "pos_weight", "focal_gamma", "label_smoothing", "top_k")
+OPTIONS = (
+    "prior",
+    "logit_adjustment",
+    "pos_weight",
+    "focal_gamma",
+    "label_smoothing",
+    "top_k",
+    "min_labels",
+)
 
 
 @pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")

@@ -753,6 +753,8 @@ def _width_mismatch(obj: Any, units: int) -> tuple[str, str] | None:
     """How a safeheads metric built for another output width fails on ``units`` outputs:
     (what it was built for, what happens), or None when it fits."""
     crash = "so fit stops at the first batch with a shape error"
+    if isinstance(obj, _ThresholdMetric) and obj.min_labels > units:
+        return f"min_labels={obj.min_labels}", crash
     if isinstance(obj, (RocAUC, _ConfusionMetric)):
         width, what = obj.num_labels, f"num_labels={obj.num_labels}"
     elif isinstance(obj, _ThresholdMetric) and isinstance(obj.threshold, tuple):

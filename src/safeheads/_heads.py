@@ -30,7 +30,7 @@ from safeheads._metrics import (
 )
 from safeheads._ranking import PrecisionAtK, RecallAtK, TopKAccuracy
 from safeheads._tasks import Task
-from safeheads._thresholds import Threshold, cut_points
+from safeheads._thresholds import Threshold, at_least, cut_points
 from safeheads._tuning import (
     LogitAdjustedAccuracy,
     adjusted_scores,
@@ -128,11 +128,23 @@ def _build_metrics(layer: HeadLayer) -> list[keras.metrics.Metric]:
             f"keeps {cells} counts per label, fewer than 2**31 in all. Received: n={n}. Map "
             "the rarest labels out, e.g. keep the most frequent ones with safeheads.LabelMap."
         )
+    fewest = layer.min_labels
     metrics = [
-        ExactMatch(threshold, from_logits=from_logits, name="exact_match"),
-        ThresholdAccuracy(threshold, from_logits=from_logits, name="label_accuracy"),
-        ThresholdF1(n, threshold, average="micro", from_logits=from_logits, name="micro_f1"),
-        ThresholdF1(n, threshold, average="macro", from_logits=from_logits, name="macro_f1"),
+        ExactMatch(threshold, from_logits=from_logits, min_labels=fewest, name="exact_match"),
+        ThresholdAccuracy(
+            threshold, from_logits=from_logits, min_labels=fewest, name="label_accuracy"
+        ),
+        *(
+            ThresholdF1(
+                n,
+                threshold,
+                average=average,
+                from_logits=from_logits,
+                min_labels=fewest,
+                name=f"{average}_f1",
+            )
+            for average in ("micro", "macro")
+        ),
         RocAUC(n, **_AUC, from_logits=from_logits),
     ]
     k = _ranking_k(layer)
@@ -210,6 +222,8 @@ class Head:
             options.append(f"label_smoothing={self.label_smoothing!r}")
         if self.top_k is not None:
             options.append(f"top_k={self.top_k!r}")
+        if self.min_labels:
+            options.append(f"min_labels={self.min_labels!r}")
         return f"Head({', '.join(options)})"
 
     # -- what the head is ---------------------------------------------------------------
@@ -278,6 +292,11 @@ class Head:
     def top_k(self) -> int | None:
         """The ``k`` of the ranking metrics, when set explicitly."""
         return self.layer.top_k
+
+    @property
+    def min_labels(self) -> int:
+        """Multilabel: the fewest labels predicted per sample (0: no minimum)."""
+        return self.layer.min_labels
 
     # -- labels in, decisions out -------------------------------------------------------
 
@@ -363,6 +382,9 @@ class Head:
             assert self.threshold is not None
             decided = (scores > cut_points(self.threshold, self.from_logits)).astype(np.int64)
             if self.task is Task.MULTILABEL:
+                decided = at_least(
+                    decided, scores, self.threshold, self.from_logits, self.min_labels
+                )
                 if not names:
                     return decided
                 assert self.class_names is not None
@@ -434,6 +456,11 @@ class Head:
         shares that layer and has fresh metrics built with the tuned values;
         the metrics of this head keep the old ones: compile with the returned
         head's ``loss`` and ``metrics`` to evaluate the tuned decisions.
+
+        A multilabel head with ``min_labels`` keeps it: the thresholds are
+        tuned on their own (as with ``min_labels=0``), and the returned head
+        then adds the labels a sample misses on top of them, as every such
+        head does.
 
         Args:
             y: Validation labels, in any format ``encode`` accepts. Never the
@@ -721,6 +748,7 @@ def classification_head(
     focal_gamma: float = 0.0,
     label_smoothing: float = 0.0,
     top_k: int | None = None,
+    min_labels: int = 0,
 ) -> Head:
     """Build a matched output layer, loss and metrics for a classification task.
 
@@ -781,6 +809,12 @@ def classification_head(
             and multi-hot labels.
         top_k: Multilabel only: the ``k`` of the ``precision_at_{k}`` and
             ``recall_at_{k}`` metrics; default 5 when ``n >= 20``, none otherwise.
+        min_labels: Multilabel only: the fewest labels predicted per sample
+            (default 0). A sample with fewer outputs past their thresholds also
+            gets the labels whose outputs are nearest their own thresholds
+            (largest ``logit(score) - logit(threshold)``), in ``decode`` and in
+            every thresholded metric. Pass 1 when every sample has at least one
+            label, as in most topic and emotion data.
 
     With ``pos_weight``, ``focal_gamma`` or ``label_smoothing`` the loss is
     `SigmoidCrossentropy` (binary, multilabel) or `SoftmaxCrossentropy`
@@ -821,5 +855,6 @@ def classification_head(
         focal_gamma=focal_gamma,
         label_smoothing=label_smoothing,
         top_k=top_k,
+        min_labels=min_labels,
     )
     return Head(layer)

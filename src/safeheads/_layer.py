@@ -18,7 +18,7 @@ from safeheads._losses import (
 from safeheads._messages import check_bool, describe_value, int_fix
 from safeheads._ranking import check_k
 from safeheads._tasks import Task, parse_task
-from safeheads._thresholds import Threshold, check_threshold
+from safeheads._thresholds import Threshold, check_min_labels, check_threshold
 from safeheads._tuning import (
     Frequencies,
     PriorBias,
@@ -193,6 +193,22 @@ def _check_pos_weight(
     return check_pos_weight_values(pos_weight, units)
 
 
+def _check_min_labels(task: Task, min_labels: object, n: int) -> int:
+    if task is not Task.MULTILABEL and min_labels != 0:
+        fix = (
+            "Leave `min_labels` out: a multiclass head predicts exactly one class."
+            if task is Task.MULTICLASS
+            else "Leave `min_labels` out; for one label per sample of several, use "
+            "task='multiclass'."
+        )
+        raise HeadConfigError(
+            f"Expected `min_labels` to be omitted for task={task.value!r}: it is the fewest "
+            f"labels a multilabel head predicts per sample. Received: min_labels={min_labels!r}. "
+            + fix
+        )
+    return check_min_labels(min_labels, n)
+
+
 def _check_top_k(task: Task, top_k: object, n: int) -> int | None:
     if top_k is None:
         return None
@@ -239,6 +255,7 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
         focal_gamma: Focal loss focusing parameter (0: off).
         label_smoothing: Label smoothing of the loss, in [0, 1).
         top_k: Multilabel: the ``k`` of the precision@k / recall@k metrics.
+        min_labels: Multilabel: the fewest labels predicted per sample (0: none).
         **kwargs: Other ``keras.layers.Dense`` arguments (``name``,
             ``kernel_initializer``, ``bias_initializer``, regularizers, ...).
             ``units`` and ``activation`` follow from the task and are refused
@@ -273,6 +290,7 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
         focal_gamma: float = 0.0,
         label_smoothing: float = 0.0,
         top_k: int | None = None,
+        min_labels: int = 0,
         **kwargs: Any,
     ) -> None:
         task = parse_task(task)
@@ -296,6 +314,7 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
         gamma = check_focal_gamma(focal_gamma)
         smoothing = check_label_smoothing(label_smoothing)
         k = _check_top_k(task, top_k, n)
+        fewest = _check_min_labels(task, min_labels, n)
         if frequencies is not None:
             if kwargs.get("bias_initializer") is not None:
                 raise HeadConfigError(
@@ -348,6 +367,7 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
         self.focal_gamma = gamma
         self.label_smoothing = smoothing
         self.top_k = k
+        self.min_labels = fewest
 
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = super().get_config()
@@ -369,6 +389,7 @@ class HeadLayer(keras.layers.Dense):  # type: ignore[misc]
             focal_gamma=self.focal_gamma,
             label_smoothing=self.label_smoothing,
             top_k=self.top_k,
+            min_labels=self.min_labels,
         )
         if self.prior is not None:
             config.pop("bias_initializer", None)  # derived from the prior

@@ -24,7 +24,13 @@ from safeheads._messages import (
     check_output_rank,
 )
 from safeheads._ranking import row_weights
-from safeheads._thresholds import Threshold, check_threshold, cut_points
+from safeheads._thresholds import (
+    FLOAT32_MAX,
+    Threshold,
+    check_min_labels,
+    check_threshold,
+    cut_points,
+)
 
 __all__ = [
     "ExactMatch",
@@ -45,12 +51,14 @@ class _ThresholdMetric(keras.metrics.Metric):  # type: ignore[misc]
         threshold: Threshold = 0.5,
         *,
         from_logits: bool = False,
+        min_labels: int = 0,
         name: str | None = None,
         dtype: Any = None,
     ) -> None:
         super().__init__(name=name, dtype=dtype)
         self.threshold = check_threshold(threshold)
         self.from_logits = check_bool(from_logits, "from_logits")
+        self.min_labels = check_min_labels(min_labels)
         self._cut = cut_points(self.threshold, self.from_logits)
 
     def _binarize(self, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple[Any, Any, Any]:
@@ -69,10 +77,18 @@ class _ThresholdMetric(keras.metrics.Metric):  # type: ignore[misc]
                 f"metric {self.name}. Received: y_pred of shape {given}. Pass one threshold "
                 "per output, or a single threshold."
             )
+        if width is not None and self.min_labels > width:
+            raise ValueError(
+                f"Expected outputs of width >= min_labels={self.min_labels} for the metric "
+                f"{self.name}. Received: y_pred of shape {given}. Pass min_labels={width} or "
+                "less."
+            )
         y_true = ops.convert_to_tensor(y_true)
         check_label_shape(y_true, (y_pred.shape[0], width), self.name)
         y_true = ops.reshape(ops.cast(y_true, "float32"), ops.shape(y_pred))
         predicted = ops.cast(ops.greater(y_pred, self._cut), "float32")
+        if self.min_labels:
+            predicted = self._at_least(y_pred, predicted)
         if sample_weight is None:
             return y_true, predicted, None
         weight = ops.cast(ops.convert_to_tensor(sample_weight), "float32")
@@ -80,12 +96,28 @@ class _ThresholdMetric(keras.metrics.Metric):  # type: ignore[misc]
             weight = ops.reshape(weight, (-1, 1))
         return y_true, predicted, ops.broadcast_to(weight, ops.shape(y_pred))
 
+    def _at_least(self, y_pred: Any, predicted: Any) -> Any:
+        """``predicted`` with each row raised to ``min_labels`` labels: those it misses
+        are the undecided outputs nearest their threshold (largest logit margin), as
+        `safeheads.Head.decode` adds them (ties go to the lower index)."""
+        k = self.min_labels
+        logits = y_pred if self.from_logits else ops.log(y_pred) - ops.log1p(-y_pred)
+        # ops.subtract, not `-`: numpy would read a torch tensor that needs grad
+        margin = ops.subtract(logits, cut_points(self.threshold, True))
+        key = ops.where(predicted > 0, float("-inf"), ops.clip(margin, -FLOAT32_MAX, FLOAT32_MAX))
+        _, order = ops.top_k(key, k)
+        need = k - ops.sum(predicted, axis=1, keepdims=True)
+        take = ops.cast(ops.less(ops.arange(k, dtype="float32"), need), "float32")
+        added = ops.sum(ops.one_hot(order, ops.shape(y_pred)[-1]) * take[..., None], axis=1)
+        return ops.maximum(predicted, added)
+
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = super().get_config()
         threshold = self.threshold
         config.update(
             threshold=list(threshold) if isinstance(threshold, tuple) else threshold,
             from_logits=self.from_logits,
+            min_labels=self.min_labels,
         )
         return config
 
@@ -103,6 +135,10 @@ class ThresholdAccuracy(_ThresholdMetric):
         threshold: Probability threshold in (0, 1), or one per output.
         from_logits: Whether outputs are logits; the threshold is then compared
             in logit space.
+        min_labels: The fewest labels predicted per sample (multilabel outputs; 0:
+            no minimum). A row with fewer outputs past their thresholds also gets
+            the outputs nearest their thresholds (largest logit margin), as
+            `Head.decode` does.
         name: Metric name.
         dtype: Passed to ``keras.metrics.Metric``; state and result are float32.
 
@@ -110,9 +146,10 @@ class ThresholdAccuracy(_ThresholdMetric):
         A Keras metric whose ``result()`` is a float in [0, 1].
 
     Raises:
-        HeadConfigError: If a threshold is outside (0, 1).
+        TypeError: If ``min_labels`` is not an int.
+        HeadConfigError: If a threshold is outside (0, 1) or ``min_labels`` < 0.
         ValueError: From ``update_state``, for one threshold per output and
-            outputs of another width.
+            outputs of another width, or outputs narrower than ``min_labels``.
 
     Example:
         >>> import numpy as np
@@ -128,10 +165,13 @@ class ThresholdAccuracy(_ThresholdMetric):
         threshold: Threshold = 0.5,
         *,
         from_logits: bool = False,
+        min_labels: int = 0,
         name: str = "accuracy",
         dtype: Any = None,
     ) -> None:
-        super().__init__(threshold, from_logits=from_logits, name=name, dtype=dtype)
+        super().__init__(
+            threshold, from_logits=from_logits, min_labels=min_labels, name=name, dtype=dtype
+        )
         self.correct = self.add_variable(
             shape=(), initializer="zeros", dtype="float32", name="correct"
         )
@@ -161,6 +201,10 @@ class ExactMatch(_ThresholdMetric):
     Args:
         threshold: Probability threshold in (0, 1), or one per label.
         from_logits: Whether outputs are logits.
+        min_labels: The fewest labels predicted per sample (multilabel outputs; 0:
+            no minimum). A row with fewer outputs past their thresholds also gets
+            the outputs nearest their thresholds (largest logit margin), as
+            `Head.decode` does.
         name: Metric name.
         dtype: Passed to ``keras.metrics.Metric``; state and result are float32.
 
@@ -168,9 +212,10 @@ class ExactMatch(_ThresholdMetric):
         A Keras metric whose ``result()`` is a float in [0, 1].
 
     Raises:
-        HeadConfigError: If a threshold is outside (0, 1).
+        TypeError: If ``min_labels`` is not an int.
+        HeadConfigError: If a threshold is outside (0, 1) or ``min_labels`` < 0.
         ValueError: From ``update_state``, for one threshold per output and
-            outputs of another width.
+            outputs of another width, or outputs narrower than ``min_labels``.
 
     Example:
         >>> import numpy as np
@@ -186,10 +231,13 @@ class ExactMatch(_ThresholdMetric):
         threshold: Threshold = 0.5,
         *,
         from_logits: bool = False,
+        min_labels: int = 0,
         name: str = "exact_match",
         dtype: Any = None,
     ) -> None:
-        super().__init__(threshold, from_logits=from_logits, name=name, dtype=dtype)
+        super().__init__(
+            threshold, from_logits=from_logits, min_labels=min_labels, name=name, dtype=dtype
+        )
         self.matches = self.add_variable(
             shape=(), initializer="zeros", dtype="float32", name="matches"
         )
@@ -220,13 +268,17 @@ class _ConfusionMetric(_ThresholdMetric):
         *,
         average: str = "micro",
         from_logits: bool = False,
+        min_labels: int = 0,
         name: str | None = None,
         dtype: Any = None,
     ) -> None:
         num_labels = check_int(num_labels, "num_labels")
         check_threshold(threshold)  # before `average`, in the declared order
         check_choice(average, "average", _AVERAGES)
-        super().__init__(threshold, from_logits=from_logits, name=name, dtype=dtype)
+        check_min_labels(min_labels, num_labels, "num_labels")
+        super().__init__(
+            threshold, from_logits=from_logits, min_labels=min_labels, name=name, dtype=dtype
+        )
         if isinstance(self.threshold, tuple):
             check_threshold(self.threshold, int(num_labels))
         self.num_labels = int(num_labels)
@@ -276,6 +328,10 @@ _CONFUSION_DOC = """
             (unweighted mean of per-output scores, 0 for an output with no
             positives and no predictions, as scikit-learn's ``zero_division=0``).
         from_logits: Whether outputs are logits.
+        min_labels: The fewest labels predicted per sample (multilabel outputs; 0:
+            no minimum). A row with fewer outputs past their thresholds also gets
+            the outputs nearest their thresholds (largest logit margin), as
+            `Head.decode` does.
         name: Metric name.
         dtype: Passed to ``keras.metrics.Metric``; state and result are float32.
 
@@ -283,9 +339,11 @@ _CONFUSION_DOC = """
         A Keras metric whose ``result()`` is a float in [0, 1].
 
     Raises:
-        TypeError: If ``num_labels`` is not an int or ``average`` not a str.
+        TypeError: If ``num_labels`` or ``min_labels`` is not an int or
+            ``average`` not a str.
         HeadConfigError: If ``num_labels`` < 1, ``average`` is unknown, a
-            threshold is outside (0, 1) or their number is not ``num_labels``.
+            threshold is outside (0, 1) or their number is not ``num_labels``,
+            or ``min_labels`` is not in [0, ``num_labels``].
 """
 
 
@@ -298,11 +356,18 @@ class ThresholdPrecision(_ConfusionMetric):
         *,
         average: str = "micro",
         from_logits: bool = False,
+        min_labels: int = 0,
         name: str = "precision",
         dtype: Any = None,
     ) -> None:
         super().__init__(
-            num_labels, threshold, average=average, from_logits=from_logits, name=name, dtype=dtype
+            num_labels,
+            threshold,
+            average=average,
+            from_logits=from_logits,
+            min_labels=min_labels,
+            name=name,
+            dtype=dtype,
         )
 
     def result(self) -> Any:
@@ -318,11 +383,18 @@ class ThresholdRecall(_ConfusionMetric):
         *,
         average: str = "micro",
         from_logits: bool = False,
+        min_labels: int = 0,
         name: str = "recall",
         dtype: Any = None,
     ) -> None:
         super().__init__(
-            num_labels, threshold, average=average, from_logits=from_logits, name=name, dtype=dtype
+            num_labels,
+            threshold,
+            average=average,
+            from_logits=from_logits,
+            min_labels=min_labels,
+            name=name,
+            dtype=dtype,
         )
 
     def result(self) -> Any:
@@ -338,11 +410,18 @@ class ThresholdF1(_ConfusionMetric):
         *,
         average: str = "micro",
         from_logits: bool = False,
+        min_labels: int = 0,
         name: str = "f1",
         dtype: Any = None,
     ) -> None:
         super().__init__(
-            num_labels, threshold, average=average, from_logits=from_logits, name=name, dtype=dtype
+            num_labels,
+            threshold,
+            average=average,
+            from_logits=from_logits,
+            min_labels=min_labels,
+            name=name,
+            dtype=dtype,
         )
 
     def result(self) -> Any:

@@ -7,10 +7,10 @@ from typing import TypeAlias
 
 import numpy as np
 
-from safeheads._messages import check_number
+from safeheads._messages import check_int, check_number
 from safeheads.errors import HeadConfigError
 
-__all__ = ["Threshold", "check_threshold", "cut_points"]
+__all__ = ["Threshold", "at_least", "check_min_labels", "check_threshold", "cut_points"]
 
 #: A probability threshold in (0, 1), one for all outputs or one per output.
 Threshold: TypeAlias = float | Sequence[float]
@@ -75,3 +75,50 @@ def cut_points(threshold: float | tuple[float, ...] | np.ndarray, from_logits: b
             values = np.log(values) - np.log1p(-values)
     cut = values.astype(np.float32)
     return cut if np.ndim(threshold) else cut.reshape(())
+
+
+#: The largest finite float32: margins are clipped to it, so that a label already decided
+#: (ranked at -inf) comes after every other one, even one whose output is 0 or -inf.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_min_labels(min_labels: object, n: int | None = None, count: str = "n") -> int:
+    """Validate ``min_labels``: an int from 0 to ``n`` (the number of labels, when known,
+    passed as the argument ``count``)."""
+    k = check_int(min_labels, "min_labels", minimum=0, maximum=n)
+    if n is not None and k > n:
+        raise HeadConfigError(
+            f"Expected `min_labels` <= {count}={n}, the number of labels. Received: "
+            f"min_labels={k}. Pass min_labels={n} or less."
+        )
+    return k
+
+
+def at_least(
+    decided: np.ndarray,
+    scores: np.ndarray,
+    threshold: float | tuple[float, ...],
+    from_logits: bool,
+    min_labels: int,
+) -> np.ndarray:
+    """``decided`` (0/1, shape ``(N, L)``) with every row raised to ``min_labels`` labels.
+
+    A row with fewer gets the labels it misses among the undecided ones whose output
+    is closest to their own threshold: the largest ``logit(score) - logit(threshold)``
+    (float32, as the metrics compute it in the graph; ties go to the lower index).
+    """
+    need = min_labels - decided.sum(axis=1)
+    short = np.flatnonzero(need > 0)
+    if short.size == 0:
+        return decided
+    rows = scores[short].astype(np.float32)
+    if not from_logits:
+        with np.errstate(divide="ignore"):
+            rows = np.log(rows) - np.log1p(-rows)
+    margin = np.clip(rows - cut_points(threshold, True), -FLOAT32_MAX, FLOAT32_MAX)
+    key = np.where(decided[short] > 0, -np.inf, margin)
+    order = np.argsort(-key, axis=1, kind="stable")[:, :min_labels]
+    row, rank = np.nonzero(np.arange(min_labels) < need[short][:, None])
+    filled: np.ndarray = decided.copy()
+    filled[short[row], order[row, rank]] = 1
+    return filled

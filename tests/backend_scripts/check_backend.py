@@ -78,6 +78,22 @@ def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
     return np.where(denominator > 0, 2 * tp / np.maximum(denominator, 1), 0.0)
 
 
+def _decided(head: Any, s: np.ndarray) -> np.ndarray:
+    """A binary or multilabel head's 0/1 decisions on float64 scores, from the definition:
+    a probability above the threshold; with min_labels=1, an empty row gets the label of
+    the largest logit(probability) - logit(threshold)."""
+    threshold = np.asarray(head.threshold, dtype=np.float64)
+    prob = 1 / (1 + np.exp(-s)) if head.from_logits else s
+    decided = (prob > threshold).astype(np.int64)
+    with np.errstate(divide="ignore"):
+        logits = s if head.from_logits else np.log(s) - np.log1p(-s)
+    margin = logits - (np.log(threshold) - np.log1p(-threshold))
+    if getattr(head, "min_labels", 0):
+        empty = np.flatnonzero(decided.sum(axis=1) == 0)
+        decided[empty, margin[empty].argmax(axis=1)] = 1
+    return decided
+
+
 def numpy_truth(head: Any, scores: np.ndarray, y: np.ndarray) -> dict[str, float]:
     """The loss and every metric of ``head``, computed in float64 from predict()."""
     s = scores.astype(np.float64)
@@ -99,15 +115,11 @@ def numpy_truth(head: Any, scores: np.ndarray, y: np.ndarray) -> dict[str, float
     t = y.reshape(s.shape).astype(np.float64)
     if head.from_logits:
         log_p, log_q = _log_sigmoid(s), _log_sigmoid(-s)
-        prob = 1 / (1 + np.exp(-s))
     else:
         clipped = np.clip(s, eps, 1 - eps)
         log_p, log_q = np.log(clipped), np.log(1 - clipped)
-        prob = s
     out["loss"] = float(-(t * log_p + (1 - t) * log_q).mean())
-    threshold = np.asarray(head.threshold, dtype=np.float64)
-    decided = (prob > threshold).astype(np.float64)
-    # decode() is checked against this same rule separately
+    decided = _decided(head, s).astype(np.float64)  # decode() is checked against it too
     tp = (decided * t).sum(axis=0)
     fp = (decided * (1 - t)).sum(axis=0)
     fn = ((1 - decided) * t).sum(axis=0)
@@ -190,8 +202,7 @@ def run_head(config: dict[str, Any], save_dir: pathlib.Path) -> dict[str, Any]:
     if head.task == "multiclass":
         expected = scores.argmax(axis=1)
     else:
-        probs = 1 / (1 + np.exp(-scores.astype(np.float64))) if head.from_logits else scores
-        expected = (probs > np.asarray(head.threshold)).astype(np.int64)
+        expected = _decided(head, scores.astype(np.float64))
         if head.task == "binary":
             expected = expected[:, 0]
     record["decode_equal_truth"] = bool(np.array_equal(decoded, expected))

@@ -55,6 +55,12 @@ CONFIGS: list[dict[str, Any]] = [
         "n": 4,
         "options": {"from_logits": True, "class_names": ["a", "b", "c", "d"]},
     },
+    {
+        "id": "multilabel-min-labels",
+        "task": "multilabel",
+        "n": 4,
+        "options": {"min_labels": 1, "threshold": [0.6, 0.7, 0.8, 0.9]},
+    },
 ]
 
 CONFIG_IDS = [config["id"] for config in CONFIGS]

@@ -1,0 +1,244 @@
+"""min_labels: a multilabel head that predicts at least k labels per sample.
+
+decode and every thresholded metric add, to a sample with fewer than k outputs past
+their thresholds, the outputs nearest their own thresholds in logit space.
+"""
+
+from __future__ import annotations
+
+import re
+
+import keras
+import numpy as np
+import pytest
+from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
+
+import safeheads
+from safeheads import (
+    ExactMatch,
+    HeadConfigError,
+    ThresholdAccuracy,
+    ThresholdF1,
+    ThresholdPrecision,
+    ThresholdRecall,
+    classification_head,
+)
+
+THRESHOLD = (0.5, 0.3, 0.8)
+# Row 0 has no output past its threshold: margins logit(s) - logit(t) are -0.201, -1.350
+# and -0.288, so label 0 is added although label 2 has the highest score. Row 1 has
+# label 0 already (then label 1, margin -0.539 against -3.584); row 2 none (margins
+# -1.386, -1.350 and -0.120: label 2, then label 1).
+SCORES = np.array([[0.45, 0.1, 0.75], [0.9, 0.2, 0.1], [0.2, 0.1, 0.78]], dtype="float32")
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    return np.log(p) - np.log1p(-p)
+
+
+@pytest.mark.parametrize(
+    ("min_labels", "expected"),
+    [
+        pytest.param(0, [[0, 0, 0], [1, 0, 0], [0, 0, 0]], id="none"),
+        pytest.param(1, [[1, 0, 0], [1, 0, 0], [0, 0, 1]], id="one"),
+        pytest.param(2, [[1, 0, 1], [1, 1, 0], [0, 1, 1]], id="two"),
+        pytest.param(3, [[1, 1, 1], [1, 1, 1], [1, 1, 1]], id="all"),
+    ],
+)
+@pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
+def test_decode_adds_the_labels_nearest_their_thresholds(
+    min_labels: int, expected: list, from_logits: bool
+) -> None:
+    head = classification_head(
+        "multilabel",
+        3,
+        threshold=THRESHOLD,
+        min_labels=min_labels,
+        from_logits=from_logits,
+        class_names=["a", "b", "c"],
+    )
+    scores = _logit(SCORES) if from_logits else SCORES
+    assert head.decode(scores).tolist() == expected
+    names = [[name for name, on in zip("abc", row, strict=True) if on] for row in expected]
+    assert head.decode(scores, names=True) == names
+
+
+def test_a_zero_or_one_score_is_ranked_last_or_first() -> None:
+    head = classification_head("multilabel", 3, min_labels=2)
+    decided = head.decode(np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.4]], dtype="float32"))
+    # Row 0: 1.0 is past 0.5; of the two zeros (margins -inf, both clipped) the first.
+    assert decided.tolist() == [[1, 1, 0], [1, 0, 1]]
+
+
+def _random(seed: int, from_logits: bool) -> tuple[np.ndarray, np.ndarray, tuple]:
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(-1.5, 1.5, size=(200, 6)).astype("float32")
+    scores = logits if from_logits else (1 / (1 + np.exp(-logits))).astype("float32")
+    y = (rng.random((200, 6)) < 0.3).astype("float32")
+    y[np.arange(200), rng.integers(0, 6, 200)] = 1.0
+    threshold = tuple(float(t) for t in rng.uniform(0.2, 0.8, 6))
+    return y, scores, threshold
+
+
+def _sklearn(name: str, y: np.ndarray, predicted: np.ndarray, weight: np.ndarray | None) -> float:
+    if name == "exact_match":
+        return float(accuracy_score(y, predicted, sample_weight=weight))
+    if name == "label_accuracy":
+        cells = None if weight is None else np.repeat(weight[:, None], y.shape[1], axis=1)
+        return float(np.average(y == predicted, weights=cells))
+    score, average = {
+        "micro_f1": (f1_score, "micro"),
+        "macro_f1": (f1_score, "macro"),
+        "precision": (precision_score, "micro"),
+        "recall": (recall_score, "macro"),
+    }[name]
+    return float(score(y, predicted, average=average, sample_weight=weight, zero_division=0))
+
+
+METRICS = {
+    "exact_match": lambda k, t, logits: ExactMatch(t, from_logits=logits, min_labels=k),
+    "label_accuracy": lambda k, t, logits: ThresholdAccuracy(t, from_logits=logits, min_labels=k),
+    "micro_f1": lambda k, t, logits: ThresholdF1(6, t, from_logits=logits, min_labels=k),
+    "macro_f1": lambda k, t, logits: ThresholdF1(
+        6, t, average="macro", from_logits=logits, min_labels=k
+    ),
+    "precision": lambda k, t, logits: ThresholdPrecision(6, t, from_logits=logits, min_labels=k),
+    "recall": lambda k, t, logits: ThresholdRecall(
+        6, t, average="macro", from_logits=logits, min_labels=k
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(METRICS))
+@pytest.mark.parametrize("min_labels", [1, 3])
+@pytest.mark.parametrize("from_logits", [False, True], ids=["probs", "logits"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_metrics_score_the_decisions_of_decode(
+    name: str, min_labels: int, from_logits: bool, weighted: bool
+) -> None:
+    y, scores, threshold = _random(min_labels + 10 * from_logits, from_logits)
+    head = classification_head(
+        "multilabel", 6, threshold=threshold, min_labels=min_labels, from_logits=from_logits
+    )
+    decided = head.decode(scores)
+    assert (decided.sum(axis=1) >= min_labels).all()
+    past = (scores > safeheads._thresholds.cut_points(threshold, from_logits)).astype(int)
+    assert (decided >= past).all()
+    assert (decided != past).sum() > 20  # the rule changes many rows here
+    weight = np.random.default_rng(7).uniform(0.5, 2.0, 200) if weighted else None
+    metric = METRICS[name](min_labels, threshold, from_logits)
+    metric.update_state(y, scores, sample_weight=weight)
+    expected = _sklearn(name, y, decided, weight)
+    assert float(metric.result()) == pytest.approx(expected, abs=1e-6)
+    plain = METRICS[name](0, threshold, from_logits)
+    plain.update_state(y, scores, sample_weight=weight)
+    assert float(plain.result()) == pytest.approx(_sklearn(name, y, past, weight), abs=1e-6)
+
+
+def test_fit_and_evaluate_report_the_decisions_of_decode() -> None:
+    y, _, threshold = _random(3, False)
+    x = np.random.default_rng(4).normal(size=(200, 5)).astype("float32")
+    head = classification_head("multilabel", 6, threshold=threshold, min_labels=1, prior=y)
+    model = keras.Sequential([keras.Input((5,)), head.layer])
+    model.compile("adam", loss=head.loss, metrics=head.metrics)
+    model.fit(x, y, epochs=2, batch_size=50, verbose=0)
+    logs = model.evaluate(x, y, batch_size=64, verbose=0, return_dict=True)
+    decided = head.decode(model.predict(x, verbose=0))
+    assert decided.sum(axis=1).min() == 1
+    for name in ("exact_match", "label_accuracy", "micro_f1", "macro_f1"):
+        assert logs[name] == pytest.approx(_sklearn(name, y, decided, None), abs=1e-6), name
+
+
+def test_tuned_head_keeps_min_labels() -> None:
+    y, noise, _ = _random(5, True)
+    scores = (3.0 * y - 3.0 + noise).astype("float32")  # informative logits
+    head = classification_head("multilabel", 6, from_logits=True, prior=y, min_labels=1)
+    tuned = head.tune_thresholds(y, scores, average="micro+macro")
+    plain = classification_head("multilabel", 6, from_logits=True, prior=y)
+    alone = plain.tune_thresholds(y, scores, average="micro+macro")
+    assert tuned.threshold == alone.threshold  # tuned on their own
+    assert tuned.min_labels == 1
+    assert [m.min_labels for m in tuned.metrics[:4]] == [1, 1, 1, 1]
+    assert tuned.decode(scores).sum(axis=1).min() == 1
+    assert alone.decode(scores).sum(axis=1).min() == 0
+    assert "min_labels=1" in repr(tuned)
+
+
+def test_metric_config_round_trip() -> None:
+    metric = ThresholdF1(3, [0.2, 0.5, 0.7], min_labels=2, from_logits=True, name="f")
+    again = ThresholdF1.from_config(metric.get_config())
+    assert again.get_config() == metric.get_config()
+    assert again.min_labels == 2
+
+
+HEAD_ERRORS = [
+    pytest.param(
+        ("multilabel", 4, {"min_labels": 5}),
+        HeadConfigError,
+        "Expected `min_labels` <= n=4, the number of labels. Received: min_labels=5. Pass "
+        "min_labels=4 or less.",
+        id="above-n",
+    ),
+    pytest.param(
+        ("multilabel", 4, {"min_labels": -1}),
+        HeadConfigError,
+        "Expected `min_labels` >= 0. Received: min_labels=-1. Pass min_labels=0 or more.",
+        id="negative",
+    ),
+    pytest.param(
+        ("multilabel", 4, {"min_labels": 1.0}),
+        TypeError,
+        "Expected `min_labels` to be an int. Received: min_labels=1.0. Pass min_labels=1.",
+        id="float",
+    ),
+    pytest.param(
+        ("multilabel", 4, {"min_labels": True}),
+        TypeError,
+        "Expected `min_labels` to be an int. Received: min_labels=True of type bool. Pass a "
+        "whole number "
+        "from 0 to 4.",
+        id="bool",
+    ),
+    pytest.param(
+        ("multiclass", 4, {"min_labels": 1}),
+        HeadConfigError,
+        "Expected `min_labels` to be omitted for task='multiclass': it is the fewest labels a "
+        "multilabel head predicts per sample. Received: min_labels=1. Leave `min_labels` out: "
+        "a multiclass head predicts exactly one class.",
+        id="multiclass",
+    ),
+    pytest.param(
+        ("binary", None, {"min_labels": 1}),
+        HeadConfigError,
+        "Expected `min_labels` to be omitted for task='binary': it is the fewest labels a "
+        "multilabel head predicts per sample. Received: min_labels=1. Leave `min_labels` out; "
+        "for one label per sample of several, use task='multiclass'.",
+        id="binary",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "error", "message"), HEAD_ERRORS)
+def test_head_errors(args: tuple, error: type, message: str) -> None:
+    task, n, options = args
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        classification_head(task, n, **options)
+
+
+def test_metric_refuses_min_labels_above_num_labels() -> None:
+    message = (
+        "Expected `min_labels` <= num_labels=2, the number of labels. Received: min_labels=3. "
+        "Pass min_labels=2 or less."
+    )
+    with pytest.raises(HeadConfigError, match=f"^{re.escape(message)}$"):
+        ThresholdF1(2, min_labels=3)
+
+
+def test_metric_refuses_outputs_narrower_than_min_labels() -> None:
+    metric = ExactMatch(min_labels=2, name="exact")
+    message = (
+        "Expected outputs of width >= min_labels=2 for the metric exact. Received: y_pred of "
+        "shape (2, 1). Pass min_labels=1 or less."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        metric.update_state(np.array([[1.0], [0.0]]), np.array([[0.7], [0.2]]))
