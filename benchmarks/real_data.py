@@ -12,8 +12,9 @@ SST-5 (5 classes), three models on the same TF-IDF features:
 - the same MLP with the safeheads head and its recommended options:
   ``classification_head(task, n, from_logits=True, prior=y_train)``, then
   ``head.tune_thresholds(y_val, model.predict(x_val), ...)`` (multilabel:
-  prior-adjusted thresholds for the mean of micro- and macro-F1, then
-  ``min_labels`` 0 or 1, whichever scores higher on the same validation outputs;
+  prior-adjusted thresholds for the mean of micro- and macro-F1, tuned with
+  ``min_labels`` 0 and with 1, and the pair that scores higher on the same
+  validation outputs;
   multiclass: the logit adjustment tau for macro-F1).
 
 Every choice (the epoch of both Keras models, thresholds, min_labels, tau) is made on a
@@ -376,14 +377,17 @@ def run_multilabel(data: Dataset, schedule: dict[str, Any], recipe: str) -> list
         return sum(f1s(y, predicted)) / 2
 
     def tune(head: Any, y: np.ndarray, outputs: np.ndarray) -> tuple[Any, int]:
-        """Thresholds for (micro + macro) / 2, then min_labels 0 or 1, the better one
-        on the same validation outputs (a tie keeps 0)."""
-        threshold = head.tune_thresholds(y, outputs, average="micro+macro").threshold
-        scored = [
-            objective(y, _set(head, threshold=threshold, min_labels=k).decode(outputs))
-            for k in (0, 1)
-        ]
-        return threshold, int(scored[1] > scored[0])
+        """For min_labels 0 and 1, the thresholds tuned for (micro + macro) / 2 with that
+        rule; the pair that scores higher on the same validation outputs (a tie keeps 0)."""
+        best: tuple[float, Any, int] | None = None
+        for k in (0, 1):
+            ruled = _set(head, min_labels=k)
+            threshold = ruled.tune_thresholds(y, outputs, average="micro+macro").threshold
+            score = objective(y, _set(head, threshold=threshold, min_labels=k).decode(outputs))
+            if best is None or score > best[0]:
+                best = (score, threshold, k)
+        assert best is not None
+        return best[1], best[2]
 
     def decode(head: Any, outputs: np.ndarray, kept: tuple[Any, int]) -> np.ndarray:
         return _set(head, threshold=kept[0], min_labels=kept[1]).decode(outputs)

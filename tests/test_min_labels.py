@@ -16,6 +16,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_sc
 import safeheads
 from safeheads import (
     ExactMatch,
+    Head,
     HeadConfigError,
     ThresholdAccuracy,
     ThresholdF1,
@@ -23,6 +24,7 @@ from safeheads import (
     ThresholdRecall,
     classification_head,
 )
+from safeheads._tuning import SLOPE_GRID
 
 THRESHOLD = (0.5, 0.3, 0.8)
 # Row 0 has no output past its threshold: margins logit(s) - logit(t) are -0.201, -1.350
@@ -154,14 +156,61 @@ def test_tuned_head_keeps_min_labels() -> None:
     scores = (3.0 * y - 3.0 + noise).astype("float32")  # informative logits
     head = classification_head("multilabel", 6, from_logits=True, prior=y, min_labels=1)
     tuned = head.tune_thresholds(y, scores, average="micro+macro")
-    plain = classification_head("multilabel", 6, from_logits=True, prior=y)
-    alone = plain.tune_thresholds(y, scores, average="micro+macro")
-    assert tuned.threshold == alone.threshold  # tuned on their own
     assert tuned.min_labels == 1
     assert [m.min_labels for m in tuned.metrics[:4]] == [1, 1, 1, 1]
     assert tuned.decode(scores).sum(axis=1).min() == 1
-    assert alone.decode(scores).sum(axis=1).min() == 0
     assert "min_labels=1" in repr(tuned)
+
+
+def _objective(y: np.ndarray, predicted: np.ndarray, average: str) -> float:
+    """F1 as scikit-learn's ``f1_score(zero_division=0)``, in numpy (the brute force
+    below scores thousands of decisions)."""
+    tp = (predicted * y).sum(axis=0)
+    wrong = (predicted != y).sum(axis=0)  # false positives + false negatives
+    micro = 2 * tp.sum() / max(2 * tp.sum() + wrong.sum(), 1)
+    macro = np.mean(np.divide(2 * tp, 2 * tp + wrong, out=np.zeros(tp.shape), where=tp > 0))
+    return float({"micro": micro, "macro": macro, "micro+macro": (micro + macro) / 2}[average])
+
+
+def _brute_force(y, scores, prior, min_labels, average) -> float:
+    """Best objective over the slope grid and every cut between two adjusted scores, of
+    ``adjusted > cut`` plus each row's ``min_labels`` highest adjusted scores."""
+    unit = np.log(prior) - np.log1p(-prior)
+    best = 0.0
+    for slope in SLOPE_GRID:
+        adjusted = scores.astype(np.float64) - slope * unit
+        top = np.zeros(adjusted.shape, dtype=bool)
+        for row, cells in enumerate(adjusted):
+            top[row, sorted(range(len(cells)), key=lambda j: (-cells[j], j))[:min_labels]] = True
+        values = np.unique(adjusted)
+        for cut in (values[1:] + values[:-1]) / 2:
+            predicted = ((adjusted > cut) | top).astype(int)
+            best = max(best, _objective(y, predicted, average))
+    return best
+
+
+@pytest.mark.parametrize("average", ["micro", "micro+macro"])
+@pytest.mark.parametrize("min_labels", [1, 2])
+def test_tuned_thresholds_maximise_the_objective_of_the_rule(min_labels: int, average: str) -> None:
+    rng = np.random.default_rng(30 + min_labels)
+    prior = np.array([0.5, 0.3, 0.2, 0.1, 0.05])
+    y = (rng.random((50, 5)) < prior).astype("float32")
+    y[np.arange(50), rng.integers(0, 5, 50)] = 1.0  # every sample has a label
+    scores = (1.5 * y + rng.normal(-1.0, 1.0, size=(50, 5))).astype("float32")  # logits
+    head = classification_head(
+        "multilabel", 5, from_logits=True, prior=prior, min_labels=min_labels
+    )
+    tuned = head.tune_thresholds(y, scores, average=average)
+    decided = tuned.decode(scores)
+    got = _objective(y, decided, average)
+    micro, macro = (f1_score(y, decided, average=a) for a in ("micro", "macro"))
+    assert got == pytest.approx({"micro": micro, "micro+macro": (micro + macro) / 2}[average])
+    expected = _brute_force(y, scores, prior, min_labels, average)
+    assert got == pytest.approx(expected, abs=1e-12)
+    plain = classification_head("multilabel", 5, from_logits=True, prior=prior)
+    blind = plain.tune_thresholds(y, scores, average=average).threshold
+    head.layer.threshold = blind  # thresholds tuned without the rule, decided with it
+    assert _objective(y, Head(head.layer).decode(scores), average) < expected
 
 
 def test_metric_config_round_trip() -> None:

@@ -457,10 +457,11 @@ class Head:
         the metrics of this head keep the old ones: compile with the returned
         head's ``loss`` and ``metrics`` to evaluate the tuned decisions.
 
-        A multilabel head with ``min_labels`` keeps it: the thresholds are
-        tuned on their own (as with ``min_labels=0``), and the returned head
-        then adds the labels a sample misses on top of them, as every such
-        head does.
+        A multilabel head with ``min_labels`` keeps it, and ``c`` and the prior
+        slope maximise the objective of the decisions it makes: each sample's
+        ``min_labels`` highest adjusted scores count as predicted at every cut
+        (the margins the rule ranks by are the adjusted scores less the one
+        cut). The label-own thresholds of ``min_support`` are tuned without it.
 
         Args:
             y: Validation labels, in any format ``encode`` accepts. Never the
@@ -567,6 +568,7 @@ class Head:
             min_support=support,
             prior=self.prior if self.task is Task.MULTILABEL else None,
             prior_slope=slope,
+            min_labels=self.min_labels,
         )
         if tuned is not None:
             if self.task is Task.BINARY or len(set(tuned)) == 1:

@@ -580,6 +580,23 @@ class _Cut(NamedTuple):
     score: float
 
 
+def _forced(adjusted: np.ndarray, min_labels: int) -> np.ndarray:
+    """``adjusted`` with each row's ``min_labels`` highest cells raised to `_ALWAYS`.
+
+    A head with ``min_labels`` predicts them at every cut: the margins that rank a
+    row's undecided cells (`safeheads._thresholds.at_least`) are the adjusted scores
+    less the one cut, so a row's decided cells, when fewer than ``min_labels``, are
+    among its highest and the rule tops them up with the next highest (ties to the
+    lower index).
+    """
+    if not min_labels:
+        return adjusted
+    top = np.argsort(-adjusted, axis=1, kind="stable")[:, :min_labels]
+    raised = adjusted.copy()
+    np.put_along_axis(raised, top, _ALWAYS, axis=1)
+    return raised
+
+
 def _best_global_cut(
     adjusted: np.ndarray, truth: np.ndarray, beta2: float, average: str, all_positive: bool
 ) -> _Cut | None:
@@ -661,6 +678,7 @@ def tune_columns(
     min_support: int | None,
     prior: Sequence[float] | None,
     prior_slope: float | None,
+    min_labels: int = 0,
 ) -> tuple[float, ...] | None:
     """Thresholds for binary (one column) and multilabel outputs, one per column.
 
@@ -672,7 +690,10 @@ def tune_columns(
     all, where a threshold can express it) for the ``average`` F-beta. Then every
     column with at least ``min_support`` positives gets the threshold that maximises
     its own F-beta (if above 0). ``None`` when all scores are equal, or when no
-    threshold can change any decision on them.
+    threshold can change any decision on them. With ``min_labels`` the objective of
+    ``a`` and ``c`` scores the decisions with each row's ``min_labels`` highest
+    adjusted cells added (`_forced`), as the head decides; the label-own thresholds
+    are tuned without it.
     """
     cells = np.asarray(scores, dtype=np.float32)
     truth = truth.astype(np.float64)
@@ -692,7 +713,9 @@ def tune_columns(
     best: tuple[_Cut, float, np.ndarray] | None = None
     for slope in slopes:
         adjusted = _adjusted(logits, slope * unit, fixed)
-        found = _best_global_cut(adjusted, truth, beta2, average, all_positive)
+        found = _best_global_cut(
+            _forced(adjusted, min_labels), truth, beta2, average, all_positive
+        )
         if found is not None and (best is None or found.score > best[0].score):
             best = (found, slope, adjusted)
     if best is None:
