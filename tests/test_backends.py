@@ -274,6 +274,8 @@ def test_ranking_ties_and_out_of_range_loss_ids(reports: dict[str, Any], backend
     # torch.topk ordered ties arbitrarily: a constant output scored precision@2 1.0 there.
     record = _no_crash(_report(reports, backend)["ranking_ties"])
     assert (record["precision_at_2"], record["recall_at_2"]) == (0.0, 0.0)
+    for name in ("min_labels_ties", "min_labels_zeros", "min_labels_subnormal"):
+        assert record[name] == [True, 1.0], name  # decode and exact_match: the same labels
     expected = "InvalidArgumentError" if backend == "tensorflow" else "nan"
     assert record["loss_of_id_minus_1"] == expected
 

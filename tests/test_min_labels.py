@@ -284,10 +284,81 @@ def test_metric_refuses_min_labels_above_num_labels() -> None:
 
 
 def test_metric_refuses_outputs_narrower_than_min_labels() -> None:
-    metric = ExactMatch(min_labels=2, name="exact")
+    metric = ExactMatch(min_labels=3, name="exact")
     message = (
-        "Expected outputs of width >= min_labels=2 for the metric exact. Received: y_pred of "
-        "shape (2, 1). Pass min_labels=1 or less."
+        "Expected outputs of width >= min_labels=3 for the metric exact. Received: y_pred of "
+        "shape (1, 2). Pass min_labels=2 or less."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        metric.update_state(np.array([[1.0, 0.0]]), np.array([[0.7, 0.2]]))
+
+
+def test_metric_refuses_min_labels_on_one_output() -> None:
+    # On a binary output min_labels=1 marked every sample positive: the accuracy was the
+    # share of positives.
+    metric = ThresholdAccuracy(min_labels=1, name="acc")
+    message = (
+        "Expected min_labels=0 for the metric acc on one output (a binary output): "
+        "min_labels=1 would mark every sample positive. Received: y_pred of shape (2, 1). "
+        "Leave `min_labels` out."
     )
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         metric.update_state(np.array([[1.0], [0.0]]), np.array([[0.7], [0.2]]))
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        pytest.param(
+            {"from_logits": 1, "min_labels": 9},
+            TypeError,
+            "Expected `from_logits` to be a bool. Received: from_logits=1. Pass from_logits=True.",
+            id="from_logits-first",
+        ),
+        pytest.param(
+            {"threshold": [0.5, 0.5], "min_labels": 9},
+            HeadConfigError,
+            "Expected one `threshold` per output (3). Received: 2 thresholds. Pass 3 "
+            "thresholds, or one float for every output.",
+            id="threshold-first",
+        ),
+    ],
+)
+def test_metric_checks_options_in_declared_order(options: dict, error: type, message: str) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        ThresholdF1(3, **options)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(False, "False of type bool"), (0.0, "0.0"), (np.int64(1), "np.int64(1) of type int64")],
+    ids=["false", "float-zero", "numpy-int"],
+)
+def test_binary_head_refuses_any_min_labels_but_zero(value: object, shown: str) -> None:
+    message = (
+        "Expected `min_labels` to be omitted for task='binary': it is the fewest labels a "
+        f"multilabel head predicts per sample. Received: min_labels={shown}. Leave "
+        "`min_labels` out; for one label per sample of several, use task='multiclass'."
+    )
+    with pytest.raises(HeadConfigError, match=f"^{re.escape(message)}$"):
+        classification_head("binary", min_labels=value)
+    assert classification_head("binary", min_labels=0).layer.get_config()["min_labels"] == 0
+
+
+@pytest.mark.parametrize(
+    ("units", "expected_fix"),
+    [
+        (1, "Leave `min_labels` out of this metric: one output is binary."),
+        (2, "Build this metric with min_labels=2 or less."),
+    ],
+)
+def test_doctor_names_the_min_labels_fix(units: int, expected_fix: str) -> None:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, "sigmoid")])
+    model.compile("adam", loss="binary_crossentropy", metrics=[ExactMatch(min_labels=3)])
+    (finding,) = [f for f in safeheads.check(model).findings if f.code == "SH306"]
+    assert finding.message == (
+        "The metric ExactMatch was built for at least min_labels=3 labels per sample, but "
+        f"this output has {units} unit{'s' * (units != 1)}, so fit stops at the first batch "
+        "with a ValueError."
+    )
+    assert finding.fix == expected_fix

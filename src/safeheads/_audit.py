@@ -749,12 +749,26 @@ class _Metric:
     obj: Any
 
 
-def _width_mismatch(obj: Any, units: int) -> tuple[str, str] | None:
+def _width_mismatch(obj: Any, units: int) -> tuple[str, str, str | None] | None:
     """How a safeheads metric built for another output width fails on ``units`` outputs:
-    (what it was built for, what happens), or None when it fits."""
+    (what it was built for, what happens, the fix when not the usual one), or None when
+    it fits."""
     crash = "so fit stops at the first batch with a shape error"
-    if isinstance(obj, _ThresholdMetric) and obj.min_labels > units:
-        return f"min_labels={obj.min_labels}", crash
+    if (
+        isinstance(obj, _ThresholdMetric)
+        and obj.min_labels
+        and (obj.min_labels > units or units == 1)
+    ):
+        fix = (
+            "Leave `min_labels` out of this metric: one output is binary."
+            if units == 1
+            else f"Build this metric with min_labels={units} or less."
+        )
+        return (
+            f"at least min_labels={obj.min_labels} labels per sample",
+            "so fit stops at the first batch with a ValueError",
+            fix,
+        )
     if isinstance(obj, (RocAUC, _ConfusionMetric)):
         width, what = obj.num_labels, f"num_labels={obj.num_labels}"
     elif isinstance(obj, _ThresholdMetric) and isinstance(obj.threshold, tuple):
@@ -764,23 +778,25 @@ def _width_mismatch(obj: Any, units: int) -> tuple[str, str] | None:
     elif isinstance(obj, _AtK):
         if obj.k <= units:
             return None
-        return f"the top k={obj.k} of at least {obj.k} outputs", crash
+        return f"the top k={obj.k} of at least {obj.k} outputs", crash, None
     elif isinstance(obj, TopKAccuracy):
         if units == 1:
             return (
                 "a multiclass output (one unit per class)",
                 "and the argmax of one unit is always class 0: it reports the share of "
                 "label 0, not an accuracy",
+                None,
             )
         if 1 < obj.k and units <= obj.k:
             return (
                 f"the top k={obj.k} of more than {obj.k} classes",
                 f"and among {units} classes every one is in the top {obj.k}: it is always 1.0",
+                None,
             )
         return None
     else:
         return None
-    return None if width == units else (what, crash)
+    return None if width == units else (what, crash, None)
 
 
 #: Metrics that read one label column per output (one-hot or multi-hot rows): given class
@@ -1463,12 +1479,13 @@ class _OutputCheck:
                 continue
             mismatch = None if self.units is None else _width_mismatch(obj, self.units)
             if mismatch is not None:
-                what, happens = mismatch
+                what, happens, fix = mismatch
                 self.add(
                     "SH306",
                     f"The metric {metric.name} was built for {what}, but this output has "
                     f"{self.units} unit{'s' * (self.units != 1)}, {happens}.",
-                    "Give each output the metrics of its own head (`head.metrics` of the "
+                    fix
+                    or "Give each output the metrics of its own head (`head.metrics` of the "
                     "head whose layer it is); with several outputs, pass metrics as a dict "
                     "keyed by output name so that no list is paired with another output.",
                 )

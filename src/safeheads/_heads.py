@@ -338,6 +338,11 @@ class Head:
     def decode(self, outputs: Any, *, names: bool = False) -> Any:
         """Turn model outputs into decisions, using the head's threshold.
 
+        A multilabel head with ``min_labels=k`` gives a sample with fewer than
+        ``k`` outputs past their thresholds the labels nearest their own
+        thresholds (largest ``logit(score) - logit(threshold)``), as its
+        metrics do.
+
         A multiclass head with ``logit_adjustment=tau`` predicts the argmax of
         ``log(probabilities) - tau * log(prior)`` (logits in place of the log
         with ``from_logits=True``), as its accuracy metric does.

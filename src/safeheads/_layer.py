@@ -194,7 +194,8 @@ def _check_pos_weight(
 
 
 def _check_min_labels(task: Task, min_labels: object, n: int) -> int:
-    if task is not Task.MULTILABEL and min_labels != 0:
+    zero = isinstance(min_labels, (int, np.integer)) and not isinstance(min_labels, bool)
+    if task is not Task.MULTILABEL and not (zero and min_labels == 0):
         fix = (
             "Leave `min_labels` out: a multiclass head predicts exactly one class."
             if task is Task.MULTICLASS
@@ -203,8 +204,8 @@ def _check_min_labels(task: Task, min_labels: object, n: int) -> int:
         )
         raise HeadConfigError(
             f"Expected `min_labels` to be omitted for task={task.value!r}: it is the fewest "
-            f"labels a multilabel head predicts per sample. Received: min_labels={min_labels!r}. "
-            + fix
+            f"labels a multilabel head predicts per sample. Received: "
+            f"min_labels={describe_value(min_labels)}. " + fix
         )
     return check_min_labels(min_labels, n)
 

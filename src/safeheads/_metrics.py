@@ -26,6 +26,7 @@ from safeheads._messages import (
 from safeheads._ranking import row_weights
 from safeheads._thresholds import (
     FLOAT32_MAX,
+    FLOAT32_TINY,
     Threshold,
     check_min_labels,
     check_threshold,
@@ -77,6 +78,12 @@ class _ThresholdMetric(keras.metrics.Metric):  # type: ignore[misc]
                 f"metric {self.name}. Received: y_pred of shape {given}. Pass one threshold "
                 "per output, or a single threshold."
             )
+        if width == 1 and self.min_labels:
+            raise ValueError(
+                f"Expected min_labels=0 for the metric {self.name} on one output (a binary "
+                f"output): min_labels={self.min_labels} would mark every sample positive. "
+                f"Received: y_pred of shape {given}. Leave `min_labels` out."
+            )
         if width is not None and self.min_labels > width:
             raise ValueError(
                 f"Expected outputs of width >= min_labels={self.min_labels} for the metric "
@@ -100,15 +107,20 @@ class _ThresholdMetric(keras.metrics.Metric):  # type: ignore[misc]
         """``predicted`` with each row raised to ``min_labels`` labels: those it misses
         are the undecided outputs nearest their threshold (largest logit margin), as
         `safeheads.Head.decode` adds them (ties go to the lower index)."""
-        k = self.min_labels
-        logits = y_pred if self.from_logits else ops.log(y_pred) - ops.log1p(-y_pred)
+        if self.from_logits:
+            logits = y_pred
+        else:  # subnormal probabilities rank as 0, as decode reads them on every backend
+            y_pred = ops.where(ops.less(y_pred, FLOAT32_TINY), 0.0, y_pred)
+            logits = ops.log(y_pred) - ops.log1p(-y_pred)
         # ops.subtract, not `-`: numpy would read a torch tensor that needs grad
         margin = ops.subtract(logits, cut_points(self.threshold, True))
         key = ops.where(predicted > 0, float("-inf"), ops.clip(margin, -FLOAT32_MAX, FLOAT32_MAX))
-        _, order = ops.top_k(key, k)
-        need = k - ops.sum(predicted, axis=1, keepdims=True)
-        take = ops.cast(ops.less(ops.arange(k, dtype="float32"), need), "float32")
-        added = ops.sum(ops.one_hot(order, ops.shape(y_pred)[-1]) * take[..., None], axis=1)
+        # Each output's rank in its row, largest key first, ties to the lower index: a
+        # stable argsort on every backend (torch.topk orders ties arbitrarily), and no
+        # (rows, k, outputs) one-hot.
+        rank = ops.argsort(ops.argsort(ops.negative(key)))
+        need = self.min_labels - ops.sum(predicted, axis=1, keepdims=True)
+        added = ops.cast(ops.less(ops.cast(rank, "float32"), need), "float32")
         return ops.maximum(predicted, added)
 
     def get_config(self) -> dict[str, Any]:
@@ -273,14 +285,14 @@ class _ConfusionMetric(_ThresholdMetric):
         dtype: Any = None,
     ) -> None:
         num_labels = check_int(num_labels, "num_labels")
-        check_threshold(threshold)  # before `average`, in the declared order
+        if isinstance(check_threshold(threshold), tuple):  # in the declared order
+            check_threshold(threshold, num_labels)
         check_choice(average, "average", _AVERAGES)
+        check_bool(from_logits, "from_logits")
         check_min_labels(min_labels, num_labels, "num_labels")
         super().__init__(
             threshold, from_logits=from_logits, min_labels=min_labels, name=name, dtype=dtype
         )
-        if isinstance(self.threshold, tuple):
-            check_threshold(self.threshold, int(num_labels))
         self.num_labels = int(num_labels)
         self.average = average
         shape = (self.num_labels,)

@@ -80,6 +80,9 @@ def cut_points(threshold: float | tuple[float, ...] | np.ndarray, from_logits: b
 #: The largest finite float32: margins are clipped to it, so that a label already decided
 #: (ranked at -inf) comes after every other one, even one whose output is 0 or -inf.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+#: The smallest normal float32: a probability below it ranks as 0 (TensorFlow's kernels
+#: read subnormals as 0, numpy and the other backends do not).
+FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 
 
 def check_min_labels(min_labels: object, n: int | None = None, count: str = "n") -> int:
@@ -105,7 +108,10 @@ def at_least(
 
     A row with fewer gets the labels it misses among the undecided ones whose output
     is closest to their own threshold: the largest ``logit(score) - logit(threshold)``
-    (float32, as the metrics compute it in the graph; ties go to the lower index).
+    in float32, as the metrics compute it (ties go to the lower index; a probability
+    below the smallest normal float32 counts as 0). The backends' ``log`` may differ
+    from numpy's in the last bit, so margins within a float32 step or two of a tie can
+    rank the other way in the metrics.
     """
     need = min_labels - decided.sum(axis=1)
     short = np.flatnonzero(need > 0)
@@ -113,6 +119,7 @@ def at_least(
         return decided
     rows = scores[short].astype(np.float32)
     if not from_logits:
+        rows = np.where(rows < FLOAT32_TINY, np.float32(0.0), rows)
         with np.errstate(divide="ignore"):
             rows = np.log(rows) - np.log1p(-rows)
     margin = np.clip(rows - cut_points(threshold, True), -FLOAT32_MAX, FLOAT32_MAX)

@@ -592,7 +592,7 @@ def _forced(adjusted: np.ndarray, min_labels: int) -> np.ndarray:
     if not min_labels:
         return adjusted
     top = np.argsort(-adjusted, axis=1, kind="stable")[:, :min_labels]
-    raised = adjusted.copy()
+    raised: np.ndarray = adjusted.copy()
     np.put_along_axis(raised, top, _ALWAYS, axis=1)
     return raised
 
@@ -713,9 +713,7 @@ def tune_columns(
     best: tuple[_Cut, float, np.ndarray] | None = None
     for slope in slopes:
         adjusted = _adjusted(logits, slope * unit, fixed)
-        found = _best_global_cut(
-            _forced(adjusted, min_labels), truth, beta2, average, all_positive
-        )
+        found = _best_global_cut(_forced(adjusted, min_labels), truth, beta2, average, all_positive)
         if found is not None and (best is None or found.score > best[0].score):
             best = (found, slope, adjusted)
     if best is None:

@@ -423,7 +423,8 @@ def run_backend(
 
 
 def ranking_ties() -> dict[str, Any]:
-    """precision@2 / recall@2 of a constant output (ties go to the lower label index), and
+    """precision@2 / recall@2 of a constant output and min_labels on tied, zero and
+    subnormal outputs (ties go to the lower label index), and
     the sparse focal loss of id -1 (refused on TensorFlow, NaN elsewhere)."""
     import keras
     import numpy as np
@@ -436,6 +437,20 @@ def ranking_ties() -> dict[str, Any]:
     for metric in (safeheads.PrecisionAtK(2), safeheads.RecallAtK(2)):
         metric.update_state(y, scores)
         result[metric.name] = float(keras.ops.convert_to_numpy(metric.result()))
+    # min_labels: decode adds tied labels from the lowest index, and so must the metrics
+    # (torch.topk ordered ties otherwise); subnormal probabilities rank as 0 everywhere.
+    for name, labels, outputs, k in (
+        ("min_labels_ties", [[1, 1, 0, 0]], np.full((1, 4), 0.5, "float32"), 2),
+        ("min_labels_zeros", [[1] * 5 + [0] * 59], np.zeros((1, 64), "float32"), 5),
+        ("min_labels_subnormal", [[1, 0, 1]], np.array([[0.0, 1e-40, 0.2]], "float32"), 2),
+    ):
+        head = safeheads.classification_head(
+            "multilabel", len(labels[0]), threshold=0.7, min_labels=k
+        )
+        exact = head.metrics[0]
+        exact.update_state(np.array(labels, "float32"), outputs)
+        decided = head.decode(outputs).tolist()
+        result[name] = (decided == labels, float(keras.ops.convert_to_numpy(exact.result())))
     loss = safeheads.SoftmaxCrossentropy(focal_gamma=2.0, from_logits=True)
     try:
         value = loss(np.array([2, -1]), np.array([[0.0, 0.0, 5.0], [1.0, 0.0, 0.0]], "float32"))
