@@ -295,6 +295,72 @@ CONFIG_ERRORS = [
         "Expected `name` to be a str or None. Received: name=3 of type int. Pass a layer name such as name='head', or leave it out.",
         id="name-int",
     ),
+    pytest.param(
+        ("multilabel", 4, {"min_labels": 5}),
+        HeadConfigError,
+        "Expected `min_labels` <= n=4, the number of labels. Received: min_labels=5. Pass "
+        "min_labels=4 or less.",
+        id="min-labels-above-n",
+    ),
+    pytest.param(
+        ("multilabel", 4, {"min_labels": -1}),
+        HeadConfigError,
+        "Expected `min_labels` >= 0. Received: min_labels=-1. Pass min_labels=0 or more.",
+        id="min-labels-negative",
+    ),
+    pytest.param(
+        ("multilabel", 4, {"min_labels": 1.0}),
+        TypeError,
+        "Expected `min_labels` to be an int. Received: min_labels=1.0. Pass min_labels=1.",
+        id="min-labels-float",
+    ),
+    pytest.param(
+        ("multilabel", 4, {"min_labels": True}),
+        TypeError,
+        "Expected `min_labels` to be an int. Received: min_labels=True of type bool. Pass a "
+        "whole number from 0 to 4.",
+        id="min-labels-bool",
+    ),
+    pytest.param(
+        ("multiclass", 4, {"min_labels": 1}),
+        HeadConfigError,
+        "Expected `min_labels` to be omitted for task='multiclass': it is the fewest labels a "
+        "multilabel head predicts per sample. Received: min_labels=1. Leave `min_labels` out: "
+        "a multiclass head predicts exactly one class.",
+        id="min-labels-multiclass",
+    ),
+    pytest.param(
+        ("binary", None, {"min_labels": 1}),
+        HeadConfigError,
+        "Expected `min_labels` to be omitted for task='binary': it is the fewest labels a "
+        "multilabel head predicts per sample. Received: min_labels=1. Leave `min_labels` out; "
+        "for one label per sample of several, use task='multiclass'.",
+        id="min-labels-binary",
+    ),
+    pytest.param(
+        ("binary", None, {"min_labels": False}),
+        HeadConfigError,
+        "Expected `min_labels` to be omitted for task='binary': it is the fewest labels a "
+        "multilabel head predicts per sample. Received: min_labels=False of type bool. Leave "
+        "`min_labels` out; for one label per sample of several, use task='multiclass'.",
+        id="min-labels-binary-false",
+    ),
+    pytest.param(
+        ("binary", None, {"min_labels": 0.0}),
+        HeadConfigError,
+        "Expected `min_labels` to be omitted for task='binary': it is the fewest labels a "
+        "multilabel head predicts per sample. Received: min_labels=0.0. Leave "
+        "`min_labels` out; for one label per sample of several, use task='multiclass'.",
+        id="min-labels-binary-float-zero",
+    ),
+    pytest.param(
+        ("binary", None, {"min_labels": np.int64(1)}),
+        HeadConfigError,
+        "Expected `min_labels` to be omitted for task='binary': it is the fewest labels a "
+        "multilabel head predicts per sample. Received: min_labels=np.int64(1) of type int64. Leave "
+        "`min_labels` out; for one label per sample of several, use task='multiclass'.",
+        id="min-labels-binary-numpy-int",
+    ),
 ]
 
 
