@@ -24,6 +24,7 @@ from safeheads import (
     ThresholdRecall,
     classification_head,
 )
+from safeheads._thresholds import at_least, cut_points
 from safeheads._tuning import SLOPE_GRID
 
 THRESHOLD = (0.5, 0.3, 0.8)
@@ -172,20 +173,24 @@ def _objective(y: np.ndarray, predicted: np.ndarray, average: str) -> float:
     return float({"micro": micro, "macro": macro, "micro+macro": (micro + macro) / 2}[average])
 
 
-def _brute_force(y, scores, prior, min_labels, average) -> float:
-    """Best objective over the slope grid and every cut between two adjusted scores, of
-    ``adjusted > cut`` plus each row's ``min_labels`` highest adjusted scores."""
-    unit = np.log(prior) - np.log1p(-prior)
+def _brute_force(
+    head: Head, y: np.ndarray, scores: np.ndarray, average: str, slopes: tuple = SLOPE_GRID
+) -> float:
+    """Best objective of the head's decisions over the thresholds of the family:
+    ``t_j = sigmoid(c + a * logit(prior_j))`` for every slope and every cut ``c``
+    between two adjusted scores (and beyond them), decided as `Head.decode` decides
+    (``scores > cut_points(t)``, then `at_least`)."""
+    unit = np.log(np.asarray(head.prior)) - np.log1p(-np.asarray(head.prior))
     best = 0.0
-    for slope in SLOPE_GRID:
-        adjusted = scores.astype(np.float64) - slope * unit
-        top = np.zeros(adjusted.shape, dtype=bool)
-        for row, cells in enumerate(adjusted):
-            top[row, sorted(range(len(cells)), key=lambda j: (-cells[j], j))[:min_labels]] = True
-        values = np.unique(adjusted)
-        for cut in (values[1:] + values[:-1]) / 2:
-            predicted = ((adjusted > cut) | top).astype(int)
-            best = max(best, _objective(y, predicted, average))
+    for slope in slopes:
+        values = np.unique(scores.astype(np.float64) - slope * unit)
+        for cut in [values[0] - 1, *((values[1:] + values[:-1]) / 2), values[-1] + 1]:
+            with np.errstate(over="ignore"):
+                t = 1 / (1 + np.exp(-(cut + slope * unit)))
+            t = tuple(float(v) for v in np.clip(t, 2.0**-1074, 1 - 2.0**-53))
+            decided = (scores > cut_points(t, head.from_logits)).astype(np.int64)
+            decided = at_least(decided, scores, t, head.from_logits, head.min_labels)
+            best = max(best, _objective(y, decided, average))
     return best
 
 
@@ -205,12 +210,46 @@ def test_tuned_thresholds_maximise_the_objective_of_the_rule(min_labels: int, av
     got = _objective(y, decided, average)
     micro, macro = (f1_score(y, decided, average=a) for a in ("micro", "macro"))
     assert got == pytest.approx({"micro": micro, "micro+macro": (micro + macro) / 2}[average])
-    expected = _brute_force(y, scores, prior, min_labels, average)
-    assert got == pytest.approx(expected, abs=1e-12)
+    assert got == pytest.approx(_brute_force(tuned, y, scores, average), abs=1e-12)
     plain = classification_head("multilabel", 5, from_logits=True, prior=prior)
     blind = plain.tune_thresholds(y, scores, average=average).threshold
     head.layer.threshold = blind  # thresholds tuned without the rule, decided with it
-    assert _objective(y, Head(head.layer).decode(scores), average) < expected
+    assert _objective(y, Head(head.layer).decode(scores), average) < got
+
+
+@pytest.mark.parametrize(
+    ("scores", "y"),
+    [
+        # The cells the rule adds bounded their labels' thresholds: label 0's cut rose to
+        # 3.48 and row 3 got label 1 (micro-F1 0.571 against 0.857; helper-69's repro).
+        pytest.param(
+            [[3.0, 1.0], [0.0, 1.5], [0.5, -1.0], [0.5, 0.0]],
+            [[1, 0], [0, 1], [0, 0], [1, 0]],
+            id="added-cells-do-not-bound",
+        ),
+        # Logits above 23 are raised to a cut thresholds can reach: 30.0001 and 30.0005
+        # became equal and the tuner ranked them by index, decode by value.
+        pytest.param(
+            [[30.0001, 30.0005], [30.0005, 30.0001], [-1.0, -2.0]],
+            [[0, 1], [1, 0], [1, 0]],
+            id="huge-logits-ranked-by-value",
+        ),
+        # Logits at or below -744.4 are negative at every threshold; the tuner ranked them
+        # all at -1e30 (by index), decode by value (-750 before -800): 0.545 against 0.571.
+        pytest.param(
+            [[-800.0, -750.0], [-800.0, -750.0], [4.0, 0.0], [4.0, 0.0], [4.0, 0.0]],
+            [[1, 0], [1, 0], [1, 1], [1, 0], [1, 0]],
+            id="fixed-negatives-ranked-by-value",
+        ),
+    ],
+)
+def test_tuned_thresholds_for_the_rule_on_edge_outputs(scores: list, y: list) -> None:
+    logits, labels = np.array(scores, "float32"), np.array(y, "float32")
+    head = classification_head("multilabel", 2, from_logits=True, prior=[0.5, 0.5], min_labels=1)
+    tuned = head.tune_thresholds(labels, logits, prior_slope=0.0)
+    got = _objective(labels, tuned.decode(logits), "micro")
+    best = _brute_force(tuned, labels, logits, "micro", slopes=(0.0,))
+    assert got == pytest.approx(best, abs=1e-12)
 
 
 def test_metric_config_round_trip() -> None:

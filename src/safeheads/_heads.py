@@ -464,9 +464,14 @@ class Head:
 
         A multilabel head with ``min_labels`` keeps it, and ``c`` and the prior
         slope maximise the objective of the decisions it makes: each sample's
-        ``min_labels`` highest adjusted scores count as predicted at every cut
-        (the margins the rule ranks by are the adjusted scores less the one
-        cut). The label-own thresholds of ``min_support`` are tuned without it.
+        ``min_labels`` highest adjusted scores (logits as ``decode`` reads them,
+        less ``a * logit(prior)``) count as predicted at every cut, since the
+        rule ranks by the adjusted score less the one cut; those cells do not
+        bound their labels' thresholds. Two limits: where float32 rounding puts
+        two labels' stored cuts a step apart (adjusted scores tied or one
+        float32 step apart), and for subnormal probabilities on backends that
+        keep them, ``decode`` may add another label than the one scored. The
+        label-own thresholds of ``min_support`` are tuned without the rule.
 
         Args:
             y: Validation labels, in any format ``encode`` accepts. Never the

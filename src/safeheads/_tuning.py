@@ -35,7 +35,7 @@ from safeheads._messages import (
 )
 from safeheads._ranking import TopKAccuracy
 from safeheads._tasks import Task
-from safeheads._thresholds import cut_points
+from safeheads._thresholds import FLOAT32_MAX, FLOAT32_TINY, cut_points
 from safeheads.errors import HeadConfigError, LabelFormatError
 
 __all__ = [
@@ -480,6 +480,14 @@ def _threshold_in(lower: float, upper: float, preferred: float, from_logits: boo
     ``[lower, upper)``, ``t`` is found by bisection.
     """
     lo, hi = float(np.float32(lower)), float(np.float32(upper))
+    t = min(max(_probability(preferred), _LOWEST), _HIGHEST)
+    # Rounding moves a cut by a few float64 steps of t: step there first, so that the
+    # threshold stays next to the preferred cut (min_labels ranks by the distance to it).
+    for _ in range(64):
+        got = float(cut_points(t, from_logits))
+        if lo <= got < hi:
+            return t
+        t = min(max(float(np.nextafter(t, 0.0 if got >= hi else 1.0)), _LOWEST), _HIGHEST)
     t = _probability(preferred)
     below, above = 0.0, 1.0
     for _ in range(200):
@@ -580,21 +588,36 @@ class _Cut(NamedTuple):
     score: float
 
 
-def _forced(adjusted: np.ndarray, min_labels: int) -> np.ndarray:
-    """``adjusted`` with each row's ``min_labels`` highest cells raised to `_ALWAYS`.
+def _decode_logits(cells: np.ndarray, from_logits: bool) -> np.ndarray:
+    """The float32 logits `safeheads._thresholds.at_least` ranks a row's labels by (before
+    the cut): raw logits, or probabilities through log-odds with subnormals read as 0."""
+    if from_logits:
+        return cells.astype(np.float64)
+    rows = np.where(cells < FLOAT32_TINY, np.float32(0.0), cells)
+    with np.errstate(divide="ignore"):
+        return (np.log(rows) - np.log1p(-rows)).astype(np.float64)
 
-    A head with ``min_labels`` predicts them at every cut: the margins that rank a
-    row's undecided cells (`safeheads._thresholds.at_least`) are the adjusted scores
-    less the one cut, so a row's decided cells, when fewer than ``min_labels``, are
-    among its highest and the rule tops them up with the next highest (ties to the
-    lower index).
+
+def _forced(
+    adjusted: np.ndarray, key: np.ndarray, min_labels: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``adjusted`` with each row's ``min_labels`` highest cells by ``key`` raised to
+    `_ALWAYS`, and the mask of those cells.
+
+    A head with ``min_labels`` predicts them at every cut: `at_least` ranks a row's
+    undecided cells by ``logit - cut_j``, and in the prior-adjusted family ``cut_j`` is
+    ``c + a * logit(prior_j)``, so the order is that of ``key`` (the decode logits less
+    ``a * logit(prior_j)``, clipped as `at_least` clips), whatever ``c``: a row's
+    decided cells, when fewer than ``min_labels``, are among its highest, and the rule
+    tops them up with the next ones (ties to the lower index).
     """
+    mask = np.zeros(adjusted.shape, dtype=bool)
     if not min_labels:
-        return adjusted
-    top = np.argsort(-adjusted, axis=1, kind="stable")[:, :min_labels]
-    raised: np.ndarray = adjusted.copy()
-    np.put_along_axis(raised, top, _ALWAYS, axis=1)
-    return raised
+        return adjusted, mask
+    order = np.clip(key, -FLOAT32_MAX, FLOAT32_MAX)
+    top = np.argsort(-order, axis=1, kind="stable")[:, :min_labels]
+    np.put_along_axis(mask, top, True, axis=1)
+    return np.where(mask, _ALWAYS, adjusted), mask
 
 
 def _best_global_cut(
@@ -648,8 +671,10 @@ def _column_thresholds(
     offsets: np.ndarray,
     cut: _Cut,
     from_logits: bool,
+    forced: np.ndarray | None = None,
 ) -> list[float]:
-    """Per-column thresholds that reproduce ``adjusted > cut`` on ``scores``."""
+    """Per-column thresholds that reproduce ``adjusted > cut`` on ``scores``, except on
+    the ``forced`` cells, which the head predicts whatever their threshold (`_forced`)."""
     # Below the lowest value (every cell positive), or next to outputs whose decision is
     # fixed (+-_ALWAYS), one logit away from the other bound; else the midpoint.
     if cut.lower <= -_ALWAYS:
@@ -659,10 +684,12 @@ def _column_thresholds(
     else:
         middle = (cut.lower + cut.upper) / 2.0
     thresholds = []
+    free = np.ones(adjusted.shape, dtype=bool) if forced is None else ~forced
     for j in range(scores.shape[1]):
-        positive = adjusted[:, j] >= cut.upper
+        positive = (adjusted[:, j] >= cut.upper) & free[:, j]
+        negative = (adjusted[:, j] < cut.upper) & free[:, j]
         column = scores[:, j]
-        lower = float(column[~positive].max()) if (~positive).any() else -math.inf
+        lower = float(column[negative].max()) if negative.any() else -math.inf
         upper = float(column[positive].min()) if positive.any() else math.inf
         thresholds.append(_threshold_in(lower, upper, middle + float(offsets[j]), from_logits))
     return thresholds
@@ -710,16 +737,18 @@ def tune_columns(
         slopes = SLOPE_GRID if prior_slope is None else (prior_slope,)
     # Every cell (of a column) positive is a candidate where no cell is always negative.
     all_positive = bool((fixed >= 0).all())
-    best: tuple[_Cut, float, np.ndarray] | None = None
+    ranked = _decode_logits(cells, from_logits) if min_labels else logits
+    best: tuple[_Cut, float, np.ndarray, np.ndarray] | None = None
     for slope in slopes:
         adjusted = _adjusted(logits, slope * unit, fixed)
-        found = _best_global_cut(_forced(adjusted, min_labels), truth, beta2, average, all_positive)
+        scored, forced = _forced(adjusted, ranked - slope * unit, min_labels)
+        found = _best_global_cut(scored, truth, beta2, average, all_positive)
         if found is not None and (best is None or found.score > best[0].score):
-            best = (found, slope, adjusted)
+            best = (found, slope, adjusted, forced)
     if best is None:
         return None
-    cut, slope, adjusted = best
-    thresholds = _column_thresholds(cells, adjusted, slope * unit, cut, from_logits)
+    cut, slope, adjusted, forced = best
+    thresholds = _column_thresholds(cells, adjusted, slope * unit, cut, from_logits, forced)
     if min_support is not None:
         for j in range(cells.shape[1]):
             if truth[:, j].sum() < min_support:
