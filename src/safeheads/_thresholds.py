@@ -10,7 +10,14 @@ import numpy as np
 from safeheads._messages import check_int, check_number
 from safeheads.errors import HeadConfigError
 
-__all__ = ["Threshold", "at_least", "check_min_labels", "check_threshold", "cut_points"]
+__all__ = [
+    "Threshold",
+    "at_least",
+    "check_min_labels",
+    "check_threshold",
+    "cut_points",
+    "rank_logits",
+]
 
 #: A probability threshold in (0, 1), one for all outputs or one per output.
 Threshold: TypeAlias = float | Sequence[float]
@@ -97,6 +104,17 @@ def check_min_labels(min_labels: object, n: int | None = None, count: str = "n")
     return k
 
 
+def rank_logits(scores: np.ndarray, from_logits: bool) -> np.ndarray:
+    """The float32 logits `at_least` ranks labels by: the outputs themselves, or
+    probabilities through log-odds with subnormals read as 0 (0 and 1 give -inf, inf)."""
+    rows = np.asarray(scores, dtype=np.float32)
+    if from_logits:
+        return rows
+    rows = np.where(rows < FLOAT32_TINY, np.float32(0.0), rows)
+    with np.errstate(divide="ignore"):
+        return np.asarray(np.log(rows) - np.log1p(-rows))
+
+
 def at_least(
     decided: np.ndarray,
     scores: np.ndarray,
@@ -117,11 +135,7 @@ def at_least(
     short = np.flatnonzero(need > 0)
     if short.size == 0:
         return decided
-    rows = scores[short].astype(np.float32)
-    if not from_logits:
-        rows = np.where(rows < FLOAT32_TINY, np.float32(0.0), rows)
-        with np.errstate(divide="ignore"):
-            rows = np.log(rows) - np.log1p(-rows)
+    rows = rank_logits(scores[short], from_logits)
     margin = np.clip(rows - cut_points(threshold, True), -FLOAT32_MAX, FLOAT32_MAX)
     key = np.where(decided[short] > 0, -np.inf, margin)
     order = np.argsort(-key, axis=1, kind="stable")[:, :min_labels]

@@ -35,7 +35,7 @@ from safeheads._messages import (
 )
 from safeheads._ranking import TopKAccuracy
 from safeheads._tasks import Task
-from safeheads._thresholds import FLOAT32_MAX, FLOAT32_TINY, cut_points
+from safeheads._thresholds import FLOAT32_MAX, cut_points, rank_logits
 from safeheads.errors import HeadConfigError, LabelFormatError
 
 __all__ = [
@@ -588,16 +588,6 @@ class _Cut(NamedTuple):
     score: float
 
 
-def _decode_logits(cells: np.ndarray, from_logits: bool) -> np.ndarray:
-    """The float32 logits `safeheads._thresholds.at_least` ranks a row's labels by (before
-    the cut): raw logits, or probabilities through log-odds with subnormals read as 0."""
-    if from_logits:
-        return cells.astype(np.float64)
-    rows = np.where(cells < FLOAT32_TINY, np.float32(0.0), cells)
-    with np.errstate(divide="ignore"):
-        return (np.log(rows) - np.log1p(-rows)).astype(np.float64)
-
-
 def _forced(
     adjusted: np.ndarray, key: np.ndarray, min_labels: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -606,7 +596,7 @@ def _forced(
 
     A head with ``min_labels`` predicts them at every cut: `at_least` ranks a row's
     undecided cells by ``logit - cut_j``, and in the prior-adjusted family ``cut_j`` is
-    ``c + a * logit(prior_j)``, so the order is that of ``key`` (the decode logits less
+    ``c + a * logit(prior_j)``, so the order is that of ``key`` (`rank_logits` less
     ``a * logit(prior_j)``, clipped as `at_least` clips), whatever ``c``: a row's
     decided cells, when fewer than ``min_labels``, are among its highest, and the rule
     tops them up with the next ones (ties to the lower index).
@@ -737,7 +727,7 @@ def tune_columns(
         slopes = SLOPE_GRID if prior_slope is None else (prior_slope,)
     # Every cell (of a column) positive is a candidate where no cell is always negative.
     all_positive = bool((fixed >= 0).all())
-    ranked = _decode_logits(cells, from_logits) if min_labels else logits
+    ranked = rank_logits(cells, from_logits).astype(np.float64) if min_labels else logits
     best: tuple[_Cut, float, np.ndarray, np.ndarray] | None = None
     for slope in slopes:
         adjusted = _adjusted(logits, slope * unit, fixed)
