@@ -85,10 +85,10 @@ def _decided(head: Any, s: np.ndarray) -> np.ndarray:
     threshold = np.asarray(head.threshold, dtype=np.float64)
     prob = 1 / (1 + np.exp(-s)) if head.from_logits else s
     decided = (prob > threshold).astype(np.int64)
-    with np.errstate(divide="ignore"):
-        logits = s if head.from_logits else np.log(s) - np.log1p(-s)
-    margin = logits - (np.log(threshold) - np.log1p(-threshold))
     if getattr(head, "min_labels", 0):
+        with np.errstate(divide="ignore"):
+            logits = s if head.from_logits else np.log(s) - np.log1p(-s)
+        margin = logits - (np.log(threshold) - np.log1p(-threshold))
         empty = np.flatnonzero(decided.sum(axis=1) == 0)
         decided[empty, margin[empty].argmax(axis=1)] = 1
     return decided
