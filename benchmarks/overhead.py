@@ -4,25 +4,40 @@ For each task and output size, the same model (``Input(features) -> Dense(hidden
 -> head``) is compiled twice: with ``classification_head(task, n)`` (its layer, loss and
 full metric set) and with the hand-written head a user would otherwise write (a
 ``Dense`` layer with the same activation, the same Keras loss, ``metrics=['accuracy']``).
-Both train on the same cached batches of 256 in one process; the two are timed in
-alternation (interleaved repeats). The ratio printed is the median, over the repeats,
-of safeheads' step time over the hand-written one's in the same repeat (a slow spell of
-the machine then slows both sides of a ratio, not one model's median).
+Both train on the same cached batches of 256 in one process; the models are timed in
+alternation (interleaved repeats).
 
-A control row times a second, identical hand-written model the same way: its ratio
-(1 up to noise) is this run's noise floor, to read the head's ratio against.
+Two times per model and repeat:
 
-Targets (issue 6): ratio <= 1.03 for binary and multiclass, <= 1.10 for multilabel.
+- **step**: the train step itself, Keras' compiled ``model.train_function`` (forward
+  pass, loss, gradients, optimizer update, every metric's update and result) called
+  ``steps`` times in a plain loop, as ``fit`` calls it once per batch. The targets
+  are read on this time.
+- **fit**: the time between two batches' ends in ``model.fit(verbose=0)`` with a
+  callback that records them: the train step plus what ``fit`` does around it for
+  each batch (a callback with batch hooks, as the progress bar of ``verbose=1``, makes
+  Keras convert every log to a Python float after every step).
+
+Each ratio printed is the median, over the repeats, of safeheads' time over the
+hand-written one's in the same repeat (a slow spell of the machine then slows both
+sides of a ratio, not one model's median). A control row times a second, identical
+hand-written model the same way: its ratio (1 up to noise) is this run's noise floor.
+
+Targets (issue 6): step ratio <= 1.03 for binary and multiclass, <= 1.10 for multilabel.
 
 A reference row times the hand-written model with Keras' own metrics for what the head
 adds (``AUC``, ``Precision``, ``Recall``; ``F1Score``, multi-label ``AUC``...), so the cost
 of the metric set itself is visible next to the cost of safeheads' implementation of it.
+A floor row times the hand-written model with as many metrics that compute nothing as
+the head adds: what Keras itself costs per metric in a step (calling it, returning one
+more log), which no implementation of a metric can save.
 ``--jit-compile`` compiles every model with XLA (Keras' default on a GPU).
 
 ``--breakdown`` adds one row per safeheads metric (the hand-written model plus that one
-metric) to show where the overhead comes from.
+metric), and each metric's update and result timed on their own, to show where the
+overhead comes from.
 
-Run: ``python benchmarks/overhead.py [--repeats 7] [--steps 40] [--policy mixed_float16]``.
+Run: ``python benchmarks/overhead.py [--repeats 30] [--steps 10] [--policy mixed_float16]``.
 """
 
 from __future__ import annotations
@@ -56,7 +71,7 @@ KERAS_LOSS = {
 
 
 class _StepTimer(keras.callbacks.Callback):
-    """Wall time of the training steps after the first ``skip`` (tracing, warm-up)."""
+    """Wall time of the training steps of a ``fit`` after the first ``skip`` (warm-up)."""
 
     def __init__(self, skip: int) -> None:
         super().__init__()
@@ -95,43 +110,55 @@ def _model(features: int, hidden: int, output: keras.layers.Layer) -> keras.Mode
     ])  # fmt: skip
 
 
+class _Idle(keras.metrics.Metric):  # type: ignore[misc]
+    """A metric that computes nothing: its update is empty, its result a variable.
+
+    The hand-written model with one of these per metric the head adds to 'accuracy'
+    pays what Keras itself costs per metric in a train step (calling it, returning
+    and converting one more log), with no metric work: the floor of that many metrics.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name=name)
+        self.value = self.add_variable(shape=(), initializer="zeros", name="value")
+
+    def update_state(self, y_true: object, y_pred: object, sample_weight: object = None) -> None:
+        pass
+
+    def result(self) -> object:
+        return self.value
+
+
 def _variants(
     task: str, n: int, features: int, hidden: int, breakdown: bool, jit_compile: bool = False
 ) -> dict[str, keras.Model]:
-    """Compiled models: 'hand-written', 'safeheads' and, with breakdown, '+ <metric>'."""
+    """Compiled models by row name: 'hand-written', 'safeheads', 'control', the Keras
+    reference, the idle floor and, with breakdown, '  + <metric>'."""
     head = safeheads.classification_head(task, None if task == "binary" else n)
     activation = "softmax" if task == "multiclass" else "sigmoid"
-    # The hand-written layer is float32 too, like the head's layer, so that only the
-    # head's loss and metrics differ (under a mixed policy a user's Dense would be float16).
-    hand = _model(features, hidden, keras.layers.Dense(head.units, activation, dtype="float32"))
-    hand.compile("adam", loss=KERAS_LOSS[task], metrics=["accuracy"], jit_compile=jit_compile)
-    ours = _model(features, hidden, head.layer)
-    ours.compile("adam", loss=head.loss, metrics=head.metrics, jit_compile=jit_compile)
-    control = _model(features, hidden, keras.layers.Dense(head.units, activation, dtype="float32"))
-    control.compile("adam", loss=KERAS_LOSS[task], metrics=["accuracy"], jit_compile=jit_compile)
-    models = {"hand-written": hand, "safeheads": ours, "control": control}
-    reference = _model(
-        features, hidden, keras.layers.Dense(head.units, activation, dtype="float32")
-    )
-    reference.compile(
-        "adam",
-        loss=KERAS_LOSS[task],
-        metrics=["accuracy", *_keras_equivalents(task, n)],
-        jit_compile=jit_compile,
-    )
-    models["Keras equivalents"] = reference
+    extra = len(head.metrics) - 1  # the metrics the head adds to 'accuracy'
+    rows: dict[str, list[object]] = {
+        "hand-written": ["accuracy"],
+        "safeheads": head.metrics,
+        "control": ["accuracy"],
+        "Keras equivalents": ["accuracy", *_keras_equivalents(task, n)],
+        "idle": ["accuracy", *(_Idle(f"idle_{i}") for i in range(extra))],
+    }
     if breakdown:
         for metric in safeheads.classification_head(task, None if task == "binary" else n).metrics:
-            model = _model(
-                features, hidden, keras.layers.Dense(head.units, activation, dtype="float32")
-            )
-            model.compile(
-                "adam",
-                loss=KERAS_LOSS[task],
-                metrics=["accuracy", metric],
-                jit_compile=jit_compile,
-            )
-            models[f"  + {metric.name}"] = model
+            rows[f"  + {metric.name}"] = ["accuracy", metric]
+    models = {}
+    for name, metrics in rows.items():
+        if name == "safeheads":
+            model, loss = _model(features, hidden, head.layer), head.loss
+        else:
+            # The hand-written layer is float32 too, like the head's layer, so that only
+            # the head's loss and metrics differ (under a mixed policy a user's Dense
+            # would be float16).
+            dense = keras.layers.Dense(head.units, activation, dtype="float32")
+            model, loss = _model(features, hidden, dense), KERAS_LOSS[task]
+        model.compile("adam", loss=loss, metrics=metrics, jit_compile=jit_compile)
+        models[name] = model
     return models
 
 
@@ -152,46 +179,67 @@ def _keras_equivalents(task: str, n: int) -> list[keras.metrics.Metric]:
 
 def _measure(
     models: dict[str, keras.Model], data: tf.data.Dataset, steps: int, repeats: int
-) -> dict[str, list[float]]:
-    """Step times of every repeat, the models timed in alternation."""
-    for model in models.values():  # trace and warm up every model first
+) -> dict[str, dict[str, list[float]]]:
+    """Seconds per step of every repeat, {"step": {model: [...]}, "fit": {...}}, the
+    models timed in alternation."""
+    iterators = {}
+    for name, model in models.items():  # trace and warm up every model first
         model.fit(data, steps_per_epoch=5, epochs=1, verbose=0)
-    times: dict[str, list[float]] = {name: [] for name in models}
+        iterators[name] = iter(data)
+        model.make_train_function()
+    times: dict[str, dict[str, list[float]]] = {
+        kind: {name: [] for name in models} for kind in ("step", "fit")
+    }
     for repeat in range(repeats):
         order = list(models.items())
         if repeat % 2:
             order.reverse()  # alternate which model runs first
         for name, model in order:
+            train_function, iterator = model.train_function, iterators[name]
+            train_function(iterator)
+            start = time.perf_counter()
+            for _ in range(steps):
+                logs = train_function(iterator)
+            float(logs["loss"])  # the step's outputs are computed (synchronous on CPU)
+            times["step"][name].append((time.perf_counter() - start) / steps)
             timer = _StepTimer(skip=2)
             model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[timer])
-            times[name].append(timer.step_time())
+            times["fit"][name].append(timer.step_time())
     return times
 
 
-def _ratio(times: dict[str, list[float]], name: str) -> tuple[float, float]:
-    """``name``'s step time over the hand-written one's: the median of the per-repeat
-    ratios, and the ratio of the two minima."""
+def _ratio(times: dict[str, list[float]], name: str) -> str:
+    """``name``'s time over the hand-written one's: the median of the per-repeat ratios,
+    and in parentheses the ratio of the two minima."""
     hand = times["hand-written"]
     paired = statistics.median(a / b for a, b in zip(times[name], hand, strict=True))
-    return paired, min(times[name]) / min(hand)
+    return f"{paired:.3f} ({min(times[name]) / min(hand):.3f})"
 
 
 def _update_cost(metric: keras.metrics.Metric, task: str, n: int, batch: int) -> float:
-    """Seconds per ``update_state`` call on one batch, compiled as in a train step."""
+    """Seconds per ``update_state`` and ``result`` on one batch, compiled as in a train
+    step, less the cost of calling an empty compiled function (about 0.2 ms here)."""
     data = next(iter(_data(task, n, 1, batch, 1)))
     y = data[1]
     scores = tf.random.uniform((batch, 1 if task == "binary" else n), seed=0)
     if task == "multiclass":
         scores = scores / tf.reduce_sum(scores, axis=1, keepdims=True)
-    update = tf.function(lambda: metric.update_state(y, scores))
-    update()
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(20):
-            update()
-        best = min(best, (time.perf_counter() - start) / 20)
-    return best
+
+    def step() -> object:
+        metric.update_state(y, scores)
+        return metric.result()
+
+    calls = {"metric": tf.function(step), "empty": tf.function(lambda: scores)}
+    best = dict.fromkeys(calls, float("inf"))
+    for call in calls.values():
+        call()
+    for _ in range(7):
+        for name, call in calls.items():
+            start = time.perf_counter()
+            for _ in range(20):
+                call()
+            best[name] = min(best[name], (time.perf_counter() - start) / 20)
+    return best["metric"] - best["empty"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,8 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--features", type=int, default=512)
     parser.add_argument("--hidden", type=int, default=512)
     parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--steps", type=int, default=40, help="timed steps per repeat")
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--steps", type=int, default=10, help="timed steps per repeat")
+    parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--policy", default=None, help="Keras dtype policy, e.g. mixed_float16")
     parser.add_argument(
         "--breakdown", action="store_true", help="also time each metric's update alone"
@@ -226,11 +274,12 @@ def main(argv: list[str] | None = None) -> int:
           f"policy {keras.mixed_precision.global_policy().name}, jit_compile={args.jit_compile}")  # fmt: skip
     print(f"model: Input({args.features}) -> Dense({args.hidden}, relu) -> head; batch "
           f"{args.batch}; median of {args.repeats} interleaved repeats of {args.steps} steps")  # fmt: skip
-    print("ratio: safeheads / hand-written step time, the median of the per-repeat ratios "
-          "(and the ratio of the minima); control: a second hand-written model, the noise "
+    print("ratios: safeheads / hand-written time, the median of the per-repeat ratios (in "
+          "parentheses the ratio of the minima); step: the compiled train step; fit: "
+          "the same inside model.fit, timed by a batch callback; control: a second hand-written model, the noise "
           "floor\n")  # fmt: skip
-    print(f"{'task':<11} {'n':>5}  {'hand ms/step':>12} {'safeheads':>10} {'ratio':>6} "
-          f"{'(min)':>7}  target")  # fmt: skip
+    print(f"{'task':<11} {'n':>5}  {'hand ms/step':>12} {'safeheads':>10} "
+          f"{'step ratio':>15} {'fit ratio':>15}  target (step)")  # fmt: skip
     failed = []
     for task in args.tasks:
         for n in [1] if task == "binary" else args.sizes:
@@ -239,28 +288,41 @@ def main(argv: list[str] | None = None) -> int:
             )
             data = _data(task, n, args.features, args.batch, args.steps)
             times = _measure(models, data, args.steps, args.repeats)
-            hand, ours = times["hand-written"], times["safeheads"]
-            ratio, low = _ratio(times, "safeheads")
+            step, fit = times["step"], times["fit"]
+            hand = step["hand-written"]
+            ratio = statistics.median(a / b for a, b in zip(step["safeheads"], hand, strict=True))
             ok = ratio <= TARGETS[task]
             if not ok:
                 failed.append(f"{task} n={n}: {ratio:.3f}")
             print(f"{task:<11} {n:>5}  {statistics.median(hand) * 1e3:12.3f} "
-                  f"{statistics.median(ours) * 1e3:10.3f} {ratio:6.3f} {low:7.3f}  "
+                  f"{statistics.median(step['safeheads']) * 1e3:10.3f} "
+                  f"{_ratio(step, 'safeheads'):>15} {_ratio(fit, 'safeheads'):>15}  "
                   f"<= {TARGETS[task]:.2f} {'ok' if ok else 'MISSED'}")  # fmt: skip
             names = ", ".join(m.name for m in _keras_equivalents(task, n)) or "none"
-            print(f"{'':<11} {'':>5}  reference, hand-written + Keras' own {names}: "
-                  "{:.3f} ({:.3f})".format(*_ratio(times, "Keras equivalents")))  # fmt: skip
-            print(f"{'':<11} {'':>5}  control, a second hand-written model: "
-                  "{:.3f} ({:.3f})".format(*_ratio(times, "control")))  # fmt: skip
+            rows = [(f"reference, hand-written + Keras' own {names}", "Keras equivalents")]
+            rows.append(("control, a second hand-written model", "control"))
+            extra = (
+                len(safeheads.classification_head(task, None if task == "binary" else n).metrics)
+                - 1
+            )
+            rows.append(
+                (
+                    f"floor, hand-written + {extra} metric{'s' * (extra != 1)} that compute nothing",
+                    "idle",
+                )
+            )
+            rows += [(f"hand-written{name[1:]}", name) for name in models if name.startswith(" ")]
+            for label, name in rows:
+                print(f"{'':<11} {'':>5}  {label}: step {_ratio(step, name)}, "
+                      f"fit {_ratio(fit, name)}")  # fmt: skip
             if args.breakdown:
                 head = safeheads.classification_head(task, None if task == "binary" else n)
-                step = min(hand)
                 named = [(metric.name, metric) for metric in head.metrics]
                 named.append(("'accuracy' (Keras)", KERAS_ACCURACY[task]()))
                 for name, metric in named:
                     cost = _update_cost(metric, task, n, args.batch)
-                    print(f"{'':<11} {'':>5}  update_state of {name:<16} {cost * 1e3:8.3f} ms "
-                          f"= {cost / step:6.1%} of the hand-written step")  # fmt: skip
+                    print(f"{'':<11} {'':>5}  update and result of {name:<18} {cost * 1e3:6.3f} ms "
+                          f"= {cost / min(hand):6.1%} of the hand-written step")  # fmt: skip
             sys.stdout.flush()
     if failed:
         print(f"\nmissed targets: {', '.join(failed)}")

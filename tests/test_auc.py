@@ -28,16 +28,26 @@ def _batched(metric: keras.metrics.Metric, y: np.ndarray, p: np.ndarray, w=None)
     return float(metric.result())
 
 
-@pytest.mark.parametrize("blocked", [False, True], ids=["one-matmul", "blocked"])
+SUMMATIONS = {"cumulative": (None, None), "one-matmul": (0, 1), "blocked": (0, 0)}
+
+
+@pytest.mark.parametrize("summation", SUMMATIONS)
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("num_thresholds", [200, 12, 7])
 def test_equals_keras_auc_where_every_label_is_defined(
-    weighted: bool, num_thresholds: int, blocked: bool, monkeypatch: pytest.MonkeyPatch
+    weighted: bool, num_thresholds: int, summation: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Few labels sum the area with one matmul; many labels in blocks (forced here).
-    monkeypatch.setattr(safeheads._auc, "_ONE_BLOCK", 0 if blocked else 10**9)
+    # Few labels sum the area with a cumulative sum, more with one matmul, many in
+    # blocks: each is forced here.
+    most, one_block = SUMMATIONS[summation]
+    if most is not None:
+        monkeypatch.setattr(safeheads._auc, "_CUMSUM_MAX_LABELS", most)
+        monkeypatch.setattr(safeheads._auc, "_ONE_BLOCK", 10**9 if one_block else 0)
     metric = RocAUC(5, num_thresholds=num_thresholds)
-    assert (metric._blocks[0] > 1) == blocked
+    blocks = metric._blocks
+    assert summation == (
+        "cumulative" if blocks is None else "one-matmul" if blocks[0] == 1 else "blocked"
+    )
     w = W if weighted else None
     ours = _batched(metric, Y, P, w)
     theirs = keras.metrics.AUC(num_thresholds=num_thresholds, multi_label=True, num_labels=5)

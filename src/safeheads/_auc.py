@@ -34,6 +34,10 @@ from safeheads.errors import HeadConfigError
 __all__ = ["RocAUC"]
 
 _ONE_BLOCK = 200 * 200 * 256
+#: Up to this many outputs `RocAUC.result` takes the positives above each bucket from
+#: a cumulative sum: 33 against 152 us for one output, 69 against 88 us for 20 (a
+#: (T, T) matmul), 233 against 201 us for 50, on a 2-core CPU with TensorFlow.
+_CUMSUM_MAX_LABELS = 20
 #: ``spacing="logit"``: the inner thresholds span the logits [-_LOGIT_SPAN, _LOGIT_SPAN].
 _LOGIT_SPAN = 10.0
 SPACINGS = ("linear", "logit")
@@ -205,20 +209,23 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
             dtype="float32",
             name="histogram",
         )
-        # The buckets in blocks of `size` for the area sum in `result`: pairs[b, c] says
-        # how a negative in bucket b and a positive in bucket c of the same block count
-        # (1 when c > b, 1/2 when c == b), above[q, r] whether block r lies above block q.
-        # Up to _ONE_BLOCK multiply-adds, one block: a single (T, T) by (T, L) matmul
-        # (measured cheapest up to about 200 labels); above it, blocks of a divisor of
+        # The area sum in `result`: up to _CUMSUM_MAX_LABELS outputs, a cumulative sum
+        # (no blocks). Above, the buckets in blocks of `size`: pairs[b, c] says how a
+        # negative in bucket b and a positive in bucket c of the same block count (1 when
+        # c > b, 1/2 when c == b), above[q, r] whether block r lies above block q. Up to
+        # _ONE_BLOCK multiply-adds, one block: a single (T, T) by (T, L) matmul (measured
+        # cheapest up to about 200 labels); above it, blocks of a divisor of
         # num_thresholds near its square root.
-        size = self.num_thresholds
-        if size * size * self.num_labels > _ONE_BLOCK:
-            size = max(d for d in range(1, math.isqrt(size) + 1) if size % d == 0)
-        self._blocks = (self.num_thresholds // size, size)
-        self._pairs = (
-            np.triu(np.ones((size, size), "float32"), 1) + np.eye(size, dtype="float32") / 2
-        )
-        self._above = np.triu(np.ones((self._blocks[0],) * 2, "float32"), 1)
+        self._blocks: tuple[int, int] | None = None
+        if self.num_labels > _CUMSUM_MAX_LABELS:
+            size = self.num_thresholds
+            if size * size * self.num_labels > _ONE_BLOCK:
+                size = max(d for d in range(1, math.isqrt(size) + 1) if size % d == 0)
+            self._blocks = (self.num_thresholds // size, size)
+            self._pairs = (
+                np.triu(np.ones((size, size), "float32"), 1) + np.eye(size, dtype="float32") / 2
+            )
+            self._above = np.triu(np.ones((self._blocks[0],) * 2, "float32"), 1)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         check_output_rank(y_pred, self.name)
@@ -263,7 +270,14 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         negatives, positives = self.histogram[0], self.histogram[1]
         # The trapezoid over the ROC points at the thresholds is, per label,
         # sum_b negatives[b] * (positives above b + positives[b] / 2) / (P * N).
-        if self._blocks[0] == 1:
+        if self._blocks is None:
+            total_negatives = ops.sum(negatives, axis=0)
+            total_positives = ops.sum(positives, axis=0)
+            # The positives above bucket b: the reversed cumulative sum from bucket b + 1.
+            from_top = ops.flip(ops.cumsum(ops.flip(positives, axis=0), axis=0), axis=0)
+            above = ops.concatenate([from_top[1:], ops.zeros_like(from_top[:1])], axis=0)
+            area = ops.sum(negatives * (above + 0.5 * positives), axis=0)
+        elif self._blocks[0] == 1:
             total_negatives = ops.sum(negatives, axis=0)
             total_positives = ops.sum(positives, axis=0)
             area = ops.sum(negatives * ops.matmul(self._pairs, positives), axis=0)
