@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             rows.append(
                 (
-                    f"floor, hand-written + {extra} metric{'s' * (extra != 1)} that compute nothing",
+                    f"floor, hand-written + {extra} metric{'s' * (extra != 1)} computing nothing",
                     "idle",
                 )
             )
