@@ -214,7 +214,7 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
         # negative in bucket b and a positive in bucket c of the same block count (1 when
         # c > b, 1/2 when c == b), above[q, r] whether block r lies above block q. Up to
         # _ONE_BLOCK multiply-adds, one block: a single (T, T) by (T, L) matmul (measured
-        # cheapest up to about 200 labels); above it, blocks of a divisor of
+        # cheapest from about 20 up to about 200 labels); above it, blocks of a divisor of
         # num_thresholds near its square root.
         self._blocks: tuple[int, int] | None = None
         if self.num_labels > _CUMSUM_MAX_LABELS:
