@@ -1007,6 +1007,22 @@ def test_from_labels_refuses_a_single_class_name(y: list[Any]) -> None:
         safeheads.Head.from_labels(y)
 
 
+@pytest.mark.parametrize("y", [["a", "a"], [["a"], []]], ids=["class-names", "label-lists"])
+def test_describe_refuses_a_single_class_name(y: list[Any]) -> None:
+    # It used to describe them as n=2 classes (labels) with the single name ("a",).
+    with pytest.raises(
+        LabelFormatError,
+        match="^"
+        + re.escape(
+            "Expected labels of at least 2 classes to describe them. Received: one class name "
+            "['a'] in 2 samples. Pass labels that hold every class: a single name does not "
+            "say what the other classes are."
+        )
+        + "$",
+    ):
+        safeheads.describe_labels(y)
+
+
 def test_label_lists_of_tensors_are_label_lists() -> None:
     rows = [tf.constant([0, 2]), tf.constant([1])]
     assert safeheads.describe_labels(rows).format == "label-lists"

@@ -757,7 +757,8 @@ def describe_labels(y: Any) -> LabelInfo:
     Raises:
         LabelFormatError: For empty input, rank > 2, NaN/inf, non-integral or
             continuous values, soft labels, negative ids, cells other than 0/1,
-            mixed types, or ragged tensors, naming the first bad position.
+            mixed types, or ragged tensors, naming the first bad position; and
+            for class names (or lists of them) that hold a single name.
 
     Warns:
         SafeheadsWarning: For a class or label with no examples, a binary column
@@ -772,6 +773,12 @@ def describe_labels(y: Any) -> LabelInfo:
         ('politics', 'sports')
     """
     parsed = parse_labels(y)
+    # A single name leaves the second class (or label) without a name, and n unknown.
+    check_named_classes(
+        parsed,
+        "to describe them",
+        "Pass labels that hold every class: a single name does not say what the other classes are.",
+    )
     _warn_suspicious(parsed)
     return LabelInfo(parsed.task, parsed.format, parsed.n, parsed.n_samples, parsed.class_names)
 
