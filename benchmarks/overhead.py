@@ -22,6 +22,8 @@ Each ratio printed is the median, over the repeats, of safeheads' time over the
 hand-written one's in the same repeat (a slow spell of the machine then slows both
 sides of a ratio, not one model's median). A control row times a second, identical
 hand-written model the same way: its ratio (1 up to noise) is this run's noise floor.
+The quartiles of the per-repeat step ratios, for safeheads and the control, show how
+far single repeats spread around those medians in this run.
 
 Targets (issue 6): step ratio <= 1.03 for binary and multiclass, <= 1.10 for multilabel.
 
@@ -216,9 +218,25 @@ def _ratio(times: dict[str, list[float]], name: str) -> tuple[float, float]:
     return paired, min(times[name]) / min(hand)
 
 
+def _quartiles(times: dict[str, list[float]], name: str) -> tuple[float, float]:
+    """The first and third quartiles of ``name``'s per-repeat ratios: the spread of the
+    median that `_ratio` returns, within this run."""
+    hand = times["hand-written"]
+    ratios = [a / b for a, b in zip(times[name], hand, strict=True)]
+    if len(ratios) < 2:
+        return ratios[0], ratios[0]
+    first, _, third = statistics.quantiles(ratios, n=4)
+    return first, third
+
+
 def _shown(times: dict[str, list[float]], name: str) -> str:
     """`_ratio` as printed: the median ratio, then the ratio of the minima in parentheses."""
     return "{:.3f} ({:.3f})".format(*_ratio(times, name))
+
+
+def _spread(times: dict[str, list[float]], name: str) -> str:
+    """`_quartiles` as printed."""
+    return "quartiles {:.3f}-{:.3f}".format(*_quartiles(times, name))
 
 
 def _update_cost(metric: keras.metrics.Metric, task: str, n: int, batch: int) -> float:
@@ -271,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
         "--threads", type=int, default=None, help="TensorFlow intra-op threads (default: all)"
     )
     args = parser.parse_args(argv)
+    if args.steps < 4:  # the fit timer skips 2 warm-up steps and needs 2 marks after them
+        parser.error(f"--steps must be at least 4, got {args.steps}")
     if args.policy:
         keras.mixed_precision.set_global_policy(args.policy)
     if args.threads:
@@ -282,7 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model: Input({args.features}) -> Dense({args.hidden}, relu) -> head; batch "
           f"{args.batch}; median of {args.repeats} interleaved repeats of {args.steps} steps")  # fmt: skip
     print("ratios: safeheads / hand-written time, the median of the per-repeat ratios (in "
-          "parentheses the ratio of the minima); step: the compiled train step; fit: "
+          "parentheses the ratio of the minima; their quartiles below each row); step: the "
+          "compiled train step; fit: "
           "the same inside model.fit, timed by a batch callback; control: a second hand-written "
           "model, the noise floor; floor: metrics that compute nothing\n")  # fmt: skip
     print(f"{'task':<11} {'n':>5}  {'hand ms/step':>12} {'safeheads':>10} "
@@ -315,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
                  "idle"),
                 *((f"hand-written{name[1:]}", name) for name in models if name.startswith(" ")),
             ]  # fmt: skip
+            print(f"{'':<11} {'':>5}  step ratio of the repeats: {_spread(step, 'safeheads')} "
+                  f"(control: {_spread(step, 'control')})")  # fmt: skip
             for label, name in rows:
                 print(f"{'':<11} {'':>5}  {label}: step {_shown(step, name)}, "
                       f"fit {_shown(fit, name)}")  # fmt: skip
