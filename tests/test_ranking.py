@@ -435,12 +435,19 @@ def test_head_errors(args: tuple, error: type, message: str) -> None:
 
 
 @pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
-def test_head_metric_values_in_fit_and_keras_round_trip(tmp_path: pathlib.Path) -> None:
-    y, _ = _data(n_samples=48, n=20)
+@pytest.mark.parametrize(
+    ("n", "jit_compile"),
+    [(20, False), (120, False), (120, True)],
+    ids=["20-labels", "120-labels", "120-labels-xla"],  # from 100 on: the compiled pass
+)
+def test_head_metric_values_in_fit_and_keras_round_trip(
+    tmp_path: pathlib.Path, n: int, jit_compile: bool
+) -> None:
+    y, _ = _data(n_samples=48, n=n)
     x = np.random.default_rng(2).normal(size=(48, 6)).astype("float32")
-    head = classification_head("multilabel", 20, from_logits=True, top_k=3)
+    head = classification_head("multilabel", n, from_logits=True, top_k=3)
     model = keras.Sequential([keras.Input((6,)), head.layer])
-    model.compile("adam", loss=head.loss, metrics=head.metrics)
+    model.compile("adam", loss=head.loss, metrics=head.metrics, jit_compile=jit_compile)
     logs = model.evaluate(x, y, batch_size=16, return_dict=True, verbose=0)
     expected = _reference(y, model.predict(x, verbose=0), 3)
     np.testing.assert_allclose([logs["precision_at_3"], logs["recall_at_3"]], expected, rtol=1e-5)
