@@ -61,105 +61,6 @@ def test_accumulates_over_batches() -> None:
     assert float(precision.result()) == 0.0
 
 
-def _many_label_scores(kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """120 labels (the compiled path's size) with the ties and values a top-k must place."""
-    rng = np.random.default_rng(7)
-    y = (rng.random((90, 120)) < 0.05).astype("float32")
-    y[:, 3] = 1.0  # a label tied with others in the rows below
-    scores = rng.normal(size=(90, 120)).astype("float32") + 2.0 * y
-    if kind == "ties":  # one decimal: ties across the k-th place in most rows
-        scores = np.round(scores, 1)
-    elif kind == "saturated":  # a sigmoid's exact 1.0s, more than k of them in some rows
-        scores = np.where(scores > 1.0, 1.0, scores).astype("float32")
-    elif kind == "constant":
-        scores[::3] = 0.25
-    elif kind == "non-finite":
-        scores[0, :4] = [np.nan, np.inf, -np.inf, 30.0]
-        scores[1] = -np.inf
-        scores[2, 60:] = np.nan
-    return y, scores
-
-
-@pytest.mark.parametrize("k", [1, 5], ids=["k1", "k5"])
-@pytest.mark.parametrize("kind", ["distinct", "ties", "saturated", "constant", "non-finite"])
-def test_compiled_top_k_in_graphs_equals_top_k(
-    kind: str, k: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # From 100 outputs on, a TensorFlow graph finds the k-th highest output by max passes
-    # under XLA, and leaves rows with a tie across the k-th place (or a NaN) to top_k.
-    if keras.backend.backend() != "tensorflow":
-        pytest.skip("the compiled path is TensorFlow's")
-    import tensorflow as tf
-
-    compiled = safeheads._ranking._compiled_kth_hits
-    calls: list[int] = []
-    monkeypatch.setattr(
-        safeheads._ranking, "_compiled_kth_hits", lambda k: calls.append(k) or compiled(k)
-    )
-    y, scores = _many_label_scores(kind)
-    weight = np.random.default_rng(3).random(len(y)).astype("float32")
-    for cls in (PrecisionAtK, RecallAtK):
-        graph, eager = cls(k), cls(k)
-        step = tf.function(graph.update_state)
-        for start in (0, 40):
-            part = slice(start, start + 40 if start == 0 else None)
-            step(y[part], scores[part], weight[part])
-            eager.update_state(y[part], scores[part], weight[part])
-        assert float(graph.result()) == float(eager.result())
-        if kind != "non-finite":  # numpy's sort places NaN, top_k need not
-            position = 0 if cls is PrecisionAtK else 1
-            expected = _reference(y, scores, k, weight)[position]
-            np.testing.assert_allclose(float(graph.result()), expected, rtol=1e-6)
-    assert calls == [k] * 4  # two batch shapes, two metrics, eager calls never
-
-
-def test_the_compiled_pass_leaves_only_tied_and_nan_rows_to_top_k() -> None:
-    if keras.backend.backend() != "tensorflow":
-        pytest.skip("the compiled path is TensorFlow's")
-    y = np.array([[1, 0, 1, 0, 0, 1]] * 5, "float32")
-    scores = np.array(
-        [
-            [0.9, 0.1, 0.8, 0.3, 0.2, 0.7],  # distinct: top 3 = labels 0, 2, 5
-            [0.9, 0.9, 0.8, 0.3, 0.2, 0.7],  # a tie above the 3rd place: top 3 = 0, 1, 2
-            [0.9, 0.1, 0.5, 0.5, 0.2, 0.1],  # a tie across the 3rd place: 0, 2, 3
-            [0.9, 0.1, 0.8, np.nan, 0.2, 0.7],  # a NaN
-            [0.5, 0.5, 0.5, 0.5, 0.5, 0.5],  # constant
-        ],
-        "float32",
-    )
-    hits, exact = safeheads._ranking._compiled_kth_hits(3)(y, scores)
-    assert exact.numpy().tolist() == [True, False, False, False, False]
-    assert float(hits[0]) == 3.0
-    done = safeheads._ranking._shared_top_k_hits(y, scores, 3).numpy()
-    assert done[[0, 1, 2, 4]].tolist() == [3.0, 2.0, 2.0, 2.0]
-    np.testing.assert_array_equal(done, safeheads._ranking._top_k_hits(y, scores, 3))
-
-
-def test_precision_and_recall_at_k_share_the_compiled_pass(monkeypatch: pytest.MonkeyPatch) -> None:
-    if keras.backend.backend() != "tensorflow":
-        pytest.skip("the compiled path is TensorFlow's")
-    import tensorflow as tf
-
-    compiled = safeheads._ranking._compiled_kth_hits
-    calls: list[int] = []
-    monkeypatch.setattr(
-        safeheads._ranking, "_compiled_kth_hits", lambda k: calls.append(k) or compiled(k)
-    )
-    y, scores = _many_label_scores("distinct")
-    metrics = [PrecisionAtK(5), RecallAtK(5), PrecisionAtK(3)]
-
-    @tf.function
-    def step(y: tf.Tensor, scores: tf.Tensor) -> None:
-        for metric in metrics:
-            metric.update_state(y, scores)
-
-    step(tf.constant(y), tf.constant(scores))
-    assert calls == [5, 3]  # recall@5 reads precision@5's hits; k=3 is its own pass
-    for metric, (k, position) in zip(metrics, [(5, 0), (5, 1), (3, 0)], strict=True):
-        expected = _reference(y, scores, k)[position]
-        np.testing.assert_allclose(float(metric.result()), expected, rtol=1e-6)
-
-
 def test_same_for_logits_and_probabilities() -> None:
     y, logits = _data()
     probabilities = 1.0 / (1.0 + np.exp(-logits))
@@ -438,7 +339,7 @@ def test_head_errors(args: tuple, error: type, message: str) -> None:
 @pytest.mark.parametrize(
     ("n", "jit_compile"),
     [(20, False), (120, False), (120, True)],
-    ids=["20-labels", "120-labels", "120-labels-xla"],  # from 100 on: the compiled pass
+    ids=["20-labels", "120-labels", "120-labels-xla"],  # and the step compiled by XLA
 )
 def test_head_metric_values_in_fit_and_keras_round_trip(
     tmp_path: pathlib.Path, n: int, jit_compile: bool

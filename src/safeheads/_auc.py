@@ -41,20 +41,18 @@ _CUMSUM_MAX_LABELS = 20
 #: ``spacing="logit"``: the inner thresholds span the logits [-_LOGIT_SPAN, _LOGIT_SPAN].
 _LOGIT_SPAN = 10.0
 SPACINGS = ("linear", "logit")
-#: From this many outputs on, the update runs as one XLA cluster in a graph (`use_xla`).
+#: From this many outputs on, the update runs as one XLA cluster in a graph (`_use_xla`).
 _XLA_MIN_LABELS = 100
 
 
-def use_xla(labels: int) -> bool:
-    """Whether a metric update over ``labels`` outputs runs as one XLA cluster: many
-    outputs, in a TensorFlow graph.
+def _use_xla(labels: int) -> bool:
+    """Whether this update runs as one XLA cluster: many outputs, in a TensorFlow graph.
 
     ``fit`` and ``evaluate`` trace their steps into a graph. There, from
     `_XLA_MIN_LABELS` outputs on, the bucket arithmetic and the scatter-add of
     `_bucket_counts` compiled together took 0.96 against 2.8 ms for 256 x 1000
-    scores on a 2-core CPU (below 100 outputs the two cost the same); so did the
-    k-th highest score of `safeheads._ranking` (0.42 to 0.50 against 0.73 to 0.81 ms
-    for ``top_k``). Eager calls and the other backends run them as they are.
+    scores on a 2-core CPU (below 100 outputs the two cost the same). Eager
+    calls and the other backends run it as is.
     """
     if labels < _XLA_MIN_LABELS or keras.backend.backend() != "tensorflow":
         return False
@@ -249,7 +247,7 @@ class RocAUC(keras.metrics.Metric):  # type: ignore[misc]
             weight = ops.reshape(weight, (-1, 1)) if len(weight.shape) <= 1 else weight
             weight = ops.reshape(ops.broadcast_to(weight, ops.shape(scores)), (-1,))
         segments = 2 * (steps + 1) * labels
-        if use_xla(labels):
+        if _use_xla(labels):
             counts = _xla_bucket_counts()(
                 scores, positive, weight, self._scale, self._shift, steps, segments
             )

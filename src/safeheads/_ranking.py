@@ -14,14 +14,11 @@ k-th score as in the top k, so a model whose softmax saturates (one class at
 
 from __future__ import annotations
 
-import contextlib
-import functools
 from typing import Any
 
 import keras
 from keras import ops
 
-from safeheads._auc import use_xla
 from safeheads._messages import check_bool, check_int, check_label_shape, check_output_rank
 from safeheads.errors import HeadConfigError
 
@@ -159,68 +156,6 @@ class TopKAccuracy(keras.metrics.Metric):  # type: ignore[misc]
         return config
 
 
-def _top_k_hits(y_true: Any, y_pred: Any, k: int) -> Any:
-    """How many of each row's ``k`` highest outputs are labels, ties to the lower index."""
-    if keras.backend.backend() == "torch":  # torch.topk orders ties arbitrarily
-        top = ops.argsort(-y_pred, axis=-1)[..., :k]  # stable: lower index first
-    else:
-        _, top = ops.top_k(y_pred, k, sorted=False)
-    return ops.sum(ops.take_along_axis(y_true, top, axis=-1), axis=-1)
-
-
-def _kth_hits(y_true: Any, y_pred: Any, k: int) -> tuple[Any, Any]:
-    """`_top_k_hits` where it needs no sort: per row, the labels among the outputs at or
-    above the row's k-th highest distinct output, and whether exactly ``k`` outputs are
-    (then they are the k highest, whatever the tie-break) and none is NaN.
-
-    ``k`` masked max passes over the outputs, no ``top_k``: compiled with XLA by
-    `_compiled_kth_hits`, 0.42 to 0.50 against 0.73 to 0.81 ms for ``top_k`` and its
-    gather on 256 x 1000 outputs (2-core CPU). A row with a tie across the k-th place
-    (or a NaN, which XLA's max skips) is left to `_top_k_hits`.
-    """
-    import tensorflow as tf
-
-    kth = tf.reduce_max(y_pred, axis=1, keepdims=True)
-    for _ in range(k - 1):
-        kth = tf.reduce_max(tf.where(y_pred < kth, y_pred, float("-inf")), axis=1, keepdims=True)
-    top = y_pred >= kth
-    exact = tf.logical_and(
-        tf.equal(tf.reduce_sum(tf.cast(top, tf.int32), axis=1), k),
-        tf.logical_not(tf.reduce_any(tf.math.is_nan(y_pred), axis=1)),
-    )
-    return tf.reduce_sum(tf.where(top, y_true, 0.0), axis=1), exact
-
-
-@functools.cache
-def _compiled_kth_hits(k: int) -> Any:
-    import tensorflow as tf
-
-    return tf.function(functools.partial(_kth_hits, k=k), jit_compile=True)
-
-
-def _shared_top_k_hits(y_true: Any, y_pred: Any, k: int) -> Any:
-    """`_top_k_hits` in a TensorFlow graph, from `_kth_hits` and, for the rows it leaves,
-    `_top_k_hits`; computed once per labels, outputs and ``k`` of a graph, so that
-    `PrecisionAtK` and `RecallAtK` of a head share it (as ``top_k`` ops, identical
-    compiled calls are not merged by TensorFlow's graph optimizer)."""
-    import tensorflow as tf
-
-    shared = getattr(y_pred, "_safeheads_top_k_hits", None)
-    if shared is None:
-        shared = []
-        with contextlib.suppress(AttributeError):  # as Keras keeps `_keras_logits` there
-            y_pred._safeheads_top_k_hits = shared
-    for labels, size, hits in shared:
-        if labels is y_true and size == k:
-            return hits
-    hits, exact = _compiled_kth_hits(k)(y_true, y_pred)
-    rows = tf.where(tf.logical_not(exact))
-    redone = _top_k_hits(tf.gather_nd(y_true, rows), tf.gather_nd(y_pred, rows), k)
-    hits = tf.tensor_scatter_nd_update(hits, rows, redone)
-    shared.append((y_true, k, hits))
-    return hits
-
-
 class _AtK(keras.metrics.Metric):  # type: ignore[misc]
     """Shared state: the sum of per-sample scores and their total weight."""
 
@@ -244,10 +179,11 @@ class _AtK(keras.metrics.Metric):  # type: ignore[misc]
                 f"Received: y_pred of shape {tuple(y_pred.shape)}. Build the metric with "
                 f"k <= {width}."
             )
-        if width is not None and use_xla(width):
-            hits = _shared_top_k_hits(y_true, y_pred, self.k)
+        if keras.backend.backend() == "torch":  # torch.topk orders ties arbitrarily
+            top = ops.argsort(-y_pred, axis=-1)[..., : self.k]  # stable: lower index first
         else:
-            hits = _top_k_hits(y_true, y_pred, self.k)
+            _, top = ops.top_k(y_pred, self.k, sorted=False)
+        hits = ops.sum(ops.take_along_axis(y_true, top, axis=-1), axis=-1)
         positives = ops.sum(y_true, axis=-1)
         if sample_weight is None:
             weight = ops.ones_like(hits)
