@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -993,34 +994,32 @@ def test_multilabel_encode_does_not_depend_on_which_labels_a_batch_holds(
 
 
 @pytest.mark.parametrize("y", [["a", "a"], [["a"], []]], ids=["class-names", "label-lists"])
-def test_from_labels_refuses_a_single_class_name(y: list[Any]) -> None:
-    # It used to blame `class_names` the user never passed ("Expected 2 `class_names`").
-    with pytest.raises(
-        LabelFormatError,
-        match="^"
-        + re.escape(
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        # It used to blame `class_names` the user never passed ("Expected 2 `class_names`").
+        pytest.param(
+            safeheads.Head.from_labels,
             "Expected labels of at least 2 classes to build a head from. Received: one class "
             "name ['a'] in 2 samples. Pass labels that hold every class, or build the head "
-            "with classification_head(task, n, class_names=[...])."
+            "with classification_head(task, n, class_names=[...]).",
+            id="Head.from_labels",
         ),
-    ):
-        safeheads.Head.from_labels(y)
-
-
-@pytest.mark.parametrize("y", [["a", "a"], [["a"], []]], ids=["class-names", "label-lists"])
-def test_describe_refuses_a_single_class_name(y: list[Any]) -> None:
-    # It used to describe them as n=2 classes (labels) with the single name ("a",).
-    with pytest.raises(
-        LabelFormatError,
-        match="^"
-        + re.escape(
+        # It used to describe them as n=2 classes (labels) with the single name ("a",).
+        pytest.param(
+            safeheads.describe_labels,
             "Expected labels of at least 2 classes to describe them. Received: one class name "
             "['a'] in 2 samples. Pass labels that hold every class: a single name does not "
-            "say what the other classes are."
-        )
-        + "$",
-    ):
-        safeheads.describe_labels(y)
+            "say what the other classes are.",
+            id="describe_labels",
+        ),
+    ],
+)
+def test_a_single_class_name_is_refused(
+    call: Callable[[Any], object], message: str, y: list[Any]
+) -> None:
+    with pytest.raises(LabelFormatError, match=f"^{re.escape(message)}$"):
+        call(y)
 
 
 def test_label_lists_of_tensors_are_label_lists() -> None:
