@@ -801,6 +801,29 @@ def test_negative_int_class_names_encode_and_decode(tmp_path: pathlib.Path) -> N
     )
 
 
+@pytest.mark.parametrize(
+    ("task", "names", "example"),
+    [("binary", [-1, 1], "np.where(y, 1, -1)"), ("multiclass", [3, 5, 7], "np.where(y, 7, 3)")],
+    ids=["binary-minus-one-one", "multiclass"],
+)
+def test_booleans_are_not_int_class_names(task: str, names: list[int], example: str) -> None:
+    # They were read as 1 and 0: True silently became the name 1 of [1, ...], and False
+    # was reported as "y[1]=0".
+    head = classification_head(task, None if task == "binary" else 3, class_names=names)
+    message = (
+        f"Expected labels among the head's class names {names}. Received: booleans in 3 "
+        f"samples; True and False are not class names. Pass the names, e.g. {example}."
+    )
+    for y in (np.array([True, False, True]), [True, False, True]):
+        with pytest.raises(LabelFormatError, match=f"^{re.escape(message)}$"):
+            head.encode(y)
+    # Names 0 .. n-1 are the ids: booleans stay 0/1 labels there.
+    np.testing.assert_array_equal(
+        classification_head("binary", class_names=[0, 1]).encode(np.array([True, False])),
+        [[1.0], [0.0]],
+    )
+
+
 def test_negative_int_class_names_in_label_lists() -> None:
     # Multilabel label lists name negative ints too: they map to ids before the id checks.
     head = classification_head("multilabel", 3, class_names=[-1, 0, 5])

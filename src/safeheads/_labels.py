@@ -1153,6 +1153,14 @@ def encode_labels(
     elif fmt == "class-names":
         ids = _ids_for_names(parsed, class_names, task)
     else:
+        names = _int_names_not_ids(class_names)
+        if names is not None and np.asarray(_to_numpy(y)).dtype == np.bool_:
+            # True and False would be read as 1 and 0, and reported so ("y[1]=0").
+            raise LabelFormatError(
+                f"Expected labels among the head's class names {names}. Received: booleans in "
+                f"{parsed.n_samples} samples; True and False are not class names. Pass the "
+                f"names, e.g. np.where(y, {names[-1]}, {names[0]})."
+            )
         ids = _ids_for_int_names(parsed.values, class_names)
     if task is Task.BINARY:
         if int(ids.max()) > 1:
