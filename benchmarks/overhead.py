@@ -210,19 +210,21 @@ def _measure(
     return times
 
 
+def _paired(times: dict[str, list[float]], name: str) -> list[float]:
+    """``name``'s time over the hand-written one's in each repeat."""
+    return [a / b for a, b in zip(times[name], times["hand-written"], strict=True)]
+
+
 def _ratio(times: dict[str, list[float]], name: str) -> tuple[float, float]:
     """``name``'s time over the hand-written one's: the median of the per-repeat ratios,
     and the ratio of the two minima."""
-    hand = times["hand-written"]
-    paired = statistics.median(a / b for a, b in zip(times[name], hand, strict=True))
-    return paired, min(times[name]) / min(hand)
+    return statistics.median(_paired(times, name)), min(times[name]) / min(times["hand-written"])
 
 
 def _quartiles(times: dict[str, list[float]], name: str) -> tuple[float, float]:
     """The first and third quartiles of ``name``'s per-repeat ratios: the spread of the
     median that `_ratio` returns, within this run."""
-    hand = times["hand-written"]
-    ratios = [a / b for a, b in zip(times[name], hand, strict=True)]
+    ratios = _paired(times, name)
     if len(ratios) < 2:
         return ratios[0], ratios[0]
     first, _, third = statistics.quantiles(ratios, n=4)

@@ -339,7 +339,7 @@ def test_head_errors(args: tuple, error: type, message: str) -> None:
 @pytest.mark.parametrize(
     ("n", "jit_compile"),
     [(20, False), (120, False), (120, True)],
-    ids=["20-labels", "120-labels", "120-labels-xla"],  # and the step compiled by XLA
+    ids=["20-labels", "120-labels", "120-labels-xla"],
 )
 def test_head_metric_values_in_fit_and_keras_round_trip(
     tmp_path: pathlib.Path, n: int, jit_compile: bool
