@@ -270,9 +270,13 @@ class PriorBias(keras.initializers.Initializer):  # type: ignore[misc]
     Returns:
         A Keras initializer.
 
+    Raises:
+        ValueError: When called for a shape other than ``(len(values),)``.
+
     Example:
+        >>> import keras
         >>> from safeheads._tuning import PriorBias
-        >>> PriorBias([0.5, -1.0])((2,)).numpy().tolist()
+        >>> keras.ops.convert_to_numpy(PriorBias([0.5, -1.0])((2,))).tolist()
         [0.5, -1.0]
     """
 
